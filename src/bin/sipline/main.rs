@@ -1,0 +1,75 @@
+//! `sipline`: parse, check and summarise SIP traffic.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use sipline::ParserConfig;
+
+mod parse;
+
+/// Exit status for usage and I/O problems.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "sipline", version, about = "Parse, check and summarise SIP traffic")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse the status line at the start of FILE (or standard input) and print it as JSON.
+    ///
+    /// Exit status: 0 complete, 1 malformed, 3 incomplete, 2 usage or I/O problem.
+    Parse {
+        #[command(flatten)]
+        mode: Mode,
+        /// The input; standard input when absent or `-`.
+        file: Option<PathBuf>,
+    },
+}
+
+/// `--strict` or `--lenient` (the default).
+#[derive(Args, Clone, Copy, Debug)]
+#[group(multiple = false)]
+pub struct Mode {
+    /// The RFC 3261 grammar exactly.
+    #[arg(long)]
+    strict: bool,
+    /// Also accept what real devices send (the default).
+    #[arg(long)]
+    lenient: bool,
+}
+
+impl Mode {
+    /// The parser configuration the flags ask for.
+    pub fn config(self) -> ParserConfig {
+        if self.strict {
+            ParserConfig::strict()
+        } else {
+            ParserConfig::lenient()
+        }
+    }
+}
+
+/// Reads a whole file, or standard input for `None` or `-`.
+pub fn read_input(file: Option<&PathBuf>) -> std::io::Result<Vec<u8>> {
+    match file {
+        Some(p) if p.as_os_str() != "-" => std::fs::read(p),
+        _ => {
+            let mut buf = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut buf)?;
+            Ok(buf)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Parse { mode, file } => parse::run(mode.config(), file.as_ref()),
+    }
+}

@@ -1,0 +1,133 @@
+//! [`ParserConfig`]: strict or lenient parsing, and every limit.
+
+/// How strictly to parse, and the limits that keep a hostile peer from making
+/// the parser buffer without bound.
+///
+/// Two presets: [`ParserConfig::strict`] is the RFC 3261 grammar exactly;
+/// [`ParserConfig::lenient`] adds what real devices send. Each leniency is
+/// also a switch of its own, httparse-style:
+///
+/// | switch | strict | lenient | what it allows |
+/// |---|---|---|---|
+/// | [`allow_lf_line_ends`](Self::allow_lf_line_ends) | no | yes | a bare LF ends a line |
+/// | [`allow_extra_whitespace`](Self::allow_extra_whitespace) | no | yes | runs of SP/HTAB where one SP belongs |
+/// | [`allow_missing_reason`](Self::allow_missing_reason) | no | yes | `SIP/2.0 100` + line end, no SP |
+/// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason byte but CR, LF, NUL; no UTF-8 check |
+///
+/// **The default is lenient.** sipline sits in proxies and border
+/// controllers, where dropping a peer's `200 OK` because its reason phrase
+/// holds a `[` breaks a call that every other element would have completed
+/// (RFC 4475 lets a liberal element accept these forms). The things that
+/// decide behaviour stay strict in both modes: the version is `SIP/2.0`, the
+/// code is three digits in `100..=699`, and NUL or a bare CR is never
+/// accepted. Use strict mode to check that a peer conforms.
+///
+/// ```
+/// use sipline::{ParserConfig, ErrorKind};
+///
+/// let line = b"SIP/2.0 200 OK\n";
+/// assert!(ParserConfig::lenient().parse_status_line(line)?.is_complete());
+/// let err = ParserConfig::strict().parse_status_line(line).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::LineEnd);
+///
+/// // strict, but for bare-LF line ends:
+/// let cfg = ParserConfig::strict().allow_lf_line_ends(true);
+/// assert!(cfg.parse_status_line(line)?.is_complete());
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParserConfig {
+    pub(crate) allow_lf_line_ends: bool,
+    pub(crate) allow_extra_whitespace: bool,
+    pub(crate) allow_missing_reason: bool,
+    pub(crate) allow_any_reason_bytes: bool,
+    pub(crate) max_line_len: usize,
+}
+
+impl ParserConfig {
+    /// The default maximum length of a start line, line end included: 4 KiB.
+    pub const DEFAULT_MAX_LINE_LEN: usize = 4096;
+
+    /// The RFC 3261 grammar exactly (§7.1, §25.1).
+    pub const fn strict() -> ParserConfig {
+        ParserConfig {
+            allow_lf_line_ends: false,
+            allow_extra_whitespace: false,
+            allow_missing_reason: false,
+            allow_any_reason_bytes: false,
+            max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+        }
+    }
+
+    /// Every leniency switched on: what real devices send.
+    pub const fn lenient() -> ParserConfig {
+        ParserConfig {
+            allow_lf_line_ends: true,
+            allow_extra_whitespace: true,
+            allow_missing_reason: true,
+            allow_any_reason_bytes: true,
+            max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+        }
+    }
+
+    /// Accept a bare LF as a line end (strict: CRLF only). A bare CR is
+    /// never accepted.
+    pub const fn allow_lf_line_ends(mut self, allow: bool) -> ParserConfig {
+        self.allow_lf_line_ends = allow;
+        self
+    }
+
+    /// Accept runs of SP and HTAB between the parts of a start line (strict:
+    /// exactly one SP). Between the code and the reason phrase one SP or HTAB
+    /// is the separator and any further white space belongs to the phrase, as
+    /// the grammar says, so strict and lenient give the same phrase.
+    pub const fn allow_extra_whitespace(mut self, allow: bool) -> ParserConfig {
+        self.allow_extra_whitespace = allow;
+        self
+    }
+
+    /// Accept a status line with no SP after the code (`SIP/2.0 100` and the
+    /// line end). Strict mode requires the SP even when the phrase is empty
+    /// (RFC 4475 §3.1.1.13 "noreason").
+    pub const fn allow_missing_reason(mut self, allow: bool) -> ParserConfig {
+        self.allow_missing_reason = allow;
+        self
+    }
+
+    /// Accept any reason-phrase byte other than CR, LF and NUL (brackets,
+    /// quotes, legacy non-UTF-8 text). Strict mode allows only the ABNF's
+    /// characters and also requires valid UTF-8.
+    pub const fn allow_any_reason_bytes(mut self, allow: bool) -> ParserConfig {
+        self.allow_any_reason_bytes = allow;
+        self
+    }
+
+    /// The longest start line, line end included, before the parser gives up
+    /// with [`ErrorKind::LineTooLong`](crate::ErrorKind::LineTooLong) instead
+    /// of asking for more bytes. At least 16; default
+    /// [`DEFAULT_MAX_LINE_LEN`](Self::DEFAULT_MAX_LINE_LEN).
+    pub const fn max_line_len(mut self, len: usize) -> ParserConfig {
+        self.max_line_len = if len < 16 { 16 } else { len };
+        self
+    }
+
+    /// `true` when no leniency is switched on.
+    pub const fn is_strict(&self) -> bool {
+        !(self.allow_lf_line_ends
+            || self.allow_extra_whitespace
+            || self.allow_missing_reason
+            || self.allow_any_reason_bytes)
+    }
+
+    /// The configured maximum start-line length.
+    pub const fn line_len_limit(&self) -> usize {
+        self.max_line_len
+    }
+}
+
+impl Default for ParserConfig {
+    /// [`ParserConfig::lenient`].
+    fn default() -> Self {
+        ParserConfig::lenient()
+    }
+}

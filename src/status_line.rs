@@ -1,0 +1,391 @@
+//! [`StatusLine`] and its parser (RFC 3261 §7.2, §25.1), strict and lenient.
+
+use core::fmt;
+
+use crate::config::ParserConfig;
+use crate::error::{Error, ErrorKind};
+use crate::line::{fail, line_end, min_line_end, need, rest, separator, within};
+use crate::nom::SipResult;
+use crate::parsed::Parsed;
+use crate::status::StatusCode;
+
+/// The first line of a SIP response: `SIP/2.0 180 Ringing`.
+///
+/// Everything borrows from the parsed buffer; parsing allocates nothing.
+///
+/// ```
+/// use sipline::{parse_status_line, StatusCode};
+///
+/// let parsed = parse_status_line(b"SIP/2.0 180 Ringing\r\n")?;
+/// let line = parsed.value().expect("complete");
+/// assert_eq!(line.version, b"SIP/2.0");
+/// assert_eq!(line.code, StatusCode::RINGING);
+/// assert_eq!(line.reason.as_str(), Some("Ringing"));
+/// assert_eq!(parsed.consumed(), Some(21));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StatusLine<'a> {
+    /// The SIP-Version exactly as sent: `SIP/2.0` in any letter case.
+    pub version: &'a [u8],
+    /// The status code.
+    pub code: StatusCode,
+    /// The reason phrase, exactly as sent (it may be empty).
+    pub reason: ReasonPhrase<'a>,
+}
+
+/// A reason phrase: the exact bytes of the input, with a `&str` view when
+/// they are UTF-8. Text for people; never key behaviour on it.
+///
+/// In strict mode the phrase is always valid UTF-8 (a deliberate tightening:
+/// the ABNF also admits stray continuation bytes and overlong forms). In
+/// lenient mode it is whatever the peer sent, CR, LF and NUL excepted.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ReasonPhrase<'a>(pub(crate) &'a [u8]);
+
+impl<'a> ReasonPhrase<'a> {
+    /// The exact bytes.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The phrase as text, when it is valid UTF-8.
+    pub fn as_str(&self) -> Option<&'a str> {
+        core::str::from_utf8(self.0).ok()
+    }
+
+    /// `true` for an empty phrase (`SIP/2.0 100 ` and the line end).
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The length in bytes.
+    pub const fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The phrase as text, with U+FFFD for bytes that are not UTF-8.
+    #[cfg(feature = "std")]
+    pub fn to_string_lossy(&self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.0)
+    }
+}
+
+impl fmt::Debug for ReasonPhrase<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReasonPhrase(")?;
+        write_lossy(f, self.0, true)?;
+        f.write_str(")")
+    }
+}
+
+/// Writes the phrase, with U+FFFD for bytes that are not UTF-8.
+impl fmt::Display for ReasonPhrase<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lossy(f, self.0, false)
+    }
+}
+
+fn write_lossy(f: &mut fmt::Formatter<'_>, mut b: &[u8], debug: bool) -> fmt::Result {
+    loop {
+        match core::str::from_utf8(b) {
+            Ok(s) => {
+                return if debug {
+                    write!(f, "{s:?}")
+                } else {
+                    f.write_str(s)
+                }
+            }
+            Err(e) => {
+                let (good, bad) = b.split_at(e.valid_up_to());
+                // `good` is valid UTF-8 by the error's own account.
+                f.write_str(core::str::from_utf8(good).unwrap_or_default())?;
+                f.write_str("\u{FFFD}")?;
+                b = rest(bad, e.error_len().unwrap_or(bad.len()));
+            }
+        }
+    }
+}
+
+/// `SIP/2.0 180 Ringing`, without the line end. Parsing it back (with a
+/// CRLF added) gives the same line when the phrase is UTF-8.
+impl fmt::Display for StatusLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lossy(f, self.version, false)?;
+        write!(f, " {:03} {}", self.code.as_u16(), self.reason)
+    }
+}
+
+/// Parses the status line at the start of `buf` with the default (lenient)
+/// configuration.
+///
+/// Returns [`Parsed::Complete`] with the line and the bytes it took (line end
+/// included), [`Parsed::Incomplete`] when `buf` is a prefix of a line that
+/// could still be accepted, or an [`Error`] as soon as no further bytes could
+/// make it acceptable.
+///
+/// ```
+/// use sipline::{parse_status_line, Parsed, ErrorKind};
+///
+/// assert!(matches!(parse_status_line(b"SIP/2.0 18")?, Parsed::Incomplete { .. }));
+/// let err = parse_status_line(b"SIP/2.0 18x").unwrap_err();
+/// assert_eq!((err.kind(), err.offset()), (ErrorKind::StatusCode, 10));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn parse_status_line(buf: &[u8]) -> Result<Parsed<StatusLine<'_>>, Error> {
+    ParserConfig::lenient().parse_status_line(buf)
+}
+
+/// [`parse_status_line`] with a [`ParserConfig`].
+pub fn parse_status_line_with<'b>(
+    buf: &'b [u8],
+    config: &ParserConfig,
+) -> Result<Parsed<StatusLine<'b>>, Error> {
+    Parsed::from_nom(buf, status_line(config, buf))
+}
+
+impl ParserConfig {
+    /// Parses the status line at the start of `buf` with this configuration;
+    /// see [`parse_status_line`].
+    pub fn parse_status_line<'b>(&self, buf: &'b [u8]) -> Result<Parsed<StatusLine<'b>>, Error> {
+        parse_status_line_with(buf, self)
+    }
+}
+
+/// The streaming nom parser behind every entry point, with the line-length
+/// limit applied.
+#[inline]
+pub(crate) fn status_line<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, StatusLine<'a>> {
+    within(input, cfg.max_line_len, ErrorKind::LineTooLong, |w| {
+        status_line_unbounded(cfg, w)
+    })
+}
+
+const VERSION: &[u8; 7] = b"SIP/2.0";
+
+/// The SIP-Version, matched case-insensitively and byte by byte so that a
+/// wrong byte is reported where it stands.
+#[inline]
+pub(crate) fn sip_version<'a>(input: &'a [u8], tail: usize) -> SipResult<'a, &'a [u8]> {
+    if let Some(v) = input.get(..7) {
+        if v == VERSION {
+            return version_end(input);
+        }
+    }
+    for (k, &want) in VERSION.iter().enumerate() {
+        match input.get(k) {
+            None => return need(VERSION.len() - k + tail),
+            Some(b) if b.to_ascii_uppercase() == want => {}
+            Some(_) => return fail(input, k, ErrorKind::Version),
+        }
+    }
+    version_end(input)
+}
+
+/// After the seven version bytes: `SIP/2.00` or `SIP/2.0.1` is another
+/// version, not SIP/2.0 followed by a bad separator.
+#[inline]
+fn version_end(input: &[u8]) -> SipResult<'_, &[u8]> {
+    match input.get(7) {
+        Some(b) if b.is_ascii_digit() || *b == b'.' => fail(input, 7, ErrorKind::Version),
+        _ => Ok((rest(input, 7), input.get(..7).unwrap_or_default())),
+    }
+}
+
+fn status_line_unbounded<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, StatusLine<'a>> {
+    let le = min_line_end(cfg);
+    let after_code = if cfg.allow_missing_reason { le } else { 1 + le };
+
+    // Fast path: the exact "SIP/2.0 " prefix and three good digits.
+    let (i, version, code) = match input {
+        [b'S', b'I', b'P', b'/', b'2', b'.', b'0', b' ', a, b, c, ..] => {
+            match StatusCode::from_digits([*a, *b, *c]) {
+                Some(code) => (rest(input, 11), rest(input, 0).get(..7).unwrap_or_default(), code),
+                None => general_prefix(cfg, input, after_code)?,
+            }
+        }
+        _ => general_prefix(cfg, input, after_code)?,
+    };
+
+    let at = |i: &[u8]| input.len() - i.len();
+    let (i, reason) = match i.first() {
+        None => return need(after_code),
+        Some(b' ') => reason_phrase(cfg, rest(i, 1))?,
+        Some(b'\t') if cfg.allow_extra_whitespace => reason_phrase(cfg, rest(i, 1))?,
+        Some(b'\r' | b'\n') if cfg.allow_missing_reason => {
+            let (i, ()) = line_end(cfg, i)?;
+            let empty: &'a [u8] = &[];
+            (i, empty)
+        }
+        Some(b) if b.is_ascii_digit() => return fail(input, at(i), ErrorKind::StatusCode),
+        Some(_) => return fail(input, at(i), ErrorKind::Separator),
+    };
+    Ok((
+        i,
+        StatusLine {
+            version,
+            code,
+            reason: ReasonPhrase(reason),
+        },
+    ))
+}
+
+/// Version, separator and code, byte by byte.
+fn general_prefix<'a>(
+    cfg: &ParserConfig,
+    input: &'a [u8],
+    after_code: usize,
+) -> Result<(&'a [u8], &'a [u8], StatusCode), ::nom::Err<crate::nom::SipError<'a>>> {
+    let (i, version) = sip_version(input, 1 + 3 + after_code)?;
+    let (i, ()) = separator(cfg, i, 3 + after_code)?;
+    let (i, code) = status_code(i, after_code)?;
+    Ok((i, version, code))
+}
+
+/// Three digits in `100..=699`; a wrong byte is reported where it stands.
+#[inline]
+pub(crate) fn status_code(input: &[u8], tail: usize) -> SipResult<'_, StatusCode> {
+    let mut d = [0u8; 3];
+    for (k, slot) in d.iter_mut().enumerate() {
+        let ok = match input.get(k) {
+            None => return need(3 - k + tail),
+            Some(&b) if k == 0 => (b'1'..=b'6').contains(&b),
+            Some(b) => b.is_ascii_digit(),
+        };
+        match input.get(k) {
+            Some(&b) if ok => *slot = b,
+            Some(b' ' | b'\t') if k == 0 => return fail(input, 0, ErrorKind::Separator),
+            _ => return fail(input, k, ErrorKind::StatusCode),
+        }
+    }
+    match StatusCode::from_digits(d) {
+        Some(code) => Ok((rest(input, 3), code)),
+        None => fail(input, 0, ErrorKind::StatusCode),
+    }
+}
+
+/// Byte classes of the reason phrase in strict mode.
+const PLAIN: u8 = 0; // reserved / unreserved / SP / HTAB
+const BAD: u8 = 1; // not allowed
+const PCT: u8 = 2; // "%" starts an escape
+const HIGH: u8 = 3; // 0x80..: checked as UTF-8
+const EOL: u8 = 4; // CR or LF
+
+static REASON_CLASS: [u8; 256] = {
+    let mut t = [BAD; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            PLAIN
+        } else if c >= 0x80 {
+            HIGH
+        } else {
+            match c {
+                b';' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b',' => PLAIN,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => PLAIN,
+                b' ' | b'\t' => PLAIN,
+                b'%' => PCT,
+                b'\r' | b'\n' => EOL,
+                _ => BAD,
+            }
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Checks that `text` is UTF-8; with `more_may_come`, a sequence cut off at
+/// the end is not (yet) an error. Returns the offset of the first bad byte.
+#[inline]
+fn utf8_error(text: &[u8], more_may_come: bool) -> Option<usize> {
+    match core::str::from_utf8(text) {
+        Ok(_) => None,
+        Err(e) if more_may_come && e.error_len().is_none() => None,
+        Err(e) => Some(e.valid_up_to()),
+    }
+}
+
+/// The reason phrase and the line end after it.
+#[inline]
+fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [u8]> {
+    let le = min_line_end(cfg);
+    if cfg.allow_any_reason_bytes {
+        return match memchr::memchr3(b'\r', b'\n', 0, input) {
+            None => need(le),
+            Some(p) => match input.get(p) {
+                Some(0) => fail(input, p, ErrorKind::ReasonPhrase),
+                _ => {
+                    let (i, ()) = line_end(cfg, rest(input, p))?;
+                    Ok((i, input.get(..p).unwrap_or_default()))
+                }
+            },
+        };
+    }
+    let mut p = 0;
+    let mut non_ascii = false;
+    loop {
+        let Some(&b) = input.get(p) else {
+            if non_ascii {
+                if let Some(bad) = utf8_error(input, true) {
+                    return fail(input, bad, ErrorKind::Utf8);
+                }
+            }
+            return need(le);
+        };
+        match REASON_CLASS[b as usize] {
+            PLAIN => p += 1,
+            HIGH => {
+                non_ascii = true;
+                p += 1;
+            }
+            PCT => {
+                for k in 1..=2 {
+                    match input.get(p + k) {
+                        None => return need(3 - k + le),
+                        Some(h) if h.is_ascii_hexdigit() => {}
+                        Some(_) => return fail(input, p + k, ErrorKind::ReasonPhrase),
+                    }
+                }
+                p += 3;
+            }
+            class => {
+                let text = input.get(..p).unwrap_or_default();
+                if non_ascii {
+                    if let Some(bad) = utf8_error(text, false) {
+                        return fail(input, bad, ErrorKind::Utf8);
+                    }
+                }
+                if class == BAD {
+                    return fail(input, p, ErrorKind::ReasonPhrase);
+                }
+                let (i, ()) = line_end(cfg, rest(input, p))?;
+                return Ok((i, text));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_class_table_matches_the_abnf() {
+        for b in 0..=255u8 {
+            let class = REASON_CLASS[b as usize];
+            let expect = if b >= 0x80 {
+                HIGH
+            } else if b == b'%' {
+                PCT
+            } else if b == b'\r' || b == b'\n' {
+                EOL
+            } else if b.is_ascii_alphanumeric() || b" \t;/?:@&=+$,-_.!~*'()".contains(&b) {
+                PLAIN
+            } else {
+                BAD
+            };
+            assert_eq!(class, expect, "byte {b:#04x}");
+        }
+    }
+}
