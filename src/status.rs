@@ -493,7 +493,10 @@ mod tests {
     #[test]
     fn display_and_ordering() {
         assert_eq!(StatusCode::RINGING.to_string(), "180 Ringing");
-        assert_eq!(StatusCode::from_u16(499).map(|c| c.to_string()).as_deref(), Some("499"));
+        assert_eq!(
+            StatusCode::from_u16(499).map(|c| c.to_string()).as_deref(),
+            Some("499")
+        );
         assert!(StatusCode::TRYING < StatusCode::OK);
         assert_eq!(core::mem::size_of::<Option<StatusCode>>(), 2);
         assert_eq!(format!("{:?}", StatusCode::OK), "StatusCode(200)");

@@ -155,7 +155,10 @@ impl ParserConfig {
 /// The streaming nom parser behind every entry point, with the line-length
 /// limit applied.
 #[inline]
-pub(crate) fn status_line<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, StatusLine<'a>> {
+pub(crate) fn status_line<'a>(
+    cfg: &ParserConfig,
+    input: &'a [u8],
+) -> SipResult<'a, StatusLine<'a>> {
     within(input, cfg.max_line_len, ErrorKind::LineTooLong, |w| {
         status_line_unbounded(cfg, w)
     })
@@ -197,10 +200,10 @@ fn status_line_unbounded<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'
     let after_code = if cfg.allow_missing_reason { le } else { 1 + le };
 
     // Fast path: the exact "SIP/2.0 " prefix and three good digits.
-    let (i, version, code) = match input {
+    let (i, (version, code)) = match input {
         [b'S', b'I', b'P', b'/', b'2', b'.', b'0', b' ', a, b, c, ..] => {
             match StatusCode::from_digits([*a, *b, *c]) {
-                Some(code) => (rest(input, 11), rest(input, 0).get(..7).unwrap_or_default(), code),
+                Some(code) => (rest(input, 11), (input.get(..7).unwrap_or_default(), code)),
                 None => general_prefix(cfg, input, after_code)?,
             }
         }
@@ -235,11 +238,11 @@ fn general_prefix<'a>(
     cfg: &ParserConfig,
     input: &'a [u8],
     after_code: usize,
-) -> Result<(&'a [u8], &'a [u8], StatusCode), ::nom::Err<crate::nom::SipError<'a>>> {
+) -> SipResult<'a, (&'a [u8], StatusCode)> {
     let (i, version) = sip_version(input, 1 + 3 + after_code)?;
     let (i, ()) = separator(cfg, i, 3 + after_code)?;
     let (i, code) = status_code(i, after_code)?;
-    Ok((i, version, code))
+    Ok((i, (version, code)))
 }
 
 /// Three digits in `100..=699`; a wrong byte is reported where it stands.

@@ -13,7 +13,11 @@ mod parse;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "sipline", version, about = "Parse, check and summarise SIP traffic")]
+#[command(
+    name = "sipline",
+    version,
+    about = "Parse, check and summarise SIP traffic"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
-use sipline::{ParserConfig, Parsed, StatusLine};
+use sipline::{Parsed, ParserConfig, StatusLine};
 
 /// The JSON object for a complete status line.
 pub fn status_line_json(line: &StatusLine<'_>, consumed: usize) -> Value {

@@ -1,0 +1,54 @@
+//! A counting global allocator proves that parsing allocates nothing.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sipline::{Parsed, ParserConfig};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn parse_status_line_allocates_nothing() {
+    let inputs: Vec<&[u8]> = vec![
+        b"SIP/2.0 180 Ringing\r\n",
+        b"sip/2.0 200 OK\r\nVia: x\r\n",
+        "SIP/2.0 480 Nicht erreichbar – später wieder\r\n".as_bytes(),
+        b"SIP/2.0 200 caf\xe9\r\n",
+        b"SIP/2.0 18",
+        b"SIP/2.0 4294967301 better not break the receiver\r\n",
+        b"SIP/2.0  100\n",
+    ];
+    let configs = [ParserConfig::strict(), ParserConfig::lenient()];
+    let before = ALLOCS.load(Ordering::SeqCst);
+    let mut complete = 0;
+    for _ in 0..100 {
+        for input in &inputs {
+            for cfg in &configs {
+                if let Ok(Parsed::Complete { value, .. }) = cfg.parse_status_line(input) {
+                    complete += usize::from(value.code.as_u16() > 0);
+                }
+                let _ = sipline::nom::status_line(input);
+            }
+        }
+    }
+    let after = ALLOCS.load(Ordering::SeqCst);
+    assert_eq!(after - before, 0, "allocations while parsing");
+    assert!(complete > 0);
+}
