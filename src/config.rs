@@ -12,7 +12,8 @@
 /// | [`allow_lf_line_ends`](Self::allow_lf_line_ends) | no | yes | a bare LF ends a line |
 /// | [`allow_extra_whitespace`](Self::allow_extra_whitespace) | no | yes | runs of SP/HTAB where one SP belongs |
 /// | [`allow_missing_reason`](Self::allow_missing_reason) | no | yes | `SIP/2.0 100` + line end, no SP |
-/// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason byte but CR, LF, NUL; no UTF-8 check |
+/// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason byte but CR, LF, NUL; no UTF-8 check; in header values, any byte but CR, LF, NUL |
+/// | [`allow_missing_content_length`](Self::allow_missing_content_length) | no | yes | a stream message without Content-Length has an empty body |
 ///
 /// **The default is lenient.** sipline sits in proxies and border
 /// controllers, where dropping a peer's `200 OK` because its reason phrase
@@ -41,12 +42,23 @@ pub struct ParserConfig {
     pub(crate) allow_extra_whitespace: bool,
     pub(crate) allow_missing_reason: bool,
     pub(crate) allow_any_reason_bytes: bool,
+    pub(crate) allow_missing_content_length: bool,
     pub(crate) max_line_len: usize,
+    pub(crate) max_head_len: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) max_body_len: u64,
 }
 
 impl ParserConfig {
     /// The default maximum length of a start line, line end included: 4 KiB.
     pub const DEFAULT_MAX_LINE_LEN: usize = 4096;
+    /// The default maximum size of a message head (start line, header
+    /// fields and the empty line): 64 KiB.
+    pub const DEFAULT_MAX_HEAD_LEN: usize = 64 * 1024;
+    /// The default maximum number of header fields in one message: 256.
+    pub const DEFAULT_MAX_HEADERS: usize = 256;
+    /// The default maximum Content-Length: 1 MiB.
+    pub const DEFAULT_MAX_BODY_LEN: u64 = 1024 * 1024;
 
     /// The RFC 3261 grammar exactly (§7.1, §25.1).
     pub const fn strict() -> ParserConfig {
@@ -55,7 +67,11 @@ impl ParserConfig {
             allow_extra_whitespace: false,
             allow_missing_reason: false,
             allow_any_reason_bytes: false,
+            allow_missing_content_length: false,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+            max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
+            max_headers: Self::DEFAULT_MAX_HEADERS,
+            max_body_len: Self::DEFAULT_MAX_BODY_LEN,
         }
     }
 
@@ -66,7 +82,11 @@ impl ParserConfig {
             allow_extra_whitespace: true,
             allow_missing_reason: true,
             allow_any_reason_bytes: true,
+            allow_missing_content_length: true,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+            max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
+            max_headers: Self::DEFAULT_MAX_HEADERS,
+            max_body_len: Self::DEFAULT_MAX_BODY_LEN,
         }
     }
 
@@ -102,6 +122,15 @@ impl ParserConfig {
         self
     }
 
+    /// On a stream, take a message without Content-Length as having an empty
+    /// body (strict: [`ErrorKind::MissingContentLength`](crate::ErrorKind::MissingContentLength),
+    /// since RFC 3261 §18.3 makes the field mandatory there). Datagrams never
+    /// need it.
+    pub const fn allow_missing_content_length(mut self, allow: bool) -> ParserConfig {
+        self.allow_missing_content_length = allow;
+        self
+    }
+
     /// The longest start line, line end included, before the parser gives up
     /// with [`ErrorKind::LineTooLong`](crate::ErrorKind::LineTooLong) instead
     /// of asking for more bytes. At least 16; default
@@ -111,12 +140,53 @@ impl ParserConfig {
         self
     }
 
+    /// The largest message head (start line, header fields and the empty
+    /// line) before [`ErrorKind::HeadTooLarge`](crate::ErrorKind::HeadTooLarge).
+    /// At least 64; default [`DEFAULT_MAX_HEAD_LEN`](Self::DEFAULT_MAX_HEAD_LEN).
+    pub const fn max_head_len(mut self, len: usize) -> ParserConfig {
+        self.max_head_len = if len < 64 { 64 } else { len };
+        self
+    }
+
+    /// The most header fields in one message before
+    /// [`ErrorKind::TooManyHeaders`](crate::ErrorKind::TooManyHeaders);
+    /// default [`DEFAULT_MAX_HEADERS`](Self::DEFAULT_MAX_HEADERS).
+    pub const fn max_headers(mut self, n: usize) -> ParserConfig {
+        self.max_headers = n;
+        self
+    }
+
+    /// The largest Content-Length accepted, checked as soon as the header is
+    /// read and before any of the body is buffered
+    /// ([`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge));
+    /// default [`DEFAULT_MAX_BODY_LEN`](Self::DEFAULT_MAX_BODY_LEN).
+    pub const fn max_body_len(mut self, len: u64) -> ParserConfig {
+        self.max_body_len = len;
+        self
+    }
+
+    /// The configured maximum head size.
+    pub const fn head_len_limit(&self) -> usize {
+        self.max_head_len
+    }
+
+    /// The configured maximum number of header fields.
+    pub const fn headers_limit(&self) -> usize {
+        self.max_headers
+    }
+
+    /// The configured maximum Content-Length.
+    pub const fn body_len_limit(&self) -> u64 {
+        self.max_body_len
+    }
+
     /// `true` when no leniency is switched on.
     pub const fn is_strict(&self) -> bool {
         !(self.allow_lf_line_ends
             || self.allow_extra_whitespace
             || self.allow_missing_reason
-            || self.allow_any_reason_bytes)
+            || self.allow_any_reason_bytes
+            || self.allow_missing_content_length)
     }
 
     /// The configured maximum start-line length.

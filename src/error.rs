@@ -41,6 +41,8 @@ pub enum ErrorKind {
     MissingContentLength,
     /// A datagram is shorter than its Content-Length says.
     TruncatedBody,
+    /// A datagram or a message/sipfrag body ends inside the message head.
+    TruncatedHead,
     /// Input that does not match the grammar at all (raised by nom
     /// combinators composed around sipline's parsers).
     Syntax,
@@ -67,6 +69,7 @@ impl ErrorKind {
             ErrorKind::BodyTooLarge => "body-too-large",
             ErrorKind::MissingContentLength => "missing-content-length",
             ErrorKind::TruncatedBody => "truncated-body",
+            ErrorKind::TruncatedHead => "truncated-head",
             ErrorKind::Syntax => "syntax",
         }
     }
@@ -93,6 +96,7 @@ impl ErrorKind {
                 "Content-Length is required on a stream (RFC 3261 18.3)"
             }
             ErrorKind::TruncatedBody => "datagram shorter than its Content-Length",
+            ErrorKind::TruncatedHead => "input ends inside the message head",
             ErrorKind::Syntax => "input does not match the grammar",
         }
     }

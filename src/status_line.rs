@@ -86,6 +86,15 @@ impl fmt::Display for ReasonPhrase<'_> {
     }
 }
 
+/// Bytes shown as text in `Debug` output, U+FFFD for what is not UTF-8.
+pub(crate) struct Lossy<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Debug for Lossy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_lossy(f, self.0, true)
+    }
+}
+
 fn write_lossy(f: &mut fmt::Formatter<'_>, mut b: &[u8], debug: bool) -> fmt::Result {
     loop {
         match core::str::from_utf8(b) {

@@ -1,0 +1,308 @@
+//! Header fields (RFC 3261 §7.3): names, values with folded continuation
+//! lines (§7.3.1), compact forms (§7.3.3) and Content-Length (§20.14).
+
+use core::fmt;
+
+use crate::config::ParserConfig;
+use crate::error::{Error, ErrorKind};
+use crate::request_line::is_token;
+
+/// One header field, borrowed from the message: the name as sent, and the
+/// value with the white space around it removed. A folded value keeps its
+/// inner line breaks; [`HeaderField::value_lines`] gives its pieces.
+///
+/// ```
+/// use sipline::{parse_message, Framing, ParserConfig};
+///
+/// let msg = b"SIP/2.0 200 OK\r\nl: 0\r\nSubject: lunch\r\n at noon\r\n\r\n";
+/// let m = parse_message(msg, Framing::Stream, &ParserConfig::strict())?.value().unwrap();
+/// let subject = m.head.header("subject").unwrap();
+/// assert_eq!(subject.value, b"lunch\r\n at noon");
+/// assert_eq!(subject.value_lines().collect::<Vec<_>>(), [&b"lunch"[..], b"at noon"]);
+/// assert_eq!(m.head.header("Content-Length").unwrap().name, b"l");
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HeaderField<'a> {
+    /// The field name, exactly as sent (`l`, `Content-Length`, `cOnTeNt-LeNgTh`).
+    pub name: &'a [u8],
+    /// The value, leading and trailing white space removed.
+    pub value: &'a [u8],
+}
+
+impl<'a> HeaderField<'a> {
+    /// `true` when this field is `name`, compared case-insensitively and with
+    /// compact forms expanded on both sides (`l` is `Content-Length`).
+    pub fn is(&self, name: &str) -> bool {
+        names_equal(self.name, name.as_bytes())
+    }
+
+    /// The full name for a compact one (`i` → `Call-ID`), else the name as sent.
+    pub fn full_name(&self) -> &'a [u8] {
+        expand_compact(self.name).map_or(self.name, str::as_bytes)
+    }
+
+    /// The value's lines, each without the folding white space.
+    pub fn value_lines(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.value
+            .split(|&b| b == b'\n')
+            .map(trim)
+            .filter(|l| !l.is_empty())
+    }
+
+    /// The value as text, when it is UTF-8.
+    pub fn value_str(&self) -> Option<&'a str> {
+        core::str::from_utf8(self.value).ok()
+    }
+}
+
+impl fmt::Debug for HeaderField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderField")
+            .field("name", &crate::status_line::Lossy(self.name))
+            .field("value", &crate::status_line::Lossy(self.value))
+            .finish()
+    }
+}
+
+/// The compact forms of RFC 3261 §7.3.3 and later RFCs, as
+/// `../shared/spec/compact-forms.tsv` lists them.
+pub const COMPACT_FORMS: [(u8, &str); 20] = [
+    (b'a', "Accept-Contact"),
+    (b'b', "Referred-By"),
+    (b'c', "Content-Type"),
+    (b'd', "Request-Disposition"),
+    (b'e', "Content-Encoding"),
+    (b'f', "From"),
+    (b'i', "Call-ID"),
+    (b'j', "Reject-Contact"),
+    (b'k', "Supported"),
+    (b'l', "Content-Length"),
+    (b'm', "Contact"),
+    (b'n', "Identity-Info"),
+    (b'o', "Event"),
+    (b'r', "Refer-To"),
+    (b's', "Subject"),
+    (b't', "To"),
+    (b'u', "Allow-Events"),
+    (b'v', "Via"),
+    (b'x', "Session-Expires"),
+    (b'y', "Identity"),
+];
+
+/// The full name of a one-letter compact form (case-insensitive), or `None`.
+///
+/// ```
+/// assert_eq!(sipline::expand_compact(b"I"), Some("Call-ID"));
+/// assert_eq!(sipline::expand_compact(b"q"), None);
+/// ```
+pub fn expand_compact(name: &[u8]) -> Option<&'static str> {
+    match name {
+        [c] => {
+            let c = c.to_ascii_lowercase();
+            COMPACT_FORMS.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
+        }
+        _ => None,
+    }
+}
+
+/// Header names equal case-insensitively after expanding compact forms.
+pub(crate) fn names_equal(a: &[u8], b: &[u8]) -> bool {
+    let a = expand_compact(a).map_or(a, str::as_bytes);
+    let b = expand_compact(b).map_or(b, str::as_bytes);
+    a.eq_ignore_ascii_case(b)
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// `b` without leading and trailing SP, HTAB, CR and LF.
+#[inline]
+pub(crate) fn trim(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&c| !is_ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !is_ws(c)).map_or(start, |e| e + 1);
+    b.get(start..end).unwrap_or_default()
+}
+
+/// Checks the bytes of a header line's content (line end excluded). In
+/// strict mode no control byte but HTAB; in lenient mode no NUL. A CR is
+/// never allowed here (a bare CR). Returns the offset of the first bad byte.
+#[inline]
+pub(crate) fn check_value_bytes(cfg: &ParserConfig, b: &[u8]) -> Option<(usize, ErrorKind)> {
+    if cfg.allow_any_reason_bytes {
+        return memchr::memchr2(0, b'\r', b).map(|p| {
+            let kind = if b.get(p) == Some(&b'\r') {
+                ErrorKind::LineEnd
+            } else {
+                ErrorKind::HeaderValue
+            };
+            (p, kind)
+        });
+    }
+    b.iter()
+        .position(|&c| (c < 0x20 && c != b'\t') || c == 0x7f)
+        .map(|p| {
+            let kind = if b.get(p) == Some(&b'\r') {
+                ErrorKind::LineEnd
+            } else {
+                ErrorKind::HeaderValue
+            };
+            (p, kind)
+        })
+}
+
+/// Checks a header line that starts a field (`name HCOLON value`, line end
+/// excluded) and returns the name and the offset where the value starts.
+pub(crate) fn check_field_line<'a>(
+    cfg: &ParserConfig,
+    line: &'a [u8],
+) -> Result<(&'a [u8], usize), Error> {
+    let n = line
+        .iter()
+        .position(|&b| !is_token(b))
+        .unwrap_or(line.len());
+    let name = line.get(..n).unwrap_or_default();
+    if name.is_empty() {
+        return Err(Error::new(ErrorKind::HeaderName, 0));
+    }
+    let ws = line
+        .get(n..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .map_or(line.len(), |p| n + p);
+    if line.get(ws) != Some(&b':') {
+        return Err(Error::new(ErrorKind::HeaderName, ws));
+    }
+    let value_at = ws + 1;
+    if let Some((p, kind)) = check_value_bytes(cfg, line.get(value_at..).unwrap_or_default()) {
+        return Err(Error::new(kind, value_at + p));
+    }
+    Ok((name, value_at))
+}
+
+/// A Content-Length value (white space and folding around it allowed):
+/// decimal digits only. Too many digits or more than `max` is
+/// [`ErrorKind::BodyTooLarge`]; anything else not a number is
+/// [`ErrorKind::ContentLength`]. Offsets are within `value`.
+pub(crate) fn content_length(value: &[u8], max: u64) -> Result<u64, Error> {
+    let start = value.iter().position(|&c| !is_ws(c)).unwrap_or(value.len());
+    let digits = trim(value);
+    if digits.is_empty() {
+        return Err(Error::new(ErrorKind::ContentLength, start));
+    }
+    let mut n: u64 = 0;
+    for (k, &d) in digits.iter().enumerate() {
+        if !d.is_ascii_digit() {
+            return Err(Error::new(ErrorKind::ContentLength, start + k));
+        }
+        n = match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+        {
+            Some(n) if n <= max => n,
+            _ => {
+                // Keep checking the syntax first: "99999999999x" is a syntax error.
+                if digits.iter().all(u8::is_ascii_digit) {
+                    return Err(Error::new(ErrorKind::BodyTooLarge, start));
+                }
+                continue;
+            }
+        };
+    }
+    Ok(n)
+}
+
+/// The header fields of a checked message head, walked without allocating.
+#[derive(Clone, Debug)]
+pub struct Headers<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Headers<'a> {
+    /// Fields in `block`: the header lines of a head that has already been
+    /// checked (the empty line excluded).
+    pub(crate) fn new(block: &'a [u8]) -> Headers<'a> {
+        Headers { rest: block }
+    }
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = HeaderField<'a>;
+
+    fn next(&mut self) -> Option<HeaderField<'a>> {
+        let b = self.rest;
+        if b.is_empty() {
+            return None;
+        }
+        // The field runs to the first LF that is not followed by SP/HTAB.
+        let mut end = b.len();
+        let mut from = 0;
+        while let Some(p) = memchr::memchr(b'\n', b.get(from..).unwrap_or_default()) {
+            let lf = from + p;
+            match b.get(lf + 1) {
+                Some(b' ' | b'\t') => from = lf + 1,
+                _ => {
+                    end = lf + 1;
+                    break;
+                }
+            }
+        }
+        let line = b.get(..end).unwrap_or_default();
+        self.rest = b.get(end..).unwrap_or_default();
+        let colon = memchr::memchr(b':', line).unwrap_or(line.len());
+        Some(HeaderField {
+            name: trim(line.get(..colon).unwrap_or_default()),
+            value: trim(line.get(colon + 1..).unwrap_or_default()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_length_values() {
+        let max = 1000;
+        assert_eq!(content_length(b" 42 ", max), Ok(42));
+        assert_eq!(content_length(b"\r\n 0", max), Ok(0));
+        assert_eq!(content_length(b"0042", max), Ok(42));
+        assert_eq!(content_length(b"1000", max), Ok(1000));
+        assert_eq!(
+            content_length(b"1001", max).unwrap_err().kind(),
+            ErrorKind::BodyTooLarge
+        );
+        let e = content_length(b"18446744073709551616", u64::MAX).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BodyTooLarge);
+        let e = content_length(b" -1", max).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::ContentLength, 1));
+        let e = content_length(b"12 3", max).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::ContentLength, 2));
+        assert_eq!(
+            content_length(b"", max).unwrap_err().kind(),
+            ErrorKind::ContentLength
+        );
+        assert_eq!(
+            content_length(b"99999999999999999999x", max)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ContentLength
+        );
+    }
+
+    #[test]
+    fn compact_forms_expand_both_ways() {
+        assert!(names_equal(b"l", b"content-length"));
+        assert!(names_equal(b"Content-Length", b"L"));
+        assert!(names_equal(b"v", b"v"));
+        assert!(!names_equal(b"v", b"Via2"));
+        assert!(!names_equal(b"q", b"Via"));
+        for (c, full) in COMPACT_FORMS {
+            assert_eq!(expand_compact(&[c]), Some(full));
+            assert_eq!(expand_compact(&[c.to_ascii_uppercase()]), Some(full));
+        }
+    }
+}

@@ -1,0 +1,541 @@
+//! Message heads (start line, header fields, empty line) and the framing
+//! rules of RFC 3261 §7.5 and §18.3: streams need Content-Length, datagrams
+//! end where the datagram ends.
+
+use ::nom::Err as NomErr;
+
+use crate::config::ParserConfig;
+use crate::error::{Error, ErrorKind};
+use crate::header::{
+    check_field_line, check_value_bytes, content_length, names_equal, HeaderField, Headers,
+};
+use crate::parsed::Parsed;
+use crate::request_line::{start_line, Method, RequestLine, StartLine};
+use crate::status::StatusCode;
+use crate::status_line::{ReasonPhrase, StatusLine};
+
+/// How the message arrived, which decides where its body ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Framing {
+    /// TCP, TLS, SCTP: Content-Length is the only way to find the end of the
+    /// body (RFC 3261 §18.3). **When it is missing**, strict mode rejects the
+    /// message ([`ErrorKind::MissingContentLength`]); lenient mode
+    /// ([`ParserConfig::allow_missing_content_length`]) takes the body as
+    /// empty, as if `Content-Length: 0` had been sent (a body that does
+    /// follow then fails as the next message's start line).
+    Stream,
+    /// UDP: one message per datagram. The body is the rest of the datagram,
+    /// shortened to Content-Length when that is smaller; a Content-Length
+    /// longer than what is there is [`ErrorKind::TruncatedBody`].
+    Datagram,
+}
+
+/// A message head: the start line and the header fields, borrowed.
+///
+/// ```
+/// use sipline::{parse_head, ParserConfig};
+///
+/// let buf = b"SIP/2.0 180 Ringing\r\nv: SIP/2.0/UDP a\r\nCall-ID: x@y\r\nl: 0\r\n\r\n";
+/// let head = parse_head(buf, &ParserConfig::default())?.value().unwrap();
+/// assert_eq!(head.start_line.status().unwrap().code, 180);
+/// assert_eq!(head.header_count(), 3);
+/// assert_eq!(head.header("via").unwrap().value, b"SIP/2.0/UDP a");
+/// assert_eq!(head.content_length(), Some(0));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head<'a> {
+    /// The request line or status line.
+    pub start_line: StartLine<'a>,
+    bytes: &'a [u8],
+    fields: &'a [u8],
+    header_count: usize,
+    content_length: Option<u64>,
+}
+
+impl<'a> Head<'a> {
+    /// The whole head: start line, header fields and the empty line.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The head's length in bytes, the empty line included.
+    pub const fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Always `false`: a head has at least a start line.
+    pub const fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The header fields in order, each once (folded lines joined).
+    pub fn headers(&self) -> Headers<'a> {
+        Headers::new(self.fields)
+    }
+
+    /// The number of header fields.
+    pub const fn header_count(&self) -> usize {
+        self.header_count
+    }
+
+    /// The first field named `name` (case-insensitive, compact forms known:
+    /// `"Call-ID"` finds `i:`).
+    pub fn header(&self, name: &str) -> Option<HeaderField<'a>> {
+        self.headers()
+            .find(|h| names_equal(h.name, name.as_bytes()))
+    }
+
+    /// Every field named `name`, in order.
+    pub fn headers_named<'n>(&self, name: &'n str) -> impl Iterator<Item = HeaderField<'a>> + 'n
+    where
+        'a: 'n,
+    {
+        self.headers()
+            .filter(move |h| names_equal(h.name, name.as_bytes()))
+    }
+
+    /// The Content-Length, when the head has one (several equal fields count
+    /// as one; several different ones are an error before a head is made).
+    pub const fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+}
+
+/// A whole message, borrowed: its head and its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// The start line and header fields.
+    pub head: Head<'a>,
+    /// The body (empty when there is none).
+    pub body: &'a [u8],
+}
+
+/// Where the pieces of a parsed start line sit in the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StartMeta {
+    Request {
+        method: (usize, usize),
+        uri: (usize, usize),
+        version: (usize, usize),
+    },
+    Status {
+        version: (usize, usize),
+        code: StatusCode,
+        reason: (usize, usize),
+    },
+}
+
+/// The span of `part` inside `base` (both from one buffer).
+fn span(base: &[u8], part: &[u8]) -> (usize, usize) {
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    (start, start + part.len())
+}
+
+fn slice(b: &[u8], (s, e): (usize, usize)) -> &[u8] {
+    b.get(s..e).unwrap_or_default()
+}
+
+impl StartMeta {
+    fn of(base: &[u8], line: &StartLine<'_>) -> StartMeta {
+        match line {
+            StartLine::Request(r) => StartMeta::Request {
+                method: span(base, r.method.as_bytes()),
+                uri: span(base, r.uri),
+                version: span(base, r.version),
+            },
+            StartLine::Status(s) => StartMeta::Status {
+                version: span(base, s.version),
+                code: s.code,
+                reason: span(base, s.reason.as_bytes()),
+            },
+        }
+    }
+
+    /// The start line again, from the bytes it was found in.
+    pub(crate) fn resolve<'a>(&self, b: &'a [u8]) -> StartLine<'a> {
+        match *self {
+            StartMeta::Request {
+                method,
+                uri,
+                version,
+            } => StartLine::Request(RequestLine {
+                method: Method(core::str::from_utf8(slice(b, method)).unwrap_or_default()),
+                uri: slice(b, uri),
+                version: slice(b, version),
+            }),
+            StartMeta::Status {
+                version,
+                code,
+                reason,
+            } => StartLine::Status(StatusLine {
+                version: slice(b, version),
+                code,
+                reason: ReasonPhrase(slice(b, reason)),
+            }),
+        }
+    }
+}
+
+/// A finished head scan: everything needed to rebuild the head without
+/// looking at its bytes again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeadInfo {
+    pub(crate) start: StartMeta,
+    pub(crate) fields: (usize, usize),
+    pub(crate) head_len: usize,
+    pub(crate) header_count: usize,
+    pub(crate) content_length: Option<u64>,
+}
+
+impl HeadInfo {
+    pub(crate) fn head<'a>(&self, msg: &'a [u8]) -> Head<'a> {
+        Head {
+            start_line: self.start.resolve(msg),
+            bytes: msg.get(..self.head_len).unwrap_or_default(),
+            fields: slice(msg, self.fields),
+            header_count: self.header_count,
+            content_length: self.content_length,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct FieldAt {
+    value: usize,
+    is_content_length: bool,
+}
+
+/// An incremental, line-at-a-time scan of a message head. Each call looks
+/// only at bytes it has not looked at before (the search for the next LF
+/// resumes where it stopped), so feeding a head one byte at a time costs
+/// O(length) overall.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HeadScan {
+    scanned: usize,
+    pos: usize,
+    start: Option<(StartMeta, usize)>,
+    headers: usize,
+    field: Option<FieldAt>,
+    content_length: Option<u64>,
+}
+
+/// How many bytes of a partial start line are worth parsing before its line
+/// end arrives: enough to reject a wrong version or status code early,
+/// little enough that byte-at-a-time feeding stays linear.
+const EARLY_START_CHECK: usize = 16;
+
+impl HeadScan {
+    /// Scans `msg` (the message from its first byte on). `Ok(None)`: more
+    /// bytes are needed. Errors carry offsets within `msg`.
+    pub(crate) fn advance(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+    ) -> Result<Option<HeadInfo>, Error> {
+        loop {
+            let from = self.scanned.max(self.pos);
+            let Some(k) = memchr::memchr(b'\n', msg.get(from..).unwrap_or_default()) else {
+                self.scanned = msg.len();
+                return self.need_more(cfg, msg).map(|()| None);
+            };
+            let lf = from + k;
+            self.scanned = lf + 1;
+            let line_start = self.pos;
+            if lf >= cfg.max_head_len {
+                return Err(Error::new(ErrorKind::HeadTooLarge, cfg.max_head_len));
+            }
+            let Some((start, start_len)) = self.start else {
+                let line = msg.get(..=lf).unwrap_or_default();
+                let parsed = match start_line(cfg, line) {
+                    Ok((left, sl)) => (StartMeta::of(msg, &sl), line.len() - left.len()),
+                    Err(NomErr::Error(e) | NomErr::Failure(e)) => return Err(e.to_error(line)),
+                    Err(NomErr::Incomplete(_)) => return Err(Error::new(ErrorKind::LineEnd, lf)),
+                };
+                self.start = Some(parsed);
+                self.pos = parsed.1;
+                continue;
+            };
+            let has_cr = lf > line_start && msg.get(lf - 1) == Some(&b'\r');
+            if !has_cr && !cfg.allow_lf_line_ends {
+                return Err(Error::new(ErrorKind::LineEnd, lf));
+            }
+            let content_end = if has_cr { lf - 1 } else { lf };
+            let content = msg.get(line_start..content_end).unwrap_or_default();
+            match content.first() {
+                None => {
+                    self.finish_field(cfg, msg, line_start)?;
+                    return Ok(Some(HeadInfo {
+                        start,
+                        fields: (start_len, line_start),
+                        head_len: lf + 1,
+                        header_count: self.headers,
+                        content_length: self.content_length,
+                    }));
+                }
+                Some(b' ' | b'\t') => {
+                    if self.field.is_none() {
+                        return Err(Error::new(ErrorKind::HeaderName, line_start));
+                    }
+                    if let Some((p, kind)) = check_value_bytes(cfg, content) {
+                        return Err(Error::new(kind, line_start + p));
+                    }
+                }
+                Some(_) => {
+                    self.finish_field(cfg, msg, line_start)?;
+                    if self.headers >= cfg.max_headers {
+                        return Err(Error::new(ErrorKind::TooManyHeaders, line_start));
+                    }
+                    self.headers += 1;
+                    let (name, value_at) =
+                        check_field_line(cfg, content).map_err(|e| e.shifted(line_start))?;
+                    self.field = Some(FieldAt {
+                        value: line_start + value_at,
+                        is_content_length: names_equal(name, b"Content-Length"),
+                    });
+                }
+            }
+            self.pos = lf + 1;
+        }
+    }
+
+    /// No line end in what is buffered: check the limits, and the start of a
+    /// start line early.
+    fn need_more(&self, cfg: &ParserConfig, msg: &[u8]) -> Result<(), Error> {
+        if self.start.is_none() {
+            if msg.len() <= EARLY_START_CHECK {
+                if let Err(NomErr::Error(e) | NomErr::Failure(e)) = start_line(cfg, msg) {
+                    return Err(e.to_error(msg));
+                }
+            }
+            if msg.len() >= cfg.max_line_len {
+                return Err(Error::new(ErrorKind::LineTooLong, cfg.max_line_len));
+            }
+        }
+        if msg.len() > cfg.max_head_len {
+            return Err(Error::new(ErrorKind::HeadTooLarge, cfg.max_head_len));
+        }
+        Ok(())
+    }
+
+    /// The field that ended before `end`: take its Content-Length.
+    fn finish_field(&mut self, cfg: &ParserConfig, msg: &[u8], end: usize) -> Result<(), Error> {
+        let Some(field) = self.field.take() else {
+            return Ok(());
+        };
+        if !field.is_content_length {
+            return Ok(());
+        }
+        let value = msg.get(field.value..end).unwrap_or_default();
+        let n = content_length(value, cfg.max_body_len).map_err(|e| e.shifted(field.value))?;
+        match self.content_length {
+            Some(m) if m != n => Err(Error::new(ErrorKind::ContentLength, field.value)),
+            _ => {
+                self.content_length = Some(n);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The number of CRLFs (and, when lenient, bare LFs) at the start of `buf`,
+/// in bytes: RFC 3261 §7.5 says to ignore them before a start line.
+pub(crate) fn leading_line_ends(cfg: &ParserConfig, buf: &[u8]) -> usize {
+    let mut n = 0;
+    loop {
+        match buf.get(n..) {
+            Some([b'\r', b'\n', ..]) => n += 2,
+            Some([b'\n', ..]) if cfg.allow_lf_line_ends => n += 1,
+            _ => return n,
+        }
+    }
+}
+
+/// Parses the message head at the start of `buf` (no leading CRLFs).
+///
+/// Checks the start line, every header line (name, colon, value bytes, line
+/// ends, folding) and Content-Length; the header fields are then walked
+/// with [`Head::headers`] without allocating.
+pub fn parse_head<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Parsed<Head<'b>>, Error> {
+    let mut scan = HeadScan::default();
+    Ok(match scan.advance(config, buf)? {
+        Some(info) => Parsed::Complete {
+            value: info.head(buf),
+            consumed: info.head_len,
+        },
+        None => Parsed::Incomplete { needed: None },
+    })
+}
+
+/// The body length a stream message must have.
+pub(crate) fn stream_body_len(cfg: &ParserConfig, info: &HeadInfo) -> Result<u64, Error> {
+    match info.content_length {
+        Some(n) => Ok(n),
+        None if cfg.allow_missing_content_length => Ok(0),
+        None => Err(Error::new(ErrorKind::MissingContentLength, 0)),
+    }
+}
+
+/// Parses one whole message at the start of `buf`, skipping CRLFs before it.
+///
+/// With [`Framing::Stream`], the answer is incomplete until the whole body
+/// (Content-Length bytes) is there; `consumed` counts the skipped CRLFs, the
+/// head and the body. With [`Framing::Datagram`], `buf` is the whole
+/// datagram: it is never incomplete, and `consumed` is `buf.len()` (bytes
+/// after Content-Length are discarded, RFC 4475 "dblreq").
+///
+/// ```
+/// use sipline::{parse_message, Framing, ParserConfig};
+///
+/// let buf = b"\r\nSIP/2.0 200 OK\r\nContent-Length: 4\r\n\r\nbodyNEXT";
+/// let p = parse_message(buf, Framing::Stream, &ParserConfig::strict())?;
+/// assert_eq!(p.consumed(), Some(buf.len() - 4));
+/// assert_eq!(p.value().unwrap().body, b"body");
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn parse_message<'b>(
+    buf: &'b [u8],
+    framing: Framing,
+    config: &ParserConfig,
+) -> Result<Parsed<Message<'b>>, Error> {
+    let skip = leading_line_ends(config, buf);
+    let msg = buf.get(skip..).unwrap_or_default();
+    let mut scan = HeadScan::default();
+    let info = match scan.advance(config, msg) {
+        Err(e) => return Err(e.shifted(skip)),
+        Ok(Some(info)) => info,
+        Ok(None) if framing == Framing::Datagram => {
+            return Err(Error::new(ErrorKind::TruncatedHead, buf.len()))
+        }
+        Ok(None) => return Ok(Parsed::Incomplete { needed: None }),
+    };
+    let head = info.head(msg);
+    let after = msg.get(info.head_len..).unwrap_or_default();
+    let body = match framing {
+        Framing::Stream => {
+            let n = stream_body_len(config, &info).map_err(|e| e.shifted(skip))?;
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            match after.get(..n) {
+                Some(body) => body,
+                None => {
+                    return Ok(Parsed::Incomplete {
+                        needed: core::num::NonZeroUsize::new(n - after.len()),
+                    })
+                }
+            }
+        }
+        Framing::Datagram => match info.content_length {
+            None => after,
+            Some(n) => match after.get(..usize::try_from(n).unwrap_or(usize::MAX)) {
+                Some(body) => body,
+                None => return Err(Error::new(ErrorKind::TruncatedBody, buf.len())),
+            },
+        },
+    };
+    let consumed = match framing {
+        Framing::Stream => skip + info.head_len + body.len(),
+        Framing::Datagram => buf.len(),
+    };
+    Ok(Parsed::Complete {
+        value: Message { head, body },
+        consumed,
+    })
+}
+
+/// What a UDP datagram holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Datagram<'a> {
+    /// One SIP message.
+    Message(Message<'a>),
+    /// Only CR, LF, SP or HTAB: a keep-alive, to be dropped.
+    KeepAlive,
+}
+
+/// Parses a whole UDP datagram (RFC 3261 §7.5, §18.3).
+///
+/// ```
+/// use sipline::{parse_datagram, Datagram, ErrorKind, ParserConfig};
+///
+/// let cfg = ParserConfig::default();
+/// let dg = b"SIP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nhi and more";
+/// let Datagram::Message(m) = parse_datagram(dg, &cfg)? else { panic!() };
+/// assert_eq!(m.body, b"hi");
+/// assert_eq!(parse_datagram(b"\r\n\r\n", &cfg)?, Datagram::KeepAlive);
+/// let short = b"SIP/2.0 200 OK\r\nContent-Length: 20\r\n\r\nhi";
+/// assert_eq!(parse_datagram(short, &cfg).unwrap_err().kind(), ErrorKind::TruncatedBody);
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn parse_datagram<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Datagram<'b>, Error> {
+    if buf
+        .iter()
+        .all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+    {
+        return Ok(Datagram::KeepAlive);
+    }
+    match parse_message(buf, Framing::Datagram, config)? {
+        Parsed::Complete { value, .. } => Ok(Datagram::Message(value)),
+        Parsed::Incomplete { .. } => Err(Error::new(ErrorKind::TruncatedHead, buf.len())),
+    }
+}
+
+/// A `message/sipfrag` body (RFC 3420): a start line, optional header
+/// fields, and an optional body after an empty line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sipfrag<'a> {
+    /// The start line (in NOTIFY after REFER, a status line).
+    pub start_line: StartLine<'a>,
+    fields: &'a [u8],
+    header_count: usize,
+    /// The body, when the fragment has an empty line after its headers.
+    pub body: Option<&'a [u8]>,
+}
+
+impl<'a> Sipfrag<'a> {
+    /// The fragment's header fields.
+    pub fn headers(&self) -> Headers<'a> {
+        Headers::new(self.fields)
+    }
+
+    /// The number of header fields.
+    pub const fn header_count(&self) -> usize {
+        self.header_count
+    }
+}
+
+/// Parses a whole `message/sipfrag` body. Every line must end (CRLF, or LF
+/// when lenient); a fragment cut inside a line is
+/// [`ErrorKind::TruncatedHead`].
+///
+/// ```
+/// use sipline::{parse_sipfrag, ParserConfig, StatusCode};
+///
+/// let frag = parse_sipfrag(b"SIP/2.0 100 Trying\r\n", &ParserConfig::strict())?;
+/// assert_eq!(frag.start_line.status().unwrap().code, StatusCode::TRYING);
+/// assert_eq!(frag.body, None);
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn parse_sipfrag<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Sipfrag<'b>, Error> {
+    let mut scan = HeadScan::default();
+    if let Some(info) = scan.advance(config, buf)? {
+        let head = info.head(buf);
+        return Ok(Sipfrag {
+            start_line: head.start_line,
+            fields: head.fields,
+            header_count: head.header_count,
+            body: buf.get(info.head_len..),
+        });
+    }
+    // No empty line: the fragment must end at the end of a line.
+    match scan.start {
+        Some((start, start_len)) if scan.pos == buf.len() => {
+            scan.finish_field(config, buf, buf.len())?;
+            Ok(Sipfrag {
+                start_line: start.resolve(buf),
+                fields: buf.get(start_len..).unwrap_or_default(),
+                header_count: scan.headers,
+                body: None,
+            })
+        }
+        _ => Err(Error::new(ErrorKind::TruncatedHead, buf.len())),
+    }
+}

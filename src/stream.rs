@@ -1,0 +1,227 @@
+//! The incremental stream decoder: whole SIP messages out of a TCP/TLS byte
+//! stream held in a [`BytesMut`], without copying.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::config::ParserConfig;
+use crate::error::Error;
+use crate::message::{stream_body_len, Head, HeadInfo, HeadScan, Message};
+use crate::request_line::StartLine;
+
+/// What the decoder found next in the stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// A whole message.
+    Message(SipMessage),
+    /// A double CRLF between messages: an RFC 5626 §3.5.1 keep-alive ping,
+    /// which a server answers with a single CRLF (the pong).
+    KeepAlive {
+        /// The offset of the ping in the stream.
+        offset: u64,
+    },
+}
+
+/// A whole message that owns its bytes: a [`Bytes`] split off the stream
+/// buffer without copying, plus where its parts are.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use sipline::{Frame, StreamDecoder};
+///
+/// let mut buf = BytesMut::from(&b"SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\nSIP/2.0 200 OK\r\nl: 2\r\n\r\nhi"[..]);
+/// let mut decoder = StreamDecoder::default();
+/// let Some(Frame::Message(first)) = decoder.decode(&mut buf)? else { panic!() };
+/// assert_eq!(first.start_line().status().unwrap().code, 180);
+/// let Some(Frame::Message(second)) = decoder.decode(&mut buf)? else { panic!() };
+/// assert_eq!(second.offset(), 42);
+/// assert_eq!(&second.body()[..], b"hi");
+/// assert!(buf.is_empty());
+/// assert_eq!(decoder.decode(&mut buf)?, None);
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipMessage {
+    bytes: Bytes,
+    offset: u64,
+    info: HeadInfo,
+}
+
+impl SipMessage {
+    /// A borrowed view: the head with its header fields, and the body.
+    pub fn message(&self) -> Message<'_> {
+        Message {
+            head: self.head(),
+            body: self.bytes.get(self.info.head_len..).unwrap_or_default(),
+        }
+    }
+
+    /// The head, borrowed.
+    pub fn head(&self) -> Head<'_> {
+        self.info.head(&self.bytes)
+    }
+
+    /// The start line, borrowed.
+    pub fn start_line(&self) -> StartLine<'_> {
+        self.info.start.resolve(&self.bytes)
+    }
+
+    /// The whole message as it arrived (head and body).
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// The whole message, owned.
+    pub fn into_bytes(self) -> Bytes {
+        self.bytes
+    }
+
+    /// The body as its own [`Bytes`], sharing the message's memory.
+    pub fn body(&self) -> Bytes {
+        self.bytes.slice(self.info.head_len.min(self.bytes.len())..)
+    }
+
+    /// Where the message started in the stream (after skipped CRLFs).
+    pub const fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The length of the head, the empty line included.
+    pub const fn head_len(&self) -> usize {
+        self.info.head_len
+    }
+}
+
+#[derive(Clone, Debug)]
+enum State {
+    /// Between messages: skipping CRLFs, spotting keep-alives.
+    Between,
+    /// Inside a head, scanned up to where the scan says.
+    Head(HeadScan),
+    /// The head is done; waiting for `total` bytes.
+    Body { info: HeadInfo, total: usize },
+}
+
+/// Frames whole SIP messages out of a stream (RFC 3261 §7.5, §18.3;
+/// RFC 5626 §3.5.1), incrementally and without copying.
+///
+/// Call [`decode`](Self::decode) whenever bytes have been appended to the
+/// buffer. Each call returns the next message or keep-alive, `None` when more
+/// bytes are needed, or an error. Bytes already looked at are not scanned
+/// again, so feeding a stream one byte at a time costs O(total bytes).
+///
+/// Every limit of the [`ParserConfig`] applies before bytes beyond it are
+/// needed: a head larger than `max_head_len`, more than `max_headers`
+/// fields, or a Content-Length above `max_body_len` is an error as soon as
+/// it is seen. After an error the decoder keeps returning it: a byte stream
+/// cannot be resynchronised safely, so close the connection.
+#[derive(Clone, Debug)]
+pub struct StreamDecoder {
+    config: ParserConfig,
+    state: State,
+    offset: u64,
+    failed: Option<Error>,
+}
+
+impl Default for StreamDecoder {
+    fn default() -> Self {
+        StreamDecoder::new(ParserConfig::default())
+    }
+}
+
+impl StreamDecoder {
+    /// A decoder for a new stream.
+    pub fn new(config: ParserConfig) -> StreamDecoder {
+        StreamDecoder {
+            config,
+            state: State::Between,
+            offset: 0,
+            failed: None,
+        }
+    }
+
+    /// The configuration in use.
+    pub const fn config(&self) -> &ParserConfig {
+        &self.config
+    }
+
+    /// How many bytes of the stream have been taken out of the buffer.
+    pub const fn stream_offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// `true` when the decoder is between messages: no partial message is
+    /// buffered (CRLFs aside).
+    pub fn is_between_messages(&self, buf: &[u8]) -> bool {
+        matches!(self.state, State::Between) && buf.iter().all(|&b| b == b'\r' || b == b'\n')
+    }
+
+    /// The next frame from the front of `buf`, removing its bytes.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        match self.step(buf) {
+            Ok(f) => Ok(f),
+            Err(e) => {
+                let e = e.shifted(usize::try_from(self.offset).unwrap_or(usize::MAX));
+                self.failed = Some(e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes `n` bytes off the front of `buf`.
+    fn skip(&mut self, buf: &mut BytesMut, n: usize) {
+        let _ = buf.split_to(n.min(buf.len()));
+        self.offset += n as u64;
+    }
+
+    fn step(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
+        loop {
+            match &mut self.state {
+                State::Between => {
+                    match &buf[..] {
+                        [] => return Ok(None),
+                        [b'\r', b'\n', b'\r', b'\n', ..] => {
+                            let offset = self.offset;
+                            self.skip(buf, 4);
+                            return Ok(Some(Frame::KeepAlive { offset }));
+                        }
+                        // Perhaps the start of a ping: wait for the rest.
+                        b"\r" | b"\r\n" | b"\r\n\r" => return Ok(None),
+                        // A lone CRLF (a pong, or stray) is ignored (§7.5).
+                        [b'\r', b'\n', ..] => self.skip(buf, 2),
+                        [b'\n', ..] if self.config.allow_lf_line_ends => self.skip(buf, 1),
+                        _ => self.state = State::Head(HeadScan::default()),
+                    }
+                }
+                State::Head(scan) => {
+                    let Some(info) = scan.advance(&self.config, buf)? else {
+                        return Ok(None);
+                    };
+                    let body = stream_body_len(&self.config, &info)?;
+                    // The limit was checked when Content-Length was read.
+                    let total = info
+                        .head_len
+                        .saturating_add(usize::try_from(body).unwrap_or(usize::MAX));
+                    self.state = State::Body { info, total };
+                }
+                State::Body { info, total } => {
+                    if buf.len() < *total {
+                        return Ok(None);
+                    }
+                    let (info, total) = (*info, *total);
+                    let bytes = buf.split_to(total).freeze();
+                    let offset = self.offset;
+                    self.offset += total as u64;
+                    self.state = State::Between;
+                    return Ok(Some(Frame::Message(SipMessage {
+                        bytes,
+                        offset,
+                        info,
+                    })));
+                }
+            }
+        }
+    }
+}
