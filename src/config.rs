@@ -14,6 +14,7 @@
 /// | [`allow_missing_reason`](Self::allow_missing_reason) | no | yes | `SIP/2.0 100` + line end, no SP |
 /// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason byte but CR, LF, NUL; no UTF-8 check; in header values, any byte but CR, LF, NUL |
 /// | [`allow_missing_content_length`](Self::allow_missing_content_length) | no | yes | a stream message without Content-Length has an empty body |
+/// | [`allow_missing_empty_line`](Self::allow_missing_empty_line) | no | yes | a datagram's head may end at the datagram's end, without the empty line |
 ///
 /// **The default is lenient.** sipline sits in proxies and border
 /// controllers, where dropping a peer's `200 OK` because its reason phrase
@@ -43,6 +44,7 @@ pub struct ParserConfig {
     pub(crate) allow_missing_reason: bool,
     pub(crate) allow_any_reason_bytes: bool,
     pub(crate) allow_missing_content_length: bool,
+    pub(crate) allow_missing_empty_line: bool,
     pub(crate) max_line_len: usize,
     pub(crate) max_head_len: usize,
     pub(crate) max_headers: usize,
@@ -68,6 +70,7 @@ impl ParserConfig {
             allow_missing_reason: false,
             allow_any_reason_bytes: false,
             allow_missing_content_length: false,
+            allow_missing_empty_line: false,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -83,6 +86,7 @@ impl ParserConfig {
             allow_missing_reason: true,
             allow_any_reason_bytes: true,
             allow_missing_content_length: true,
+            allow_missing_empty_line: true,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -128,6 +132,15 @@ impl ParserConfig {
     /// need it.
     pub const fn allow_missing_content_length(mut self, allow: bool) -> ParserConfig {
         self.allow_missing_content_length = allow;
+        self
+    }
+
+    /// Accept a datagram that ends right after a complete header line,
+    /// without the empty line RFC 3261 §7 requires, as a message with no
+    /// body. (Streams always need the empty line: without it the next
+    /// message would be read as header fields.)
+    pub const fn allow_missing_empty_line(mut self, allow: bool) -> ParserConfig {
+        self.allow_missing_empty_line = allow;
         self
     }
 
@@ -186,7 +199,8 @@ impl ParserConfig {
             || self.allow_extra_whitespace
             || self.allow_missing_reason
             || self.allow_any_reason_bytes
-            || self.allow_missing_content_length)
+            || self.allow_missing_content_length
+            || self.allow_missing_empty_line)
     }
 
     /// The configured maximum start-line length.

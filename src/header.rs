@@ -3,7 +3,6 @@
 
 use core::fmt;
 
-use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
 use crate::request_line::is_token;
 
@@ -126,39 +125,19 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
     b.get(start..end).unwrap_or_default()
 }
 
-/// Checks the bytes of a header line's content (line end excluded). In
-/// strict mode no control byte but HTAB; in lenient mode no NUL. A CR is
-/// never allowed here (a bare CR). Returns the offset of the first bad byte.
+/// Checks the bytes of a header line's content (line end excluded): any
+/// byte but CR, which could only be a bare CR here. Controls and even NUL
+/// are legal inside a quoted-pair (RFC 3261 §25.1; RFC 4475 "intmeth"), so
+/// they are left to whoever parses the value. Returns the offset of the
+/// first bad byte.
 #[inline]
-pub(crate) fn check_value_bytes(cfg: &ParserConfig, b: &[u8]) -> Option<(usize, ErrorKind)> {
-    if cfg.allow_any_reason_bytes {
-        return memchr::memchr2(0, b'\r', b).map(|p| {
-            let kind = if b.get(p) == Some(&b'\r') {
-                ErrorKind::LineEnd
-            } else {
-                ErrorKind::HeaderValue
-            };
-            (p, kind)
-        });
-    }
-    b.iter()
-        .position(|&c| (c < 0x20 && c != b'\t') || c == 0x7f)
-        .map(|p| {
-            let kind = if b.get(p) == Some(&b'\r') {
-                ErrorKind::LineEnd
-            } else {
-                ErrorKind::HeaderValue
-            };
-            (p, kind)
-        })
+pub(crate) fn check_value_bytes(b: &[u8]) -> Option<(usize, ErrorKind)> {
+    memchr::memchr(b'\r', b).map(|p| (p, ErrorKind::LineEnd))
 }
 
 /// Checks a header line that starts a field (`name HCOLON value`, line end
 /// excluded) and returns the name and the offset where the value starts.
-pub(crate) fn check_field_line<'a>(
-    cfg: &ParserConfig,
-    line: &'a [u8],
-) -> Result<(&'a [u8], usize), Error> {
+pub(crate) fn check_field_line(line: &[u8]) -> Result<(&[u8], usize), Error> {
     let n = line
         .iter()
         .position(|&b| !is_token(b))
@@ -177,7 +156,7 @@ pub(crate) fn check_field_line<'a>(
         return Err(Error::new(ErrorKind::HeaderName, ws));
     }
     let value_at = ws + 1;
-    if let Some((p, kind)) = check_value_bytes(cfg, line.get(value_at..).unwrap_or_default()) {
+    if let Some((p, kind)) = check_value_bytes(line.get(value_at..).unwrap_or_default()) {
         return Err(Error::new(kind, value_at + p));
     }
     Ok((name, value_at))

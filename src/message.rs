@@ -24,7 +24,9 @@ pub enum Framing {
     /// empty, as if `Content-Length: 0` had been sent (a body that does
     /// follow then fails as the next message's start line).
     Stream,
-    /// UDP: one message per datagram. The body is the rest of the datagram,
+    /// UDP: one message per datagram. The head ends at the empty line (in
+    /// lenient mode also at the end of the datagram, after a complete line:
+    /// [`ParserConfig::allow_missing_empty_line`]). The body is the rest of the datagram,
     /// shortened to Content-Length when that is smaller; a Content-Length
     /// longer than what is there is [`ErrorKind::TruncatedBody`].
     Datagram,
@@ -277,7 +279,7 @@ impl HeadScan {
                     if self.field.is_none() {
                         return Err(Error::new(ErrorKind::HeaderName, line_start));
                     }
-                    if let Some((p, kind)) = check_value_bytes(cfg, content) {
+                    if let Some((p, kind)) = check_value_bytes(content) {
                         return Err(Error::new(kind, line_start + p));
                     }
                 }
@@ -288,7 +290,7 @@ impl HeadScan {
                     }
                     self.headers += 1;
                     let (name, value_at) =
-                        check_field_line(cfg, content).map_err(|e| e.shifted(line_start))?;
+                        check_field_line(content).map_err(|e| e.shifted(line_start))?;
                     self.field = Some(FieldAt {
                         value: line_start + value_at,
                         is_content_length: names_equal(name, b"Content-Length"),
@@ -316,6 +318,24 @@ impl HeadScan {
             return Err(Error::new(ErrorKind::HeadTooLarge, cfg.max_head_len));
         }
         Ok(())
+    }
+
+    /// The input ends here: when it ends right after a complete line of a
+    /// head whose start line was read, the head is taken to end there too
+    /// (no empty line, no body).
+    fn finish_at_end(&mut self, cfg: &ParserConfig, msg: &[u8]) -> Result<Option<HeadInfo>, Error> {
+        let Some((start, start_len)) = self.start else { return Ok(None) };
+        if self.pos != msg.len() {
+            return Ok(None);
+        }
+        self.finish_field(cfg, msg, msg.len())?;
+        Ok(Some(HeadInfo {
+            start,
+            fields: (start_len, msg.len()),
+            head_len: msg.len(),
+            header_count: self.headers,
+            content_length: self.content_length,
+        }))
     }
 
     /// The field that ended before `end`: take its Content-Length.
@@ -405,7 +425,15 @@ pub fn parse_message<'b>(
         Err(e) => return Err(e.shifted(skip)),
         Ok(Some(info)) => info,
         Ok(None) if framing == Framing::Datagram => {
-            return Err(Error::new(ErrorKind::TruncatedHead, buf.len()))
+            let at_end = if config.allow_missing_empty_line {
+                scan.finish_at_end(config, msg).map_err(|e| e.shifted(skip))?
+            } else {
+                None
+            };
+            match at_end {
+                Some(info) => info,
+                None => return Err(Error::new(ErrorKind::TruncatedHead, buf.len())),
+            }
         }
         Ok(None) => return Ok(Parsed::Incomplete { needed: None }),
     };
@@ -526,16 +554,13 @@ pub fn parse_sipfrag<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Sipfrag
         });
     }
     // No empty line: the fragment must end at the end of a line.
-    match scan.start {
-        Some((start, start_len)) if scan.pos == buf.len() => {
-            scan.finish_field(config, buf, buf.len())?;
-            Ok(Sipfrag {
-                start_line: start.resolve(buf),
-                fields: buf.get(start_len..).unwrap_or_default(),
-                header_count: scan.headers,
-                body: None,
-            })
-        }
-        _ => Err(Error::new(ErrorKind::TruncatedHead, buf.len())),
+    match scan.finish_at_end(config, buf)? {
+        Some(info) => Ok(Sipfrag {
+            start_line: info.start.resolve(buf),
+            fields: slice(buf, info.fields),
+            header_count: info.header_count,
+            body: None,
+        }),
+        None => Err(Error::new(ErrorKind::TruncatedHead, buf.len())),
     }
 }

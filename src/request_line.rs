@@ -235,7 +235,11 @@ fn request_line_unbounded<'a>(
     }
     let at = |x: &[u8]| input.len() - x.len();
     if u == 0 {
-        return fail(input, at(i), ErrorKind::RequestUri);
+        let kind = match i.first() {
+            Some(b' ' | b'\t') => ErrorKind::Separator,
+            _ => ErrorKind::RequestUri,
+        };
+        return fail(input, at(i), kind);
     }
     let uri = i.get(..u).unwrap_or_default();
     let i = rest(i, u);
@@ -244,8 +248,19 @@ fn request_line_unbounded<'a>(
         Some(b'\t') if cfg.allow_extra_whitespace => {}
         _ => return fail(input, at(i), ErrorKind::RequestUri),
     }
+    let sep_at = at(i);
     let (i, ()) = separator(cfg, i, 7 + le)?;
-    let (i, version) = sip_version(i, le)?;
+    if let Some(b' ' | b'\t') = i.first() {
+        return fail(input, at(i), ErrorKind::Separator);
+    }
+    let (i, version) = match sip_version(i, le) {
+        // Not even "SIP/": the URI went on after white space (RFC 4475
+        // "lwsruri"), which is the URI's fault, not the version's.
+        Err(::nom::Err::Error(e)) if i.len() - e.input.len() < 4 => {
+            return fail(input, sep_at, ErrorKind::RequestUri)
+        }
+        r => r?,
+    };
     let i = if cfg.allow_extra_whitespace {
         let n = i
             .iter()
