@@ -324,7 +324,9 @@ impl HeadScan {
     /// head whose start line was read, the head is taken to end there too
     /// (no empty line, no body).
     fn finish_at_end(&mut self, cfg: &ParserConfig, msg: &[u8]) -> Result<Option<HeadInfo>, Error> {
-        let Some((start, start_len)) = self.start else { return Ok(None) };
+        let Some((start, start_len)) = self.start else {
+            return Ok(None);
+        };
         if self.pos != msg.len() {
             return Ok(None);
         }
@@ -426,7 +428,8 @@ pub fn parse_message<'b>(
         Ok(Some(info)) => info,
         Ok(None) if framing == Framing::Datagram => {
             let at_end = if config.allow_missing_empty_line {
-                scan.finish_at_end(config, msg).map_err(|e| e.shifted(skip))?
+                scan.finish_at_end(config, msg)
+                    .map_err(|e| e.shifted(skip))?
             } else {
                 None
             };

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_message, Datagram, ErrorKind, Frame, Framing, ParserConfig, Parsed,
+    parse_datagram, parse_message, Datagram, ErrorKind, Frame, Framing, Parsed, ParserConfig,
     StreamDecoder,
 };
 
@@ -53,7 +53,9 @@ fn expected_invalid(file: &str) -> Option<Expect> {
 
 #[test]
 fn torture_tests_get_their_verdicts() {
-    let Some(corpus) = common::shared_corpus() else { return };
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
     let mut table = Vec::new();
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for dir in ["rfc4475", "rfc5118"] {
@@ -65,7 +67,10 @@ fn torture_tests_get_their_verdicts() {
             } else {
                 expected_invalid(name).unwrap_or_else(|| panic!("{name}: no verdict listed"))
             };
-            for (mode, cfg) in [("strict", ParserConfig::strict()), ("lenient", ParserConfig::lenient())] {
+            for (mode, cfg) in [
+                ("strict", ParserConfig::strict()),
+                ("lenient", ParserConfig::lenient()),
+            ] {
                 let got = parse_datagram(&bytes, &cfg);
                 let what = format!("{dir}/{name} ({mode})");
                 let must_accept = match expect {
@@ -74,7 +79,9 @@ fn torture_tests_get_their_verdicts() {
                     Expect::Reject(_) => false,
                 };
                 if must_accept {
-                    let Ok(Datagram::Message(m)) = got else { panic!("{what}: {got:?}") };
+                    let Ok(Datagram::Message(m)) = got else {
+                        panic!("{what}: {got:?}")
+                    };
                     // The body is Content-Length long (RFC 4475 dblreq: the
                     // bytes after it are discarded; RFC 5118's three files with
                     // a longer CRLF body likewise).
@@ -91,13 +98,18 @@ fn torture_tests_get_their_verdicts() {
                         }
                         *counts.entry("accepted").or_default() += 1;
                         if mode == "lenient" {
-                            table.push(format!("{dir}/{name:<36} {:<10} accepted  no Content-Length", row["verdict"]));
+                            table.push(format!(
+                                "{dir}/{name:<36} {:<10} accepted  no Content-Length",
+                                row["verdict"]
+                            ));
                         }
                         continue;
                     };
                     assert_eq!(m.body.len() as u64, cl, "{what}");
                     // As a stream, the first message frames with the same length.
-                    let Ok(Parsed::Complete { value, consumed }) = parse_message(&bytes, Framing::Stream, &cfg) else {
+                    let Ok(Parsed::Complete { value, consumed }) =
+                        parse_message(&bytes, Framing::Stream, &cfg)
+                    else {
                         panic!("{what}: stream framing")
                     };
                     assert_eq!(value.body.len() as u64, cl, "{what}");
@@ -119,7 +131,10 @@ fn torture_tests_get_their_verdicts() {
                         Expect::Reject(k) => k.name().to_string(),
                         Expect::Accept => String::new(),
                     };
-                    table.push(format!("{dir}/{name:<36} {:<10} {verdict:<9} {note}", row["verdict"]));
+                    table.push(format!(
+                        "{dir}/{name:<36} {:<10} {verdict:<9} {note}",
+                        row["verdict"]
+                    ));
                 }
             }
         }
@@ -134,19 +149,29 @@ fn torture_tests_get_their_verdicts() {
 
 #[test]
 fn clerr_is_incomplete_on_a_stream_and_truncated_as_a_datagram() {
-    let Some(corpus) = common::shared_corpus() else { return };
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
     let bytes = std::fs::read(corpus.join("rfc4475/clerr.dat")).unwrap();
     let cfg = ParserConfig::strict();
-    assert!(matches!(parse_message(&bytes, Framing::Stream, &cfg), Ok(Parsed::Incomplete { .. })));
+    assert!(matches!(
+        parse_message(&bytes, Framing::Stream, &cfg),
+        Ok(Parsed::Incomplete { .. })
+    ));
     let e = parse_datagram(&bytes, &cfg).unwrap_err();
-    assert_eq!((e.kind(), e.offset()), (ErrorKind::TruncatedBody, bytes.len()));
+    assert_eq!(
+        (e.kind(), e.offset()),
+        (ErrorKind::TruncatedBody, bytes.len())
+    );
 }
 
 /// The call flows and captures: each file is one message whose body has
 /// the length the index gives.
 #[test]
 fn call_flows_and_captures_frame_as_indexed() {
-    let Some(corpus) = common::shared_corpus() else { return };
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
     let mut framed = 0;
     let mut unterminated = 0;
     let mut replays = 0;
@@ -155,13 +180,23 @@ fn call_flows_and_captures_frame_as_indexed() {
         .chain(common::dat_files(&corpus.join("rfc5118")))
         .map(|p| std::fs::read(p).unwrap())
         .collect();
-    for dir in ["rfc3665", "rfc-examples/rfc3327", "rfc-examples/rfc3515", "rfc-examples/rfc4916", "rfc-examples/rfc5626", "captured"] {
+    for dir in [
+        "rfc3665",
+        "rfc-examples/rfc3327",
+        "rfc-examples/rfc3515",
+        "rfc-examples/rfc4916",
+        "rfc-examples/rfc5626",
+        "captured",
+    ] {
         for row in common::read_tsv(&corpus.join(dir).join("index.tsv")) {
             let path = corpus.join(dir).join(&row["file"]);
             let bytes = std::fs::read(&path).unwrap();
             if row.get("sent_by").is_some_and(|s| s == "rfc-replay") {
                 // A torture test replayed at kamailio: the same verdict as the original.
-                let original = replayed.iter().find(|o| **o == bytes).expect("replay of a torture test");
+                let original = replayed
+                    .iter()
+                    .find(|o| **o == bytes)
+                    .expect("replay of a torture test");
                 for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
                     assert_eq!(parse_datagram(&bytes, &cfg), parse_datagram(original, &cfg));
                 }
@@ -169,7 +204,11 @@ fn call_flows_and_captures_frame_as_indexed() {
                 continue;
             }
             for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
-                let what = format!("{} ({})", path.display(), if cfg.is_strict() { "strict" } else { "lenient" });
+                let what = format!(
+                    "{} ({})",
+                    path.display(),
+                    if cfg.is_strict() { "strict" } else { "lenient" }
+                );
                 let got = parse_datagram(&bytes, &cfg);
                 if !bytes.windows(4).any(|w| w == b"\r\n\r\n") {
                     // 15 transcribed call-flow messages lost their closing empty line.
@@ -179,11 +218,17 @@ fn call_flows_and_captures_frame_as_indexed() {
                         continue;
                     }
                 }
-                let Ok(Datagram::Message(m)) = got else { panic!("{what}: {got:?}") };
+                let Ok(Datagram::Message(m)) = got else {
+                    panic!("{what}: {got:?}")
+                };
                 if let Some(b) = row.get("body_bytes") {
                     assert_eq!(m.body.len(), b.parse::<usize>().unwrap(), "{what}");
                 }
-                assert_eq!(m.head.start_line.status().is_some(), row["kind"] == "response", "{what}");
+                assert_eq!(
+                    m.head.start_line.status().is_some(),
+                    row["kind"] == "response",
+                    "{what}"
+                );
                 let stream = parse_message(&bytes, Framing::Stream, &cfg);
                 if m.head.len() == bytes.len() && !bytes.ends_with(b"\r\n\r\n") {
                     // On a stream a head without its empty line never ends.
@@ -193,9 +238,15 @@ fn call_flows_and_captures_frame_as_indexed() {
                 }
                 match row.get("content_length").map(String::as_str) {
                     Some("absent") if cfg.is_strict() => {
-                        assert_eq!(stream.unwrap_err().kind(), ErrorKind::MissingContentLength, "{what}")
+                        assert_eq!(
+                            stream.unwrap_err().kind(),
+                            ErrorKind::MissingContentLength,
+                            "{what}"
+                        )
                     }
-                    Some("absent") => assert_eq!(stream.unwrap().consumed(), Some(m.head.len()), "{what}"),
+                    Some("absent") => {
+                        assert_eq!(stream.unwrap().consumed(), Some(m.head.len()), "{what}")
+                    }
                     _ => assert_eq!(stream.unwrap().consumed(), Some(bytes.len()), "{what}"),
                 }
                 framed += 1;
@@ -224,7 +275,10 @@ fn decode_all(bytes: &[u8], cfg: ParserConfig, chunk: usize) -> Vec<(u64, Vec<u8
             }
         }
     }
-    assert!(dec.is_between_messages(&buf), "stream ends between messages");
+    assert!(
+        dec.is_between_messages(&buf),
+        "stream ends between messages"
+    );
     out
 }
 
@@ -237,7 +291,9 @@ fn split_dir(corpus: &Path) -> Vec<Vec<u8>> {
 
 #[test]
 fn corpus_streams_frame_into_their_messages() {
-    let Some(corpus) = common::shared_corpus() else { return };
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
     let generic = std::fs::read(corpus.join("streams/generic.txt")).unwrap();
     let lion = std::fs::read(corpus.join("streams/lioneagle-sipparser.txt")).unwrap();
     // generic.txt has 24 messages without Content-Length (all without a

@@ -83,3 +83,57 @@ pub fn indexes(corpus: &Path) -> Vec<(PathBuf, PathBuf)> {
     }
     out
 }
+
+/// A small deterministic PRNG (xorshift64*), so tests need no extra crate.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Message number `i` of a generated stream: requests and responses, folded
+/// headers, compact names, and bodies that hold status lines (sipfrag).
+pub fn generated_message(i: usize, rng: &mut Rng) -> Vec<u8> {
+    let body: Vec<u8> = match rng.below(4) {
+        0 => Vec::new(),
+        1 => b"SIP/2.0 200 OK\r\n".to_vec(),
+        2 => format!("v=0\r\no=- {i} 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nm=audio 49170 RTP/AVP 0\r\n")
+            .into_bytes(),
+        _ => {
+            let n = rng.below(3000);
+            (0..n).map(|k| b"SIP/2.0 180 Ringing\r\n\r\n"[k % 23]).collect()
+        }
+    };
+    let start = if rng.below(2) == 0 {
+        format!("SIP/2.0 {} Reason {i}\r\n", 100 + rng.below(600))
+    } else {
+        format!("NOTIFY sip:user{i}@example.com SIP/2.0\r\n")
+    };
+    let mut m = start.into_bytes();
+    m.extend_from_slice(b"Via: SIP/2.0/TCP a.example.com;branch=z9hG4bK1\r\n");
+    m.extend_from_slice(format!("i: call-{i}@example.com\r\n").as_bytes());
+    if rng.below(2) == 0 {
+        m.extend_from_slice(b"Subject: a folded\r\n  subject line\r\n");
+    }
+    if !body.is_empty() {
+        m.extend_from_slice(b"c: message/sipfrag\r\n");
+    }
+    let cl = if rng.below(2) == 0 {
+        "l"
+    } else {
+        "Content-Length"
+    };
+    m.extend_from_slice(format!("{cl}: {}\r\n\r\n", body.len()).as_bytes());
+    m.extend_from_slice(&body);
+    m
+}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
+mod lines;
 mod parse;
 
 /// Exit status for usage and I/O problems.
@@ -31,6 +32,21 @@ enum Command {
     Parse {
         #[command(flatten)]
         mode: Mode,
+        /// The input; standard input when absent or `-`.
+        file: Option<PathBuf>,
+    },
+    /// Frame FILE (or standard input) into SIP messages: one JSON object per line.
+    ///
+    /// The input is a TCP/TLS byte stream (CRLF keep-alives allowed), read in
+    /// chunks with memory bounded by the parser's limits; with --datagram it is
+    /// one UDP datagram. Exit status: 0 all framed, 1 malformed (a stream
+    /// cannot be resynchronised), 3 ends inside a message, 2 usage or I/O problem.
+    Lines {
+        #[command(flatten)]
+        mode: Mode,
+        /// The whole input is one datagram (RFC 3261 §18.3 datagram rules).
+        #[arg(long)]
+        datagram: bool,
         /// The input; standard input when absent or `-`.
         file: Option<PathBuf>,
     },
@@ -75,5 +91,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { mode, file } => parse::run(mode.config(), file.as_ref()),
+        Command::Lines {
+            mode,
+            datagram,
+            file,
+        } => lines::run(mode.config(), datagram, file.as_ref()),
     }
 }

@@ -1,0 +1,96 @@
+//! `sipline lines`: one JSON object per message, and its exit status.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str], stdin: &[u8]) -> (Vec<serde_json::Value>, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut sin = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = sin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let lines = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("each line is JSON"))
+        .collect();
+    (lines, out.status.code().unwrap())
+}
+
+#[test]
+fn frames_a_stream() {
+    let s = b"SIP/2.0 180 Ringing\r\nl: 0\r\n\r\n\r\n\r\nINVITE sip:bob@example.com SIP/2.0\r\nContent-Length: 2\r\n\r\nhi";
+    let (v, code) = run(&["lines"], s);
+    assert_eq!(code, 0);
+    assert_eq!(
+        v,
+        vec![
+            serde_json::json!({"offset":0,"kind":"response","code":180,"reason":"Ringing","headers":1,"body_len":0}),
+            serde_json::json!({"offset":29,"kind":"keep-alive"}),
+            serde_json::json!({"offset":33,"kind":"request","method":"INVITE","uri":"sip:bob@example.com","headers":1,"body_len":2}),
+        ]
+    );
+}
+
+#[test]
+fn malformed_and_incomplete() {
+    let (v, code) = run(
+        &["lines"],
+        b"SIP/2.0 200 OK\r\nl: 0\r\n\r\nSIP/2.0 2000 OK\r\n",
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1]["kind"], "error");
+    assert_eq!(v[1]["error"], "status-code");
+    assert_eq!(v[1]["offset"], 24 + 11);
+    let (v, code) = run(&["lines"], b"SIP/2.0 200 OK\r\nl: 5\r\n\r\nab");
+    assert_eq!(code, 3);
+    assert_eq!(v, vec![serde_json::json!({"offset":0,"kind":"incomplete"})]);
+    let (_, code) = run(&["lines", "--strict"], b"SIP/2.0 200 OK\r\n\r\n");
+    assert_eq!(code, 1, "strict: no Content-Length on a stream");
+    let (_, code) = run(&["lines", "/no/such/file"], b"");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn one_datagram() {
+    let (v, code) = run(
+        &["lines", "--datagram"],
+        b"SIP/2.0 200 OK\r\nl: 2\r\n\r\nhi and the rest",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v[0]["body_len"], 2);
+    let (v, code) = run(
+        &["lines", "--datagram"],
+        b"SIP/2.0 200 OK\r\nl: 20\r\n\r\nhi",
+    );
+    assert_eq!((v[0]["error"].as_str(), code), (Some("truncated-body"), 1));
+}
+
+#[test]
+fn a_large_stream_in_chunks() {
+    let mut rng = common::Rng(5);
+    let mut s = Vec::new();
+    for i in 0..2000 {
+        s.extend_from_slice(&common::generated_message(i, &mut rng));
+    }
+    let (v, code) = run(&["lines", "--strict"], &s);
+    assert_eq!(code, 0);
+    assert_eq!(v.len(), 2000);
+    let last = &v[1999];
+    let off = last["offset"].as_u64().unwrap() as usize;
+    assert!(off > 64 * 1024 * 4, "spans many read chunks");
+}
