@@ -1,0 +1,345 @@
+//! sipline against other parsers, side by side on the same bytes in the same
+//! run. See BENCHMARKS.md for the machine, the command and the figures.
+//!
+//! Groups: (a) `status_line`, (b) `message`, (c) `stream`, (d) `reasons`,
+//! (e) `corpus`. Rows labelled "pre-split" or "whole response" give a peer
+//! input it can handle where it cannot do the job itself.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use sipline::{parse_message, parse_status_line, Frame, Framing, ParserConfig, Parsed, StreamDecoder};
+
+const RINGING: &[u8] = b"SIP/2.0 180 Ringing\r\n";
+
+/// (b) a ~750-byte 200 OK to INVITE with three Via, From, To, Call-ID, CSeq,
+/// Contact, Content-Type, Content-Length and an SDP body.
+fn ok_to_invite(i: usize) -> Vec<u8> {
+    let body = format!(
+        "v=0\r\no=bob 2890844527 2890844527 IN IP4 client.biloxi.example.com\r\ns=-\r\n\
+         c=IN IP4 192.0.2.201\r\nt=0 0\r\nm=audio 3456 RTP/AVP 0 {}\r\na=rtpmap:0 PCMU/8000\r\n",
+        i % 100
+    );
+    format!(
+        "SIP/2.0 200 OK\r\n\
+         Via: SIP/2.0/UDP server10.biloxi.example.com;branch=z9hG4bK4b43c2ff8.1;received=192.0.2.3\r\n\
+         Via: SIP/2.0/UDP bigbox3.site3.atlanta.example.com;branch=z9hG4bK77ef4c2312983.1;received=192.0.2.2\r\n\
+         Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n\
+         To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n\
+         From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n\
+         Call-ID: a84b4c76e66710@pc33.atlanta.example.com{i:05}\r\n\
+         CSeq: 314159 INVITE\r\n\
+         Contact: <sip:bob@192.0.2.4>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The byte-identical HTTP rendering: the start line's "SIP/2.0" as "HTTP/1.1".
+fn as_http(sip: &[u8]) -> Vec<u8> {
+    let mut v = b"HTTP/1.1".to_vec();
+    v.extend_from_slice(&sip[7..]);
+    v
+}
+
+/// The floor: memchr for the line end plus checked fixed-offset reads of
+/// "SIP/2.0 ", three digits and the SP. The least work that still rejects garbage.
+#[inline]
+fn floor(buf: &[u8]) -> Option<(u16, usize)> {
+    let end = memchr::memchr(b'\n', buf)?;
+    let (head, rest) = buf.split_first_chunk::<12>()?;
+    let _ = rest;
+    if &head[..8] != b"SIP/2.0 " || head[11] != b' ' {
+        return None;
+    }
+    let d = |b: u8| b.wrapping_sub(b'0');
+    let (a, b, c) = (d(head[8]), d(head[9]), d(head[10]));
+    if a > 9 || b > 9 || c > 9 {
+        return None;
+    }
+    Some((a as u16 * 100 + b as u16 * 10 + c as u16, end + 1))
+}
+
+fn sipline_status(buf: &[u8]) -> Option<(u16, usize)> {
+    match parse_status_line(buf) {
+        Ok(Parsed::Complete { value, consumed }) => Some((value.code.as_u16(), consumed)),
+        _ => None,
+    }
+}
+
+fn httparse_status(buf: &[u8]) -> Option<u16> {
+    let mut headers = [httparse::EMPTY_HEADER; 0];
+    let mut r = httparse::Response::new(&mut headers);
+    // The status line alone: httparse then asks for more (Partial) but has
+    // parsed the line; its code is set.
+    let _ = r.parse(buf);
+    r.code
+}
+
+fn ezk_status(src: &Bytes) -> Option<u16> {
+    use ezk_sip_types::parse::Parse;
+    let s = std::str::from_utf8(src).ok()?;
+    let (_, line) = ezk_sip_types::msg::StatusLine::parse(src)(s).ok()?;
+    Some(line.code.into_u16())
+}
+
+fn rsip_response(buf: &[u8]) -> Option<u16> {
+    let r = rsip::Response::try_from(buf).ok()?;
+    Some(r.status_code.code())
+}
+
+fn status_line(c: &mut Criterion) {
+    let mut g = c.benchmark_group("status_line");
+    g.throughput(Throughput::Bytes(RINGING.len() as u64));
+    let http = as_http(RINGING);
+    let ezk_src = Bytes::from_static(RINGING);
+    let rsip_in = b"SIP/2.0 180 Ringing\r\n\r\n";
+    assert_eq!(sipline_status(RINGING), Some((180, 21)));
+    assert_eq!(floor(RINGING), Some((180, 21)));
+    assert_eq!(httparse_status(&http), Some(180));
+    assert_eq!(ezk_status(&ezk_src), Some(180));
+    assert_eq!(rsip_response(rsip_in), Some(180));
+    g.bench_function("sipline", |b| b.iter(|| sipline_status(black_box(RINGING))));
+    g.bench_function("sipline strict", |b| {
+        let cfg = ParserConfig::strict();
+        b.iter(|| cfg.parse_status_line(black_box(RINGING)).map(|p| p.consumed()))
+    });
+    g.bench_function("floor", |b| b.iter(|| floor(black_box(RINGING))));
+    g.bench_function("httparse (HTTP line)", |b| b.iter(|| httparse_status(black_box(&http))));
+    g.bench_function("ezk-sip-types", |b| b.iter(|| ezk_status(black_box(&ezk_src))));
+    g.bench_function("rsip (whole response: line + empty line)", |b| {
+        b.iter(|| rsip_response(black_box(rsip_in)))
+    });
+    g.finish();
+}
+
+/// sipline: the head parsed and every header located (name and value).
+fn sipline_message(buf: &[u8]) -> Option<(usize, usize)> {
+    let p = parse_message(buf, Framing::Stream, &ParserConfig::default()).ok()?;
+    let consumed = p.consumed()?;
+    let m = p.value()?;
+    let mut n = 0;
+    for h in m.head.headers() {
+        n += h.name.len() + h.value.len();
+    }
+    Some((consumed, n))
+}
+
+fn httparse_message(buf: &[u8]) -> Option<(usize, usize)> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut r = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(head) = r.parse(buf).ok()? else { return None };
+    let mut cl = 0usize;
+    let mut n = 0;
+    for h in r.headers.iter() {
+        n += h.name.len() + h.value.len();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            cl = std::str::from_utf8(h.value).ok()?.trim().parse().ok()?;
+        }
+    }
+    Some((head + cl, n))
+}
+
+fn ezk_message(buf: &[u8]) -> Option<usize> {
+    use ezk_sip_types::parse::Parse;
+    let src = Bytes::copy_from_slice(buf);
+    let mut pull = ezk_sip_types::msg::PullParser::new(&src, 0);
+    let first = pull.next()?.ok()?;
+    let s = std::str::from_utf8(first).ok()?;
+    let (_, line) = ezk_sip_types::msg::StatusLine::parse(&src)(s).ok()?;
+    let mut n = usize::from(line.code.into_u16());
+    for l in pull.by_ref() {
+        n += l.ok()?.len();
+    }
+    Some(n + pull.head_end())
+}
+
+fn message(c: &mut Criterion) {
+    let mut g = c.benchmark_group("message");
+    let msg = ok_to_invite(0);
+    let http = as_http(&msg);
+    g.throughput(Throughput::Bytes(msg.len() as u64));
+    let (consumed, _) = sipline_message(&msg).unwrap();
+    assert_eq!(consumed, msg.len());
+    assert_eq!(httparse_message(&http).unwrap().0, http.len());
+    assert!(ezk_message(&msg).is_some());
+    assert_eq!(rsip_response(&msg), Some(200));
+    g.bench_function("sipline", |b| b.iter(|| sipline_message(black_box(&msg))));
+    g.bench_function("httparse (HTTP rendering)", |b| b.iter(|| httparse_message(black_box(&http))));
+    g.bench_function("ezk-sip-types (pull parser, copies into Bytes)", |b| {
+        b.iter(|| ezk_message(black_box(&msg)))
+    });
+    g.bench_function("rsip", |b| b.iter(|| rsip_response(black_box(&msg))));
+    g.finish();
+}
+
+/// (c) 1000 responses back to back.
+fn response_stream() -> Vec<u8> {
+    (0..1000).flat_map(ok_to_invite).collect()
+}
+
+fn decode_all(dec: &mut StreamDecoder, buf: &mut BytesMut) -> usize {
+    let mut n = 0;
+    while let Ok(Some(f)) = dec.decode(buf) {
+        if let Frame::Message(m) = f {
+            n += m.head_len();
+        }
+    }
+    n
+}
+
+/// Frames by httparse: head parsed, Content-Length found, body skipped.
+fn httparse_frames(mut buf: &[u8]) -> usize {
+    let mut n = 0;
+    while !buf.is_empty() {
+        let Some((len, _)) = httparse_message(buf) else { break };
+        buf = &buf[len..];
+        n += 1;
+    }
+    n
+}
+
+/// The ceiling: memmem for the end of the head and for "Content-Length: ".
+fn memmem_frames(mut buf: &[u8]) -> usize {
+    let end = memchr::memmem::Finder::new(b"\r\n\r\n");
+    let cl = memchr::memmem::Finder::new(b"\r\nContent-Length: ");
+    let mut n = 0;
+    while let Some(h) = end.find(buf) {
+        let head = &buf[..h];
+        let Some(p) = cl.find(head) else { break };
+        let digits = &head[p + 18..];
+        let mut len = 0usize;
+        for &d in digits.iter().take_while(|d| d.is_ascii_digit()) {
+            len = len * 10 + (d - b'0') as usize;
+        }
+        buf = &buf[(h + 4 + len).min(buf.len())..];
+        n += 1;
+    }
+    n
+}
+
+fn stream(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stream");
+    let s = response_stream();
+    let http: Vec<u8> = (0..1000).flat_map(|i| as_http(&ok_to_invite(i))).collect();
+    g.throughput(Throughput::Bytes(s.len() as u64));
+    let mut d = StreamDecoder::default();
+    assert!(decode_all(&mut d, &mut BytesMut::from(&s[..])) > 0);
+    assert_eq!(httparse_frames(&http), 1000);
+    assert_eq!(memmem_frames(&s), 1000);
+    g.bench_function("sipline whole", |b| {
+        b.iter_batched_ref(
+            || (StreamDecoder::default(), BytesMut::from(&s[..])),
+            |(d, buf)| decode_all(d, buf),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("sipline 1460-byte chunks", |b| {
+        b.iter_batched_ref(
+            || (StreamDecoder::default(), BytesMut::with_capacity(s.len())),
+            |(d, buf)| {
+                let mut n = 0;
+                for chunk in s.chunks(1460) {
+                    buf.extend_from_slice(chunk);
+                    n += decode_all(d, buf);
+                }
+                n
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("sipline byte at a time", |b| {
+        b.iter_batched_ref(
+            || (StreamDecoder::default(), BytesMut::with_capacity(s.len())),
+            |(d, buf)| {
+                let mut n = 0;
+                for byte in &s {
+                    buf.extend_from_slice(std::slice::from_ref(byte));
+                    n += decode_all(d, buf);
+                }
+                n
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("sipline parse_message in place", |b| {
+        b.iter(|| {
+            let mut at = 0;
+            let cfg = ParserConfig::default();
+            while let Ok(Parsed::Complete { consumed, .. }) = parse_message(&s[at..], Framing::Stream, &cfg) {
+                at += consumed;
+            }
+            at
+        })
+    });
+    g.bench_function("httparse framing (HTTP rendering)", |b| b.iter(|| httparse_frames(black_box(&http))));
+    g.bench_function("memmem framer (ceiling)", |b| b.iter(|| memmem_frames(black_box(&s))));
+    g.bench_function("rsip (pre-split messages)", |b| {
+        let split: Vec<Vec<u8>> = (0..1000).map(ok_to_invite).collect();
+        b.iter(|| split.iter().filter_map(|m| rsip_response(m)).count())
+    });
+    g.finish();
+}
+
+fn reasons(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reasons");
+    let long = format!("SIP/2.0 480 {}\r\n", "Temporarily Unavailable; try again later ".repeat(6));
+    let utf8 = "SIP/2.0 480 Nicht erreichbar – später wieder; недоступен; 暂时无法接通\r\n".to_string();
+    for (name, line) in [("long ascii", long.as_bytes()), ("non-ascii utf-8", utf8.as_bytes())] {
+        g.throughput(Throughput::Bytes(line.len() as u64));
+        let http = as_http(line);
+        let src = Bytes::copy_from_slice(line);
+        assert!(sipline_status(line).is_some());
+        g.bench_function(format!("sipline lenient / {name}"), |b| b.iter(|| sipline_status(black_box(line))));
+        g.bench_function(format!("sipline strict / {name}"), |b| {
+            let cfg = ParserConfig::strict();
+            b.iter(|| cfg.parse_status_line(black_box(line)).map(|p| p.consumed()))
+        });
+        g.bench_function(format!("floor / {name}"), |b| b.iter(|| floor(black_box(line))));
+        g.bench_function(format!("httparse / {name}"), |b| b.iter(|| httparse_status(black_box(&http))));
+        g.bench_function(format!("ezk-sip-types / {name}"), |b| b.iter(|| ezk_status(black_box(&src))));
+    }
+    g.finish();
+}
+
+/// (e) the project's own recorded messages (`corpus/`), falling back to the
+/// shared captures when the project corpus is not there.
+fn corpus(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [root.join("corpus/messages"), root.join("../shared/corpus/captured")] {
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            let mut v: Vec<_> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "dat"))
+                .collect();
+            v.sort();
+            files = v.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+            if !files.is_empty() {
+                break;
+            }
+        }
+    }
+    if files.is_empty() {
+        eprintln!("corpus group skipped: no corpus found");
+        return;
+    }
+    let total: usize = files.iter().map(Vec::len).sum();
+    let mut g = c.benchmark_group("corpus");
+    g.throughput(Throughput::Bytes(total as u64));
+    let cfg = ParserConfig::default();
+    g.bench_function("sipline datagrams", |b| {
+        b.iter(|| files.iter().filter(|f| sipline::parse_datagram(black_box(f), &cfg).is_ok()).count())
+    });
+    g.bench_function("rsip", |b| {
+        b.iter(|| files.iter().filter(|f| rsip::SipMessage::try_from(black_box(&f[..])).is_ok()).count())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, status_line, message, stream, reasons, corpus);
+criterion_main!(benches);
