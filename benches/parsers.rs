@@ -10,7 +10,9 @@ use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use sipline::{parse_message, parse_status_line, Frame, Framing, ParserConfig, Parsed, StreamDecoder};
+use sipline::{
+    parse_message, parse_status_line, Frame, Framing, Parsed, ParserConfig, StreamDecoder,
+};
 
 const RINGING: &[u8] = b"SIP/2.0 180 Ringing\r\n";
 
@@ -106,11 +108,18 @@ fn status_line(c: &mut Criterion) {
     g.bench_function("sipline", |b| b.iter(|| sipline_status(black_box(RINGING))));
     g.bench_function("sipline strict", |b| {
         let cfg = ParserConfig::strict();
-        b.iter(|| cfg.parse_status_line(black_box(RINGING)).map(|p| p.consumed()))
+        b.iter(|| {
+            cfg.parse_status_line(black_box(RINGING))
+                .map(|p| p.consumed())
+        })
     });
     g.bench_function("floor", |b| b.iter(|| floor(black_box(RINGING))));
-    g.bench_function("httparse (HTTP line)", |b| b.iter(|| httparse_status(black_box(&http))));
-    g.bench_function("ezk-sip-types", |b| b.iter(|| ezk_status(black_box(&ezk_src))));
+    g.bench_function("httparse (HTTP line)", |b| {
+        b.iter(|| httparse_status(black_box(&http)))
+    });
+    g.bench_function("ezk-sip-types", |b| {
+        b.iter(|| ezk_status(black_box(&ezk_src)))
+    });
     g.bench_function("rsip (whole response: line + empty line)", |b| {
         b.iter(|| rsip_response(black_box(rsip_in)))
     });
@@ -132,7 +141,9 @@ fn sipline_message(buf: &[u8]) -> Option<(usize, usize)> {
 fn httparse_message(buf: &[u8]) -> Option<(usize, usize)> {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut r = httparse::Response::new(&mut headers);
-    let httparse::Status::Complete(head) = r.parse(buf).ok()? else { return None };
+    let httparse::Status::Complete(head) = r.parse(buf).ok()? else {
+        return None;
+    };
     let mut cl = 0usize;
     let mut n = 0;
     for h in r.headers.iter() {
@@ -169,7 +180,9 @@ fn message(c: &mut Criterion) {
     assert!(ezk_message(&msg).is_some());
     assert_eq!(rsip_response(&msg), Some(200));
     g.bench_function("sipline", |b| b.iter(|| sipline_message(black_box(&msg))));
-    g.bench_function("httparse (HTTP rendering)", |b| b.iter(|| httparse_message(black_box(&http))));
+    g.bench_function("httparse (HTTP rendering)", |b| {
+        b.iter(|| httparse_message(black_box(&http)))
+    });
     g.bench_function("ezk-sip-types (pull parser, copies into Bytes)", |b| {
         b.iter(|| ezk_message(black_box(&msg)))
     });
@@ -196,7 +209,9 @@ fn decode_all(dec: &mut StreamDecoder, buf: &mut BytesMut) -> usize {
 fn httparse_frames(mut buf: &[u8]) -> usize {
     let mut n = 0;
     while !buf.is_empty() {
-        let Some((len, _)) = httparse_message(buf) else { break };
+        let Some((len, _)) = httparse_message(buf) else {
+            break;
+        };
         buf = &buf[len..];
         n += 1;
     }
@@ -270,14 +285,20 @@ fn stream(c: &mut Criterion) {
         b.iter(|| {
             let mut at = 0;
             let cfg = ParserConfig::default();
-            while let Ok(Parsed::Complete { consumed, .. }) = parse_message(&s[at..], Framing::Stream, &cfg) {
+            while let Ok(Parsed::Complete { consumed, .. }) =
+                parse_message(&s[at..], Framing::Stream, &cfg)
+            {
                 at += consumed;
             }
             at
         })
     });
-    g.bench_function("httparse framing (HTTP rendering)", |b| b.iter(|| httparse_frames(black_box(&http))));
-    g.bench_function("memmem framer (ceiling)", |b| b.iter(|| memmem_frames(black_box(&s))));
+    g.bench_function("httparse framing (HTTP rendering)", |b| {
+        b.iter(|| httparse_frames(black_box(&http)))
+    });
+    g.bench_function("memmem framer (ceiling)", |b| {
+        b.iter(|| memmem_frames(black_box(&s)))
+    });
     g.bench_function("rsip (pre-split messages)", |b| {
         let split: Vec<Vec<u8>> = (0..1000).map(ok_to_invite).collect();
         b.iter(|| split.iter().filter_map(|m| rsip_response(m)).count())
@@ -287,21 +308,36 @@ fn stream(c: &mut Criterion) {
 
 fn reasons(c: &mut Criterion) {
     let mut g = c.benchmark_group("reasons");
-    let long = format!("SIP/2.0 480 {}\r\n", "Temporarily Unavailable; try again later ".repeat(6));
-    let utf8 = "SIP/2.0 480 Nicht erreichbar – später wieder; недоступен; 暂时无法接通\r\n".to_string();
-    for (name, line) in [("long ascii", long.as_bytes()), ("non-ascii utf-8", utf8.as_bytes())] {
+    let long = format!(
+        "SIP/2.0 480 {}\r\n",
+        "Temporarily Unavailable; try again later ".repeat(6)
+    );
+    let utf8 =
+        "SIP/2.0 480 Nicht erreichbar – später wieder; недоступен; 暂时无法接通\r\n".to_string();
+    for (name, line) in [
+        ("long ascii", long.as_bytes()),
+        ("non-ascii utf-8", utf8.as_bytes()),
+    ] {
         g.throughput(Throughput::Bytes(line.len() as u64));
         let http = as_http(line);
         let src = Bytes::copy_from_slice(line);
         assert!(sipline_status(line).is_some());
-        g.bench_function(format!("sipline lenient / {name}"), |b| b.iter(|| sipline_status(black_box(line))));
+        g.bench_function(format!("sipline lenient / {name}"), |b| {
+            b.iter(|| sipline_status(black_box(line)))
+        });
         g.bench_function(format!("sipline strict / {name}"), |b| {
             let cfg = ParserConfig::strict();
             b.iter(|| cfg.parse_status_line(black_box(line)).map(|p| p.consumed()))
         });
-        g.bench_function(format!("floor / {name}"), |b| b.iter(|| floor(black_box(line))));
-        g.bench_function(format!("httparse / {name}"), |b| b.iter(|| httparse_status(black_box(&http))));
-        g.bench_function(format!("ezk-sip-types / {name}"), |b| b.iter(|| ezk_status(black_box(&src))));
+        g.bench_function(format!("floor / {name}"), |b| {
+            b.iter(|| floor(black_box(line)))
+        });
+        g.bench_function(format!("httparse / {name}"), |b| {
+            b.iter(|| httparse_status(black_box(&http)))
+        });
+        g.bench_function(format!("ezk-sip-types / {name}"), |b| {
+            b.iter(|| ezk_status(black_box(&src)))
+        });
     }
     g.finish();
 }
@@ -311,7 +347,10 @@ fn reasons(c: &mut Criterion) {
 fn corpus(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in [root.join("corpus/messages"), root.join("../shared/corpus/captured")] {
+    for dir in [
+        root.join("corpus/messages"),
+        root.join("../shared/corpus/captured"),
+    ] {
         if let Ok(rd) = std::fs::read_dir(&dir) {
             let mut v: Vec<_> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -333,10 +372,20 @@ fn corpus(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(total as u64));
     let cfg = ParserConfig::default();
     g.bench_function("sipline datagrams", |b| {
-        b.iter(|| files.iter().filter(|f| sipline::parse_datagram(black_box(f), &cfg).is_ok()).count())
+        b.iter(|| {
+            files
+                .iter()
+                .filter(|f| sipline::parse_datagram(black_box(f), &cfg).is_ok())
+                .count()
+        })
     });
     g.bench_function("rsip", |b| {
-        b.iter(|| files.iter().filter(|f| rsip::SipMessage::try_from(black_box(&f[..])).is_ok()).count())
+        b.iter(|| {
+            files
+                .iter()
+                .filter(|f| rsip::SipMessage::try_from(black_box(&f[..])).is_ok())
+                .count()
+        })
     });
     g.finish();
 }

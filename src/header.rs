@@ -125,18 +125,20 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
     b.get(start..end).unwrap_or_default()
 }
 
-/// Checks the bytes of a header line's content (line end excluded): any
-/// byte but CR, which could only be a bare CR here. Controls and even NUL
-/// are legal inside a quoted-pair (RFC 3261 §25.1; RFC 4475 "intmeth"), so
-/// they are left to whoever parses the value. Returns the offset of the
-/// first bad byte.
+/// `true` for `Content-Length` in any letter case, or its compact form `l`.
 #[inline]
-pub(crate) fn check_value_bytes(b: &[u8]) -> Option<(usize, ErrorKind)> {
-    memchr::memchr(b'\r', b).map(|p| (p, ErrorKind::LineEnd))
+pub(crate) fn is_content_length(name: &[u8]) -> bool {
+    match name {
+        [c] => c.eq_ignore_ascii_case(&b'l'),
+        _ => name.len() == 14 && name.eq_ignore_ascii_case(b"Content-Length"),
+    }
 }
 
 /// Checks a header line that starts a field (`name HCOLON value`, line end
 /// excluded) and returns the name and the offset where the value starts.
+/// The value's bytes are not looked at: any byte but CR and LF is allowed
+/// there (controls and NUL are legal inside a quoted-pair, RFC 3261 §25.1;
+/// RFC 4475 "intmeth"), and the line scan has already refused a bare CR.
 pub(crate) fn check_field_line(line: &[u8]) -> Result<(&[u8], usize), Error> {
     let n = line
         .iter()
@@ -155,11 +157,7 @@ pub(crate) fn check_field_line(line: &[u8]) -> Result<(&[u8], usize), Error> {
     if line.get(ws) != Some(&b':') {
         return Err(Error::new(ErrorKind::HeaderName, ws));
     }
-    let value_at = ws + 1;
-    if let Some((p, kind)) = check_value_bytes(line.get(value_at..).unwrap_or_default()) {
-        return Err(Error::new(kind, value_at + p));
-    }
-    Ok((name, value_at))
+    Ok((name, ws + 1))
 }
 
 /// A Content-Length value (white space and folding around it allowed):
@@ -216,25 +214,37 @@ impl<'a> Iterator for Headers<'a> {
         if b.is_empty() {
             return None;
         }
-        // The field runs to the first LF that is not followed by SP/HTAB.
+        // The head was checked: the line is `token *(SP/HTAB) ":" value`,
+        // and the field runs to the first LF not followed by SP/HTAB.
+        let name_end = b.iter().position(|&c| !is_token(c)).unwrap_or(b.len());
+        let skip_ws = |mut i: usize| {
+            while let Some(b' ' | b'\t') = b.get(i) {
+                i += 1;
+            }
+            i
+        };
+        let mut v = skip_ws(name_end);
+        if b.get(v) == Some(&b':') {
+            v = skip_ws(v + 1);
+        }
         let mut end = b.len();
-        let mut from = 0;
+        let mut from = v;
         while let Some(p) = memchr::memchr(b'\n', b.get(from..).unwrap_or_default()) {
             let lf = from + p;
-            match b.get(lf + 1) {
-                Some(b' ' | b'\t') => from = lf + 1,
-                _ => {
-                    end = lf + 1;
-                    break;
-                }
+            if !matches!(b.get(lf + 1), Some(b' ' | b'\t')) {
+                end = lf + 1;
+                break;
             }
+            from = lf + 1;
         }
-        let line = b.get(..end).unwrap_or_default();
         self.rest = b.get(end..).unwrap_or_default();
-        let colon = memchr::memchr(b':', line).unwrap_or(line.len());
+        let mut value_end = end;
+        while value_end > v && matches!(b.get(value_end - 1), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            value_end -= 1;
+        }
         Some(HeaderField {
-            name: trim(line.get(..colon).unwrap_or_default()),
-            value: trim(line.get(colon + 1..).unwrap_or_default()),
+            name: b.get(..name_end).unwrap_or_default(),
+            value: b.get(v..value_end).unwrap_or_default(),
         })
     }
 }

@@ -7,7 +7,7 @@ use ::nom::Err as NomErr;
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
 use crate::header::{
-    check_field_line, check_value_bytes, content_length, names_equal, HeaderField, Headers,
+    check_field_line, content_length, is_content_length, names_equal, HeaderField, Headers,
 };
 use crate::parsed::Parsed;
 use crate::request_line::{start_line, Method, RequestLine, StartLine};
@@ -230,6 +230,9 @@ const EARLY_START_CHECK: usize = 16;
 impl HeadScan {
     /// Scans `msg` (the message from its first byte on). `Ok(None)`: more
     /// bytes are needed. Errors carry offsets within `msg`.
+    ///
+    /// One pass of `memchr2` for CR or LF per line finds the line end and, in
+    /// the same pass, any bare CR; only field names are looked at byte by byte.
     pub(crate) fn advance(
         &mut self,
         cfg: &ParserConfig,
@@ -237,17 +240,29 @@ impl HeadScan {
     ) -> Result<Option<HeadInfo>, Error> {
         loop {
             let from = self.scanned.max(self.pos);
-            let Some(k) = memchr::memchr(b'\n', msg.get(from..).unwrap_or_default()) else {
+            let hay = msg.get(from..).unwrap_or_default();
+            let Some(k) = memchr::memchr2(b'\r', b'\n', hay) else {
                 self.scanned = msg.len();
                 return self.need_more(cfg, msg).map(|()| None);
             };
-            let lf = from + k;
+            let at = from + k;
+            // The line's content ends at `at`; `lf` is its last byte.
+            let (lf, bare_cr) = match (msg.get(at), msg.get(at + 1)) {
+                (Some(b'\r'), None) => {
+                    self.scanned = at;
+                    return self.need_more(cfg, msg).map(|()| None);
+                }
+                (Some(b'\r'), Some(b'\n')) => (at + 1, false),
+                (Some(b'\r'), Some(_)) => (at + 1, true),
+                _ => (at, false),
+            };
             self.scanned = lf + 1;
-            let line_start = self.pos;
             if lf >= cfg.max_head_len {
                 return Err(Error::new(ErrorKind::HeadTooLarge, cfg.max_head_len));
             }
+            let line_start = self.pos;
             let Some((start, start_len)) = self.start else {
+                // The start-line parser gives the first error in the line.
                 let line = msg.get(..=lf).unwrap_or_default();
                 let parsed = match start_line(cfg, line) {
                     Ok((left, sl)) => (StartMeta::of(msg, &sl), line.len() - left.len()),
@@ -258,14 +273,20 @@ impl HeadScan {
                 self.pos = parsed.1;
                 continue;
             };
-            let has_cr = lf > line_start && msg.get(lf - 1) == Some(&b'\r');
-            if !has_cr && !cfg.allow_lf_line_ends {
+            let content = msg.get(line_start..at).unwrap_or_default();
+            // A bad name is reported before a bare CR or bare LF after it.
+            let field = match content.first() {
+                None | Some(b' ' | b'\t') => None,
+                Some(_) => Some(check_field_line(content).map_err(|e| e.shifted(line_start))?),
+            };
+            if bare_cr {
                 return Err(Error::new(ErrorKind::LineEnd, lf));
             }
-            let content_end = if has_cr { lf - 1 } else { lf };
-            let content = msg.get(line_start..content_end).unwrap_or_default();
-            match content.first() {
-                None => {
+            if at == lf && !cfg.allow_lf_line_ends {
+                return Err(Error::new(ErrorKind::LineEnd, lf));
+            }
+            match (content.first(), field) {
+                (None, _) => {
                     self.finish_field(cfg, msg, line_start)?;
                     return Ok(Some(HeadInfo {
                         start,
@@ -275,25 +296,21 @@ impl HeadScan {
                         content_length: self.content_length,
                     }));
                 }
-                Some(b' ' | b'\t') => {
+                (Some(_), None) => {
+                    // A continuation line (folding, RFC 3261 §7.3.1).
                     if self.field.is_none() {
                         return Err(Error::new(ErrorKind::HeaderName, line_start));
                     }
-                    if let Some((p, kind)) = check_value_bytes(content) {
-                        return Err(Error::new(kind, line_start + p));
-                    }
                 }
-                Some(_) => {
+                (Some(_), Some((name, value_at))) => {
                     self.finish_field(cfg, msg, line_start)?;
                     if self.headers >= cfg.max_headers {
                         return Err(Error::new(ErrorKind::TooManyHeaders, line_start));
                     }
                     self.headers += 1;
-                    let (name, value_at) =
-                        check_field_line(content).map_err(|e| e.shifted(line_start))?;
                     self.field = Some(FieldAt {
                         value: line_start + value_at,
-                        is_content_length: names_equal(name, b"Content-Length"),
+                        is_content_length: is_content_length(name),
                     });
                 }
             }

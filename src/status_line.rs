@@ -150,6 +150,12 @@ pub fn parse_status_line_with<'b>(
     buf: &'b [u8],
     config: &ParserConfig,
 ) -> Result<Parsed<StatusLine<'b>>, Error> {
+    if let Some((left, value)) = common_status_line(config, buf) {
+        return Ok(Parsed::Complete {
+            value,
+            consumed: buf.len().saturating_sub(left.len()),
+        });
+    }
     Parsed::from_nom(buf, status_line(config, buf))
 }
 
@@ -168,9 +174,55 @@ pub(crate) fn status_line<'a>(
     cfg: &ParserConfig,
     input: &'a [u8],
 ) -> SipResult<'a, StatusLine<'a>> {
+    if let Some(done) = common_status_line(cfg, input) {
+        return Ok(done);
+    }
     within(input, cfg.max_line_len, ErrorKind::LineTooLong, |w| {
         status_line_unbounded(cfg, w)
     })
+}
+
+/// How far the fast path looks for the line end before leaving a long
+/// phrase to the general parser (which uses memchr).
+const FAST_REASON_MAX: usize = 48;
+
+/// The fast path for the line nearly every peer sends: exactly `SIP/2.0 `,
+/// three digits, one SP, a short phrase of the characters both modes allow
+/// (ASCII, no `%`), CRLF. It gives the value the general parser gives, or
+/// `None` to let the general parser decide (never an error of its own).
+#[inline(always)]
+fn common_status_line<'a>(
+    cfg: &ParserConfig,
+    input: &'a [u8],
+) -> Option<(&'a [u8], StatusLine<'a>)> {
+    let (head, tail) = input.split_first_chunk::<12>()?;
+    let (version, rest) = head.split_first_chunk::<8>()?;
+    // "SIP/2.0 " compared as one word.
+    if u64::from_ne_bytes(*version) != u64::from_ne_bytes(*b"SIP/2.0 ") {
+        return None;
+    }
+    let [a, b, c, sp] = *rest else { return None };
+    let code = StatusCode::from_digits([a, b, c])?;
+    if sp != b' ' {
+        return None;
+    }
+    let window = tail.get(..FAST_REASON_MAX).unwrap_or(tail);
+    let n = window
+        .iter()
+        .position(|&b| REASON_CLASS[b as usize] != PLAIN)?;
+    let (reason, after) = tail.split_at_checked(n)?;
+    let left = after.strip_prefix(b"\r\n")?;
+    if 12 + n + 2 > cfg.max_line_len {
+        return None;
+    }
+    Some((
+        left,
+        StatusLine {
+            version: version.get(..7)?,
+            code,
+            reason: ReasonPhrase(reason),
+        },
+    ))
 }
 
 const VERSION: &[u8; 7] = b"SIP/2.0";
@@ -381,6 +433,59 @@ fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path gives exactly what the general parser gives.
+    #[test]
+    fn fast_path_agrees_with_the_general_parser() {
+        use proptest::prelude::*;
+        let general = |cfg: &ParserConfig, line: &[u8]| {
+            let owned = line.to_vec();
+            let r = within(&owned, cfg.max_line_len, ErrorKind::LineTooLong, |w| {
+                status_line_unbounded(cfg, w)
+            });
+            r.map(|(left, v)| (left.len(), v.code, v.reason.as_bytes().to_vec()))
+                .map_err(|_| ())
+        };
+        let lines = proptest::collection::vec(
+            prop_oneof![
+                Just(b"SIP/2.0 ".to_vec()),
+                Just(b"sip/2.0 ".to_vec()),
+                Just(b"\r\n".to_vec()),
+                "[0-9]{1,4}".prop_map(String::into_bytes),
+                "[ -~\t]{0,12}".prop_map(String::into_bytes),
+                Just(vec![0xC3, 0xA9]),
+                Just(b"%41".to_vec()),
+            ],
+            0..8,
+        )
+        .prop_map(|v| v.concat());
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&lines, |line| {
+                for cfg in [
+                    ParserConfig::strict(),
+                    ParserConfig::lenient(),
+                    ParserConfig::lenient().max_line_len(16),
+                ] {
+                    if let Some((left, v)) = common_status_line(&cfg, &line) {
+                        let fast = (left.len(), v.code, v.reason.as_bytes().to_vec());
+                        prop_assert_eq!(general(&cfg, &line), Ok(fast));
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        for line in [
+            &b"SIP/2.0 180 Ringing\r\n"[..],
+            b"SIP/2.0 200 \r\nx",
+            b"SIP/2.0 699 a b\tc\r\n",
+        ] {
+            let cfg = ParserConfig::strict();
+            let (left, v) = common_status_line(&cfg, line).expect("fast path taken");
+            let fast = (left.len(), v.code, v.reason.as_bytes().to_vec());
+            assert_eq!(general(&cfg, line), Ok(fast));
+        }
+    }
 
     #[test]
     fn reason_class_table_matches_the_abnf() {

@@ -296,7 +296,7 @@ fn header_syntax_errors_name_the_place() {
         (
             b"SIP/2.0 200 OK\r\nVia: a\rb\r\n\r\n",
             ErrorKind::LineEnd,
-            22,
+            23,
         ),
         (b"SIP/2.0 200 OK\r\nVia: a\n\r\n", ErrorKind::LineEnd, 22),
         (
