@@ -220,6 +220,7 @@ pub(crate) struct HeadScan {
     headers: usize,
     field: Option<FieldAt>,
     content_length: Option<u64>,
+    early_checked: bool,
 }
 
 /// How many bytes of a partial start line are worth parsing before its line
@@ -257,9 +258,6 @@ impl HeadScan {
                 _ => (at, false),
             };
             self.scanned = lf + 1;
-            if lf >= cfg.max_head_len {
-                return Err(Error::new(ErrorKind::HeadTooLarge, cfg.max_head_len));
-            }
             let line_start = self.pos;
             let Some((start, start_len)) = self.start else {
                 // The start-line parser gives the first error in the line.
@@ -273,6 +271,11 @@ impl HeadScan {
                 self.pos = parsed.1;
                 continue;
             };
+            // The start line has its own limit (checked by its parser, as
+            // when its line end has not arrived yet); the rest of the head this one.
+            if lf >= cfg.max_head_len {
+                return Err(Error::new(ErrorKind::HeadTooLarge, cfg.max_head_len));
+            }
             let content = msg.get(line_start..at).unwrap_or_default();
             // A bad name is reported before a bare CR or bare LF after it.
             let field = match content.first() {
@@ -320,15 +323,24 @@ impl HeadScan {
 
     /// No line end in what is buffered: check the limits, and the start of a
     /// start line early.
-    fn need_more(&self, cfg: &ParserConfig, msg: &[u8]) -> Result<(), Error> {
+    fn need_more(&mut self, cfg: &ParserConfig, msg: &[u8]) -> Result<(), Error> {
         if self.start.is_none() {
-            if msg.len() <= EARLY_START_CHECK {
-                if let Err(NomErr::Error(e) | NomErr::Failure(e)) = start_line(cfg, msg) {
-                    return Err(e.to_error(msg));
+            // The first bytes of the start line are checked as they come, up
+            // to EARLY_START_CHECK of them, however the stream was cut.
+            if !self.early_checked {
+                let window = msg.get(..EARLY_START_CHECK).unwrap_or(msg);
+                if let Err(NomErr::Error(e) | NomErr::Failure(e)) = start_line(cfg, window) {
+                    return Err(e.to_error(window));
                 }
+                self.early_checked = window.len() == EARLY_START_CHECK;
             }
             if msg.len() >= cfg.max_line_len {
-                return Err(Error::new(ErrorKind::LineTooLong, cfg.max_line_len));
+                // Too long: the parser reports a syntax error before the
+                // limit if there is one (as it would once the line end came).
+                return match start_line(cfg, msg) {
+                    Err(NomErr::Error(e) | NomErr::Failure(e)) => Err(e.to_error(msg)),
+                    _ => Err(Error::new(ErrorKind::LineTooLong, cfg.max_line_len)),
+                };
             }
         }
         if msg.len() > cfg.max_head_len {

@@ -1,0 +1,106 @@
+//! Every input the fuzzers ever crashed on, kept as a file under
+//! `tests/fuzz_regressions/` and replayed here through the checks of every
+//! fuzz target (whole versus chunked, strict versus lenient, round trip).
+
+use std::path::Path;
+
+use bytes::BytesMut;
+use sipline::{
+    parse_datagram, parse_head, parse_message, parse_sipfrag, Error, Frame, Framing, Parsed,
+    ParserConfig, StreamDecoder,
+};
+
+fn run(cfg: ParserConfig, data: &[u8], sizes: &[u8]) -> (Vec<Frame>, Option<Error>) {
+    let mut dec = StreamDecoder::new(cfg);
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let (mut at, mut k) = (0, 0);
+    while at < data.len() {
+        let n = if sizes.is_empty() {
+            data.len()
+        } else {
+            usize::from(sizes[k % sizes.len()]).max(1)
+        };
+        k += 1;
+        let end = (at + n).min(data.len());
+        buf.extend_from_slice(&data[at..end]);
+        at = end;
+        loop {
+            match dec.decode(&mut buf) {
+                Ok(Some(f)) => frames.push(f),
+                Ok(None) => break,
+                Err(e) => return (frames, Some(e)),
+            }
+        }
+    }
+    (frames, None)
+}
+
+fn check(input: &[u8]) {
+    // diff_chunked's reading of the input: a count, chunk sizes, the stream.
+    if let Some((&n, rest)) = input.split_first() {
+        let n = usize::from(n % 16).min(rest.len());
+        let (sizes, data) = rest.split_at(n);
+        for cfg in [
+            ParserConfig::strict(),
+            ParserConfig::lenient().max_line_len(64).max_head_len(300),
+        ] {
+            let whole = run(cfg, data, &[]);
+            assert_eq!(whole, run(cfg, data, sizes));
+            assert_eq!(whole, run(cfg, data, &[1]));
+        }
+    }
+    let (strict, lenient) = (ParserConfig::strict(), ParserConfig::lenient());
+    if let Ok(Parsed::Complete { value, consumed }) = strict.parse_status_line(input) {
+        assert_eq!(
+            lenient.parse_status_line(input),
+            Ok(Parsed::Complete { value, consumed })
+        );
+    }
+    for framing in [Framing::Stream, Framing::Datagram] {
+        if let Ok(Parsed::Complete { value, consumed }) = parse_message(input, framing, &strict) {
+            assert_eq!(
+                parse_message(input, framing, &lenient),
+                Ok(Parsed::Complete { value, consumed })
+            );
+        }
+    }
+    for cfg in [strict, lenient] {
+        if let Ok(Parsed::Complete { value, .. }) = parse_head(input, &cfg) {
+            assert_eq!(value.headers().count(), value.header_count());
+        }
+        let _ = parse_datagram(input, &cfg);
+        let _ = parse_sipfrag(input, &cfg);
+        if let Err(e) = cfg.parse_status_line(input) {
+            assert!(e.offset() <= input.len());
+        }
+    }
+}
+
+#[test]
+fn every_recorded_crash_passes_every_check() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let input = std::fs::read(&path).unwrap();
+        check(&input);
+        n += 1;
+    }
+    assert!(n >= 1, "no regression inputs in {}", dir.display());
+}
+
+/// The first fuzz find: an error inside the first `max_line_len` bytes of a
+/// line longer than the limit was reported with an offset counted from the
+/// end of the window instead of the start of the buffer.
+#[test]
+fn errors_in_a_long_buffer_count_from_its_start() {
+    let mut buf = b"SIP/2.0 2000 OK\r\n".to_vec();
+    buf.extend(std::iter::repeat_n(b'x', 10_000));
+    let e = sipline::parse_status_line(&buf).unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (sipline::ErrorKind::StatusCode, 11));
+    let mut buf = b"INVITE sip:a b".to_vec();
+    buf.extend(std::iter::repeat_n(b'x', 10_000));
+    let e = sipline::parse_request_line(&buf, &ParserConfig::lenient()).unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (sipline::ErrorKind::RequestUri, 12));
+}
