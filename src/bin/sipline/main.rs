@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
+mod capture;
 mod lines;
 mod parse;
+mod stats;
 
 /// Exit status for usage and I/O problems.
 pub const EXIT_USAGE: u8 = 2;
@@ -35,6 +37,36 @@ enum Command {
         /// The input; standard input when absent or `-`.
         file: Option<PathBuf>,
     },
+    /// Summarise SIP traffic: responses by class and code, requests by method, malformed messages.
+    ///
+    /// INPUT is a pcap or pcapng capture (recognised by its magic number), a raw
+    /// byte stream of SIP messages, a folder (its .pcap/.pcapng files), or `-`.
+    /// UDP datagrams and reassembled TCP streams are read; SIP is recognised on
+    /// any port by its start line unless --port narrows it. IP fragments are
+    /// counted as skipped, not reassembled.
+    Stats {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// One JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Captures, streams or folders; standard input when absent.
+        inputs: Vec<String>,
+    },
+    /// Parse every SIP message and print each problem with its location.
+    ///
+    /// Exit status: 0 no problem, 1 any malformed message, TCP gap or truncated
+    /// input, 2 usage problem.
+    Check {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// Captures, streams or folders; standard input when absent.
+        inputs: Vec<String>,
+    },
     /// Frame FILE (or standard input) into SIP messages: one JSON object per line.
     ///
     /// The input is a TCP/TLS byte stream (CRLF keep-alives allowed), read in
@@ -50,6 +82,28 @@ enum Command {
         /// The input; standard input when absent or `-`.
         file: Option<PathBuf>,
     },
+}
+
+/// Options for reading captures.
+#[derive(Args, Clone, Debug)]
+pub struct CaptureArgs {
+    /// Only traffic to or from this port (repeatable).
+    #[arg(long = "port")]
+    ports: Vec<u16>,
+    /// The most TCP flows held open; the least recently seen is evicted.
+    #[arg(long, default_value_t = 4096)]
+    max_flows: usize,
+}
+
+impl CaptureArgs {
+    fn options(&self, mode: Mode) -> capture::ReadOptions {
+        capture::ReadOptions {
+            config: mode.config(),
+            ports: self.ports.clone(),
+            max_flows: self.max_flows.max(1),
+            ..capture::ReadOptions::default()
+        }
+    }
 }
 
 /// `--strict` or `--lenient` (the default).
@@ -91,6 +145,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { mode, file } => parse::run(mode.config(), file.as_ref()),
+        Command::Stats {
+            mode,
+            capture,
+            json,
+            inputs,
+        } => stats::run_stats(&inputs, &capture.options(mode), json),
+        Command::Check {
+            mode,
+            capture,
+            inputs,
+        } => stats::run_check(&inputs, &capture.options(mode)),
         Command::Lines {
             mode,
             datagram,

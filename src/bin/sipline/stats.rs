@@ -1,0 +1,363 @@
+//! `sipline stats` and `sipline check`: what a capture's SIP traffic says.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use serde_json::{json, Map, Value};
+use sipline::{Error, Message, StartLine, StatusClass, StatusCode};
+
+use crate::capture::{read_input, InputError, Location, ReadOptions, Sink, Skip};
+
+/// How many malformed messages are shown with their location.
+const EXAMPLES: usize = 10;
+/// How many distinct reason phrases are kept per code.
+const REASONS: usize = 8;
+
+#[derive(Default)]
+struct CodeStat {
+    count: u64,
+    reasons: BTreeMap<String, u64>,
+}
+
+/// Everything `stats` counts.
+#[derive(Default)]
+pub struct Stats {
+    responses: BTreeMap<u16, CodeStat>,
+    requests: BTreeMap<String, u64>,
+    malformed: u64,
+    examples: Vec<(String, String, &'static str)>,
+    messages: u64,
+    sip_bytes: u64,
+    bytes_read: u64,
+    first: Option<f64>,
+    last: Option<f64>,
+    skipped: BTreeMap<Skip, u64>,
+    /// `check`: print each problem as it is found.
+    print_problems: bool,
+}
+
+impl Sink for Stats {
+    fn message(&mut self, _at: &Location, msg: &Message<'_>, wire_len: usize) {
+        self.messages += 1;
+        self.sip_bytes += wire_len as u64;
+        match msg.head.start_line {
+            StartLine::Status(s) => {
+                let e = self.responses.entry(s.code.as_u16()).or_default();
+                e.count += 1;
+                let reason = s.reason.to_string_lossy();
+                if e.reasons.len() < REASONS || e.reasons.contains_key(reason.as_ref()) {
+                    *e.reasons.entry(reason.into_owned()).or_default() += 1;
+                }
+            }
+            StartLine::Request(r) => {
+                if let Some(n) = self.requests.get_mut(r.method.as_str()) {
+                    *n += 1;
+                } else {
+                    self.requests.insert(r.method.as_str().to_string(), 1);
+                }
+            }
+        }
+    }
+
+    fn malformed(&mut self, at: &Location, err: &Error) {
+        self.malformed += 1;
+        if self.print_problems {
+            println!("{at}: {err} [{}]", err.kind().name());
+        }
+        if self.examples.len() < EXAMPLES {
+            self.examples
+                .push((at.to_string(), err.to_string(), err.kind().name()));
+        }
+    }
+
+    fn skipped(&mut self, at: &Location, what: Skip) {
+        *self.skipped.entry(what).or_default() += 1;
+        if self.print_problems
+            && matches!(what, Skip::TcpGap | Skip::IncompleteAtEnd | Skip::BadFrame)
+        {
+            println!("{at}: {}", what.name());
+        }
+    }
+
+    fn time(&mut self, ts: f64) {
+        self.first = Some(self.first.map_or(ts, |f| f.min(ts)));
+        self.last = Some(self.last.map_or(ts, |l| l.max(ts)));
+    }
+
+    fn bytes_read(&mut self, n: u64) {
+        self.bytes_read += n;
+    }
+}
+
+fn class_of(code: u16) -> StatusClass {
+    StatusCode::from_u16(code).map_or(StatusClass::GlobalFailure, StatusCode::class)
+}
+
+impl Stats {
+    fn responses_total(&self) -> u64 {
+        self.responses.values().map(|c| c.count).sum()
+    }
+
+    fn by_class(&self) -> BTreeMap<StatusClass, u64> {
+        let mut m: BTreeMap<StatusClass, u64> = StatusClass::ALL.iter().map(|c| (*c, 0)).collect();
+        for (code, s) in &self.responses {
+            *m.entry(class_of(*code)).or_default() += s.count;
+        }
+        m
+    }
+
+    /// The JSON document of `stats --json`.
+    pub fn to_json(&self, inputs: &[String], errors: &[InputError]) -> Value {
+        let responses: Map<String, Value> = self
+            .responses
+            .iter()
+            .map(|(c, s)| (c.to_string(), json!(s.count)))
+            .collect();
+        let requests: Map<String, Value> = self
+            .requests
+            .iter()
+            .map(|(m, n)| (m.clone(), json!(n)))
+            .collect();
+        let classes: Map<String, Value> = self
+            .by_class()
+            .iter()
+            .map(|(c, n)| {
+                (
+                    format!("{}xx", c.digit()),
+                    json!({"class": c.name(), "count": n}),
+                )
+            })
+            .collect();
+        let codes: Vec<Value> = self
+            .responses
+            .iter()
+            .map(|(c, s)| {
+                let code = StatusCode::from_u16(*c);
+                json!({
+                    "code": c,
+                    "count": s.count,
+                    "class": class_of(*c).name(),
+                    "canonical_reason": code.and_then(StatusCode::canonical_reason),
+                    "reasons_seen": s.reasons,
+                })
+            })
+            .collect();
+        let skipped: Map<String, Value> = self
+            .skipped
+            .iter()
+            .map(|(k, n)| (k.name().to_string(), json!(n)))
+            .collect();
+        json!({
+            "responses": responses,
+            "requests": requests,
+            "malformed": self.malformed,
+            "classes": classes,
+            "codes": codes,
+            "malformed_examples": self.examples.iter().map(|(at, msg, kind)| json!({"at": at, "kind": kind, "error": msg})).collect::<Vec<_>>(),
+            "totals": {
+                "inputs": inputs,
+                "messages": self.messages,
+                "requests": self.requests.values().sum::<u64>(),
+                "responses": self.responses_total(),
+                "sip_bytes": self.sip_bytes,
+                "bytes_read": self.bytes_read,
+                "first_packet": self.first,
+                "last_packet": self.last,
+                "duration_seconds": self.first.zip(self.last).map(|(f, l)| l - f),
+            },
+            "skipped": skipped,
+            "ip_fragments": "counted as skipped, not reassembled",
+            "input_errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The readable table of `stats`.
+    pub fn to_table(&self, inputs: &[String], errors: &[InputError]) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        let reqs: u64 = self.requests.values().sum();
+        let _ = writeln!(
+            o,
+            "sipline stats: {} input(s), {} SIP messages ({} requests, {} responses), {} malformed",
+            inputs.len(),
+            self.messages,
+            reqs,
+            self.responses_total(),
+            self.malformed
+        );
+        let dur = self
+            .first
+            .zip(self.last)
+            .map(|(f, l)| format!("{:.1} s of capture, ", l - f))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "{dur}{} bytes read, {} bytes of SIP\n",
+            self.bytes_read, self.sip_bytes
+        );
+        let classes = self.by_class();
+        let max = classes.values().copied().max().unwrap_or(0).max(1);
+        let _ = writeln!(o, "Responses by class");
+        for (c, n) in &classes {
+            let bar = "█".repeat(((*n * 40).div_ceil(max)) as usize);
+            let _ = writeln!(o, "  {}xx {:<15} {:>8}  {bar}", c.digit(), c.name(), n);
+        }
+        let _ = writeln!(o, "\nResponses by code");
+        for (code, s) in &self.responses {
+            let canonical = StatusCode::from_u16(*code)
+                .and_then(StatusCode::canonical_reason)
+                .unwrap_or("(unregistered)");
+            let seen: Vec<String> = s.reasons.keys().map(|r| format!("{r:?}")).collect();
+            let _ = writeln!(
+                o,
+                "  {code} {canonical:<34} {:>8}  seen: {}",
+                s.count,
+                seen.join(", ")
+            );
+        }
+        let _ = writeln!(o, "\nRequests by method");
+        for (m, n) in &self.requests {
+            let _ = writeln!(o, "  {m:<12} {n:>8}");
+        }
+        if !self.skipped.is_empty() {
+            let list: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(k, n)| format!("{} {n}", k.name()))
+                .collect();
+            let _ = writeln!(o, "\nNot counted as messages: {}", list.join(", "));
+        }
+        if !self.examples.is_empty() {
+            let _ = writeln!(o, "\nMalformed (first {}):", self.examples.len());
+            for (at, msg, _) in &self.examples {
+                let _ = writeln!(o, "  {at}: {msg}");
+            }
+        }
+        for e in errors {
+            let _ = writeln!(o, "\nInput error: {e}");
+        }
+        o
+    }
+}
+
+/// Expands folders into the files in them (sorted), keeps files and `-`.
+fn expand(inputs: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in inputs {
+        let p = std::path::Path::new(i);
+        if p.is_dir() {
+            let mut files = Vec::new();
+            let mut stack = vec![p.to_path_buf()];
+            while let Some(d) = stack.pop() {
+                if let Ok(rd) = std::fs::read_dir(&d) {
+                    for e in rd.flatten() {
+                        let path = e.path();
+                        if path.is_dir() {
+                            stack.push(path);
+                        } else if path
+                            .extension()
+                            .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap")
+                        {
+                            files.push(path.display().to_string());
+                        }
+                    }
+                }
+            }
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(i.clone());
+        }
+    }
+    if out.is_empty() {
+        out.push("-".into());
+    }
+    out
+}
+
+/// Reads every input into `stats`; returns the inputs read and their errors.
+fn gather(
+    inputs: &[String],
+    opts: &ReadOptions,
+    stats: &mut Stats,
+) -> (Vec<String>, Vec<InputError>) {
+    let files = expand(inputs);
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = (std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut errors = Vec::new();
+    let mut done = 0u64;
+    for f in &files {
+        if let Some(b) = &bar {
+            b.set_message(f.clone());
+        }
+        let mut progress = |n: u64| {
+            if let Some(b) = &bar {
+                b.set_position(done + n);
+            }
+        };
+        if let Err(e) = read_input(f, opts, stats, &mut progress) {
+            errors.push(e);
+        }
+        done += std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    (files, errors)
+}
+
+pub fn run_stats(inputs: &[String], opts: &ReadOptions, as_json: bool) -> ExitCode {
+    let mut stats = Stats::default();
+    let (files, errors) = gather(inputs, opts, &mut stats);
+    if as_json {
+        println!("{}", stats.to_json(&files, &errors));
+    } else {
+        print!("{}", stats.to_table(&files, &errors));
+    }
+    for e in &errors {
+        eprintln!("sipline stats: {e}");
+    }
+    ExitCode::from(if errors.is_empty() {
+        0
+    } else {
+        crate::EXIT_USAGE
+    })
+}
+
+pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
+    let mut stats = Stats {
+        print_problems: true,
+        ..Stats::default()
+    };
+    let (files, errors) = gather(inputs, opts, &mut stats);
+    for e in &errors {
+        println!("{e}");
+    }
+    let problems = stats.malformed
+        + errors.len() as u64
+        + [Skip::TcpGap, Skip::IncompleteAtEnd, Skip::BadFrame]
+            .iter()
+            .map(|k| stats.skipped.get(k).copied().unwrap_or(0))
+            .sum::<u64>();
+    println!(
+        "sipline check: {} input(s), {} messages, {} problem(s)",
+        files.len(),
+        stats.messages,
+        problems
+    );
+    ExitCode::from(if problems == 0 { 0 } else { 1 })
+}
