@@ -242,7 +242,14 @@ impl HeadScan {
         loop {
             let from = self.scanned.max(self.pos);
             let hay = msg.get(from..).unwrap_or_default();
-            let Some(k) = memchr::memchr2(b'\r', b'\n', hay) else {
+            // A few new bytes (a stream fed in small pieces) are looked at
+            // directly; memchr's set-up pays for itself on longer runs.
+            let found = if hay.len() < 16 {
+                hay.iter().position(|&b| b == b'\r' || b == b'\n')
+            } else {
+                memchr::memchr2(b'\r', b'\n', hay)
+            };
+            let Some(k) = found else {
                 self.scanned = msg.len();
                 return self.need_more(cfg, msg).map(|()| None);
             };

@@ -182,13 +182,13 @@ pub(crate) fn status_line<'a>(
     })
 }
 
-/// How far the fast path looks for the line end before leaving a long
-/// phrase to the general parser (which uses memchr).
-const FAST_REASON_MAX: usize = 48;
+/// How far the fast path scans a phrase byte by byte before it switches to
+/// memchr (lenient) for the rest.
+const FAST_REASON_MAX: usize = 32;
 
 /// The fast path for the line nearly every peer sends: exactly `SIP/2.0 `,
-/// three digits, one SP, a short phrase of the characters both modes allow
-/// (ASCII, no `%`), CRLF. It gives the value the general parser gives, or
+/// three digits, one SP, a phrase whose first bytes are characters both modes
+/// allow (ASCII, no `%`), CRLF. It gives the value the general parser gives, or
 /// `None` to let the general parser decide (never an error of its own).
 #[inline(always)]
 fn common_status_line<'a>(
@@ -206,10 +206,23 @@ fn common_status_line<'a>(
     if sp != b' ' {
         return None;
     }
+    // A short phrase by table; a long one by memchr when any byte but CR,
+    // LF and NUL may stand in it (lenient), else by table to its end.
+    let plain = |b: &u8| REASON_CLASS[*b as usize] != PLAIN;
     let window = tail.get(..FAST_REASON_MAX).unwrap_or(tail);
-    let n = window
-        .iter()
-        .position(|&b| REASON_CLASS[b as usize] != PLAIN)?;
+    let n = match window.iter().position(plain) {
+        Some(n) => n,
+        None if window.len() < FAST_REASON_MAX => return None,
+        None => {
+            let rest = tail.get(FAST_REASON_MAX..)?;
+            let more = if cfg.allow_any_reason_bytes {
+                memchr::memchr3(b'\r', b'\n', 0, rest)?
+            } else {
+                rest.iter().position(plain)?
+            };
+            FAST_REASON_MAX + more
+        }
+    };
     let (reason, after) = tail.split_at_checked(n)?;
     let left = after.strip_prefix(b"\r\n")?;
     if 12 + n + 2 > cfg.max_line_len {
