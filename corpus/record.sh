@@ -5,7 +5,8 @@
 # TCP, IPv4 and IPv6; tshark captures everything on port 5060.
 #
 # Output (replacing what is there):
-#   corpus/captures/loopback.pcapng   the capture as tshark wrote it
+#   tests/data/loopback.pcapng        the capture as tshark wrote it (a test fixture:
+#                                     the same frames as below, in pcapng)
 #   corpus/captures/loopback.pcap     the same frames as classic pcap
 #   corpus/messages/NNN.dat           one file per UDP datagram / TCP segment payload
 #   corpus/messages/index.tsv         frame, transport, addresses, kind, and what
@@ -215,7 +216,7 @@ kill "$(cat "$WORK/kamailio.pid")" 2>/dev/null || true
 sleep 1
 kill $TSHARK; wait $TSHARK 2>/dev/null || true
 
-cp "$WORK/loopback.pcapng" captures/loopback.pcapng
+cp "$WORK/loopback.pcapng" ../tests/data/loopback.pcapng
 editcap -F pcap "$WORK/loopback.pcapng" captures/loopback.pcap
 
 # --- one file per payload, and the index, with tshark's own reading of each --

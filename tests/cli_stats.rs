@@ -107,9 +107,12 @@ fn counts_equal_tsharks_on_the_recorded_captures() {
     if !need_tshark() {
         return;
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
-    for name in ["loopback.pcap", "loopback.pcapng"] {
-        let path = dir.join(name);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in [
+        "corpus/captures/loopback.pcap",
+        "tests/data/loopback.pcapng",
+    ] {
+        let path = root.join(name);
         let (ours, code) = stats(&path);
         assert_eq!(code, 0);
         let (codes, methods) = tshark_stats(&path).unwrap();
