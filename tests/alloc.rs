@@ -1,28 +1,13 @@
 //! A counting global allocator proves that parsing allocates nothing.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use std::sync::atomic::Ordering;
 
 use sipline::{Parsed, ParserConfig};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 #[test]
 fn parse_status_line_allocates_nothing() {
@@ -36,7 +21,7 @@ fn parse_status_line_allocates_nothing() {
         b"SIP/2.0  100\n",
     ];
     let configs = [ParserConfig::strict(), ParserConfig::lenient()];
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = common::ALLOCS.load(Ordering::SeqCst);
     let mut complete = 0;
     for _ in 0..100 {
         for input in &inputs {
@@ -48,7 +33,7 @@ fn parse_status_line_allocates_nothing() {
             }
         }
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = common::ALLOCS.load(Ordering::SeqCst);
     assert_eq!(after - before, 0, "allocations while parsing");
     assert!(complete > 0);
 }

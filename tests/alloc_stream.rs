@@ -5,30 +5,13 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use sipline::{parse_message, Frame, Framing, ParserConfig, StreamDecoder};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::Counting = common::Counting;
 
 #[test]
 fn framing_allocates_nothing_per_message() {
@@ -39,7 +22,7 @@ fn framing_allocates_nothing_per_message() {
     }
     let mut buf = BytesMut::with_capacity(stream.len());
     let mut dec = StreamDecoder::new(ParserConfig::strict());
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = common::ALLOCS.load(Ordering::SeqCst);
     let mut n = 0;
     let mut headers = 0;
     for chunk in stream.chunks(1460) {
@@ -51,17 +34,17 @@ fn framing_allocates_nothing_per_message() {
             }
         }
     }
-    let allocs = ALLOCS.load(Ordering::SeqCst) - before;
+    let allocs = common::ALLOCS.load(Ordering::SeqCst) - before;
     assert_eq!(n, 1000);
     assert!(headers >= 3000);
     assert!(allocs <= 1, "{allocs} allocations for 1000 messages");
 
     // The borrowed parser allocates nothing at all.
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = common::ALLOCS.load(Ordering::SeqCst);
     let mut at = 0;
     while at < stream.len() {
         let p = parse_message(&stream[at..], Framing::Stream, &ParserConfig::strict()).unwrap();
         at += p.consumed().unwrap();
     }
-    assert_eq!(ALLOCS.load(Ordering::SeqCst) - before, 0);
+    assert_eq!(common::ALLOCS.load(Ordering::SeqCst) - before, 0);
 }

@@ -137,3 +137,22 @@ pub fn generated_message(i: usize, rng: &mut Rng) -> Vec<u8> {
     m.extend_from_slice(&body);
     m
 }
+
+/// A global allocator that counts allocations, for the zero-allocation tests
+/// (each test binary installs it with `#[global_allocator]`).
+pub struct Counting;
+
+/// Allocations made through [`Counting`] so far.
+pub static ALLOCS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
