@@ -18,9 +18,9 @@ cd "$(dirname "$0")"
 HERE=$(pwd)
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need kamailio || ! need sipsak || ! need tshark; then
+if ! need kamailio || ! need sipsak || ! need tshark || ! need baresip; then
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends kamailio sipsak tshark
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends kamailio sipsak tshark baresip-core
 fi
 
 WORK=$(mktemp -d)
@@ -153,7 +153,9 @@ CFG
 kamailio -c -f "$WORK/kamailio.cfg" >/dev/null 2>&1 || { kamailio -c -f "$WORK/kamailio.cfg"; exit 1; }
 
 mkdir -p captures messages
-tshark -q -i lo -f "port 5060" -w "$WORK/loopback.pcapng" >/dev/null 2>&1 &
+# SIP ports only: kamailio 5060, the baresip user agents 5070/5080/5082 (their
+# RTP, on 21000-21100, stays out of the capture).
+tshark -q -i lo -f "port 5060 or port 5070 or port 5080 or port 5082" -w "$WORK/loopback.pcapng" >/dev/null 2>&1 &
 TSHARK=$!
 sleep 2
 kamailio -f "$WORK/kamailio.cfg" -DD -E -P "$WORK/kamailio.pid" >"$WORK/kamailio.log" 2>&1 &
@@ -180,6 +182,49 @@ done
 for pair in $(printf '%s\n' "$CODES" | grep -o '[0-9][0-9][0-9]|' | tr -d '|'); do
   run $S -s "sip:c$pair@127.0.0.1"                            # every chosen code over UDP
 done
+
+# --- baresip: calls between real user agents on 127.0.0.1 ------------------------
+# bob (5080) answers at once; carol (5082) only rings, and says 486 Busy Here when
+# she quits; alice (5070) calls bob (answered, hung up with BYE after 6 s), calls
+# carol (busy), and calls carol again but quits while it rings (CANCEL, 487).
+python3 - "$WORK/tone.wav" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(8000 * 20)))
+w.close()
+PY
+ua() { # name port answermode
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1/config" <<UA
+poll_method		epoll
+sip_listen		127.0.0.1:$2
+sip_transports		udp
+net_prefer_ipv6		no
+net_interface		127.0.0.1
+audio_player		aufile,$WORK/$1-heard.wav
+audio_source		aufile,$WORK/tone.wav
+audio_alert		aufile,$WORK/$1-alert.wav
+rtp_ports		21000-21100
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			aufile.so
+module_app		account.so
+module_app		menu.so
+UA
+  echo "<sip:$1@127.0.0.1:$2;transport=udp>;regint=0;answermode=$3;audio_codecs=PCMU" > "$WORK/$1/accounts"
+}
+ua alice 5070 manual; ua bob 5080 auto; ua carol 5082 manual
+call() { # callee-name callee-seconds caller-seconds
+  timeout 30 baresip -4 -f "$WORK/$1" -t "$2" >/dev/null 2>&1 &
+  local callee=$!
+  sleep 1.5
+  timeout 30 baresip -4 -f "$WORK/alice" -t "$3" -e "/dial sip:$1@127.0.0.1:${4}" >/dev/null 2>&1 || true
+  wait $callee 2>/dev/null || true
+  sleep 0.5
+}
+call bob 10 6 5080      # answered, then BYE
+call carol 4 8 5082     # rings, carol quits: 486 Busy Here
+call carol 8 3 5082     # rings, alice quits: CANCEL, 487 Request Terminated
 
 # --- IPv6: sipsak cannot address [::1], so a small client sends the requests
 # (hand-written) and kamailio's answers are the real traffic recorded here. ---
