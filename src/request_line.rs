@@ -151,33 +151,45 @@ static TOKEN: [bool; 256] = {
 /// `%` escapes and the brackets of IPv6 references (RFC 3261 §25.1,
 /// RFC 5118). SP, `<`, `>`, `"` and controls end or break it.
 #[inline]
-const fn is_uri_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'_'
-                | b'.'
-                | b'!'
-                | b'~'
-                | b'*'
-                | b'\''
-                | b'('
-                | b')'
-                | b';'
-                | b'/'
-                | b'?'
-                | b':'
-                | b'@'
-                | b'&'
-                | b'='
-                | b'+'
-                | b'$'
-                | b','
-                | b'%'
-                | b'['
-                | b']'
-        )
+fn is_uri_byte(b: u8) -> bool {
+    URI[b as usize]
 }
+
+/// [`is_uri_byte`] as a table.
+static URI: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_'
+                    | b'.'
+                    | b'!'
+                    | b'~'
+                    | b'*'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b';'
+                    | b'/'
+                    | b'?'
+                    | b':'
+                    | b'@'
+                    | b'&'
+                    | b'='
+                    | b'+'
+                    | b'$'
+                    | b','
+                    | b'%'
+                    | b'['
+                    | b']'
+            );
+        i += 1;
+    }
+    t
+};
 
 /// Parses the request line at the start of `buf`; see
 /// [`parse_status_line`](crate::parse_status_line) for the answers.

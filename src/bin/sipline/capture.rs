@@ -19,21 +19,46 @@ use etherparse::{EtherType, NetSlice, SlicedPacket, TransportSlice};
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
 use sipline::{parse_datagram, Datagram, Error, Frame, Message, ParserConfig, StreamDecoder};
 
-/// Where something was found.
-#[derive(Clone, Debug)]
-pub struct Location {
+/// Where something was found. Cheap to make for every packet: the text is
+/// only formatted when it is shown.
+#[derive(Clone, Copy, Debug)]
+pub struct Location<'a> {
     /// The input's name.
-    pub file: String,
+    pub file: &'a str,
     /// The capture's frame number (1-based), for captures.
     pub frame: Option<u64>,
     /// Byte offset: in a raw stream, from its start; in a TCP flow, from the
     /// flow's first byte; in a datagram, within it.
     pub offset: u64,
-    /// `udp 127.0.0.1:5060 -> 127.0.0.1:5070` for captures.
-    pub flow: Option<String>,
+    /// The transport and addresses, for captures.
+    pub flow: Option<FlowId>,
 }
 
-impl std::fmt::Display for Location {
+/// A transport flow: protocol, source and destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowId {
+    /// `"udp"` or `"tcp"`.
+    pub proto: &'static str,
+    /// Source address and port.
+    pub src: (IpAddr, u16),
+    /// Destination address and port.
+    pub dst: (IpAddr, u16),
+}
+
+impl std::fmt::Display for FlowId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sock = |f: &mut std::fmt::Formatter<'_>, (ip, port): (IpAddr, u16)| match ip {
+            IpAddr::V4(a) => write!(f, "{a}:{port}"),
+            IpAddr::V6(a) => write!(f, "[{a}]:{port}"),
+        };
+        write!(f, "{} ", self.proto)?;
+        sock(f, self.src)?;
+        f.write_str(" -> ")?;
+        sock(f, self.dst)
+    }
+}
+
+impl std::fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.file)?;
         if let Some(n) = self.frame {
@@ -118,7 +143,7 @@ impl Default for ReadOptions {
             config: ParserConfig::default(),
             ports: Vec::new(),
             max_flows: 4096,
-            reorder_window: 256 * 1024,
+            reorder_window: 64 * 1024,
         }
     }
 }
@@ -202,7 +227,7 @@ fn read_stream(
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut total = 0u64;
     let loc = |offset| Location {
-        file: name.to_string(),
+        file: name,
         frame: None,
         offset,
         flow: None,
@@ -503,14 +528,14 @@ impl<'o> Tcp<'o> {
                 Ok(Some(Frame::Message(m))) => {
                     let loc = Location {
                         offset: base + m.offset(),
-                        ..at.clone()
+                        ..*at
                     };
                     sink.message(&loc, &m.message(), m.as_bytes().len());
                 }
                 Ok(Some(Frame::KeepAlive { offset })) => {
                     let loc = Location {
                         offset: base + offset,
-                        ..at.clone()
+                        ..*at
                     };
                     sink.skipped(&loc, Skip::KeepAlive);
                 }
@@ -518,7 +543,7 @@ impl<'o> Tcp<'o> {
                 Err(e) => {
                     let loc = Location {
                         offset: base + e.offset() as u64,
-                        ..at.clone()
+                        ..*at
                     };
                     sink.malformed(&loc, &e);
                     // Skip the rest of this flow until a segment starts a message.
@@ -558,12 +583,6 @@ fn read_capture(
     let mut legacy_link = 1i32;
     let mut frame = 0u64;
     let mut pos = 0u64;
-    let last_loc = |frame| Location {
-        file: name.to_string(),
-        frame: Some(frame),
-        offset: 0,
-        flow: None,
-    };
     loop {
         match reader.next() {
             Ok((used, block)) => {
@@ -624,7 +643,6 @@ fn read_capture(
             }
         }
     }
-    let _ = last_loc;
     finish_capture(tcp, frame, sink, Ok(()))
 }
 
@@ -636,7 +654,7 @@ fn finish_capture(
 ) -> Result<(), InputError> {
     for (_, f) in tcp.flows {
         let at = Location {
-            file: String::new(),
+            file: "",
             frame: Some(frame),
             offset: 0,
             flow: None,
@@ -672,7 +690,7 @@ fn packet(
     sink: &mut dyn Sink,
 ) {
     let mut at = Location {
-        file: name.to_string(),
+        file: name,
         frame: Some(frame),
         offset: 0,
         flow: None,
@@ -720,7 +738,11 @@ fn packet(
             if opts.ports.is_empty() && !is_keepalive && !looks_like_sip(payload) {
                 return;
             }
-            at.flow = Some(format!("udp {} -> {}", sock(src, sp), sock(dst, dp)));
+            at.flow = Some(FlowId {
+                proto: "udp",
+                src: (src, sp),
+                dst: (dst, dp),
+            });
             match parse_datagram(payload, &opts.config) {
                 Ok(Datagram::Message(m)) => sink.message(&at, &m, payload.len()),
                 Ok(Datagram::KeepAlive) => sink.skipped(&at, Skip::KeepAlive),
@@ -735,7 +757,11 @@ fn packet(
             if !port_ok(sp, dp) {
                 return;
             }
-            at.flow = Some(format!("tcp {} -> {}", sock(src, sp), sock(dst, dp)));
+            at.flow = Some(FlowId {
+                proto: "tcp",
+                src: (src, sp),
+                dst: (dst, dp),
+            });
             tcp.segment(
                 (src, sp, dst, dp),
                 t.sequence_number(),
@@ -747,12 +773,5 @@ fn packet(
             );
         }
         _ => {}
-    }
-}
-
-fn sock(ip: IpAddr, port: u16) -> String {
-    match ip {
-        IpAddr::V4(a) => format!("{a}:{port}"),
-        IpAddr::V6(a) => format!("[{a}]:{port}"),
     }
 }

@@ -46,8 +46,10 @@ impl Sink for Stats {
                 let e = self.responses.entry(s.code.as_u16()).or_default();
                 e.count += 1;
                 let reason = s.reason.to_string_lossy();
-                if e.reasons.len() < REASONS || e.reasons.contains_key(reason.as_ref()) {
-                    *e.reasons.entry(reason.into_owned()).or_default() += 1;
+                if let Some(n) = e.reasons.get_mut(reason.as_ref()) {
+                    *n += 1;
+                } else if e.reasons.len() < REASONS {
+                    e.reasons.insert(reason.into_owned(), 1);
                 }
             }
             StartLine::Request(r) => {
