@@ -30,6 +30,12 @@ pub struct HeaderField<'a> {
 }
 
 impl<'a> HeaderField<'a> {
+    /// An empty field, to fill an array for [`parse_head_into`](crate::parse_head_into).
+    pub const EMPTY: HeaderField<'static> = HeaderField {
+        name: b"",
+        value: b"",
+    };
+
     /// `true` when this field is `name`, compared case-insensitively and with
     /// compact forms expanded on both sides (`l` is `Content-Length`).
     pub fn is(&self, name: &str) -> bool {
@@ -225,7 +231,16 @@ impl<'a> Iterator for Headers<'a> {
         };
         let mut v = skip_ws(name_end);
         if b.get(v) == Some(&b':') {
-            v = skip_ws(v + 1);
+            v += 1;
+            // White space before the value, folded line ends included.
+            loop {
+                match (b.get(v), b.get(v + 1), b.get(v + 2)) {
+                    (Some(b' ' | b'\t'), _, _) => v += 1,
+                    (Some(b'\r'), Some(b'\n'), Some(b' ' | b'\t')) => v += 2,
+                    (Some(b'\n'), Some(b' ' | b'\t'), _) => v += 1,
+                    _ => break,
+                }
+            }
         }
         let mut end = b.len();
         let mut from = v;

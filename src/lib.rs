@@ -25,8 +25,8 @@ pub use config::ParserConfig;
 pub use error::{Error, ErrorKind};
 pub use header::{expand_compact, HeaderField, Headers, COMPACT_FORMS};
 pub use message::{
-    parse_datagram, parse_head, parse_message, parse_sipfrag, Datagram, Framing, Head, Message,
-    Sipfrag,
+    parse_datagram, parse_head, parse_head_into, parse_message, parse_sipfrag, Datagram, Framing,
+    Head, Message, Sipfrag,
 };
 pub use parsed::Parsed;
 pub use request_line::{parse_request_line, parse_start_line, Method, RequestLine, StartLine};

@@ -204,8 +204,25 @@ impl HeadInfo {
 
 #[derive(Clone, Copy, Debug, Default)]
 struct FieldAt {
+    name: (usize, usize),
     value: usize,
     is_content_length: bool,
+}
+
+/// Receives each header field as the head scan finishes it: the spans of its
+/// name and of its value (white space around it removed).
+pub(crate) trait FieldSink {
+    /// `false` for the sink that ignores fields, so that no work is done for it.
+    const WANTS: bool;
+    fn field(&mut self, name: (usize, usize), value: (usize, usize)) -> Result<(), Error>;
+}
+
+impl FieldSink for () {
+    const WANTS: bool = false;
+    #[inline(always)]
+    fn field(&mut self, _: (usize, usize), _: (usize, usize)) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 /// An incremental, line-at-a-time scan of a message head. Each call looks
@@ -238,6 +255,17 @@ impl HeadScan {
         &mut self,
         cfg: &ParserConfig,
         msg: &[u8],
+    ) -> Result<Option<HeadInfo>, Error> {
+        self.advance_with(cfg, msg, &mut ())
+    }
+
+    /// [`advance`](Self::advance), handing each finished field to `sink`.
+    #[inline]
+    pub(crate) fn advance_with<S: FieldSink>(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+        sink: &mut S,
     ) -> Result<Option<HeadInfo>, Error> {
         loop {
             let from = self.scanned.max(self.pos);
@@ -297,7 +325,7 @@ impl HeadScan {
             }
             match (content.first(), field) {
                 (None, _) => {
-                    self.finish_field(cfg, msg, line_start)?;
+                    self.finish_field(cfg, msg, line_start, sink)?;
                     return Ok(Some(HeadInfo {
                         start,
                         fields: (start_len, line_start),
@@ -313,12 +341,13 @@ impl HeadScan {
                     }
                 }
                 (Some(_), Some((name, value_at))) => {
-                    self.finish_field(cfg, msg, line_start)?;
+                    self.finish_field(cfg, msg, line_start, sink)?;
                     if self.headers >= cfg.max_headers {
                         return Err(Error::new(ErrorKind::TooManyHeaders, line_start));
                     }
                     self.headers += 1;
                     self.field = Some(FieldAt {
+                        name: (line_start, line_start + name.len()),
                         value: line_start + value_at,
                         is_content_length: is_content_length(name),
                     });
@@ -366,7 +395,7 @@ impl HeadScan {
         if self.pos != msg.len() {
             return Ok(None);
         }
-        self.finish_field(cfg, msg, msg.len())?;
+        self.finish_field(cfg, msg, msg.len(), &mut ())?;
         Ok(Some(HeadInfo {
             start,
             fields: (start_len, msg.len()),
@@ -377,10 +406,28 @@ impl HeadScan {
     }
 
     /// The field that ended before `end`: take its Content-Length.
-    fn finish_field(&mut self, cfg: &ParserConfig, msg: &[u8], end: usize) -> Result<(), Error> {
+    fn finish_field<S: FieldSink>(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+        end: usize,
+        sink: &mut S,
+    ) -> Result<(), Error> {
         let Some(field) = self.field.take() else {
             return Ok(());
         };
+        if S::WANTS {
+            let ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\r' | b'\n'));
+            let mut start = field.value;
+            while start < end && ws(msg.get(start)) {
+                start += 1;
+            }
+            let mut stop = end;
+            while stop > start && ws(msg.get(stop - 1)) {
+                stop -= 1;
+            }
+            sink.field(field.name, (start, stop))?;
+        }
         if !field.is_content_length {
             return Ok(());
         }
@@ -419,6 +466,63 @@ pub fn parse_head<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Parsed<Hea
     Ok(match scan.advance(config, buf)? {
         Some(info) => Parsed::Complete {
             value: info.head(buf),
+            consumed: info.head_len,
+        },
+        None => Parsed::Incomplete { needed: None },
+    })
+}
+
+/// [`parse_head`] that also fills `fields` with every header field, in
+/// order, as the one checking pass finds it (httparse-style: no second walk).
+/// Returns the head and how many fields were written; more fields than
+/// `fields` holds is [`ErrorKind::TooManyHeaders`].
+///
+/// ```
+/// use sipline::{parse_head_into, HeaderField, ParserConfig};
+///
+/// let buf = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a\r\nl: 0\r\n\r\n";
+/// let mut fields = [HeaderField::EMPTY; 16];
+/// let (head, n) = parse_head_into(buf, &ParserConfig::strict(), &mut fields)?.value().unwrap();
+/// assert_eq!(n, 2);
+/// assert_eq!(fields[0].value, b"SIP/2.0/UDP a");
+/// assert!(fields[1].is("Content-Length"));
+/// assert_eq!(head.content_length(), Some(0));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn parse_head_into<'b>(
+    buf: &'b [u8],
+    config: &ParserConfig,
+    fields: &mut [HeaderField<'b>],
+) -> Result<Parsed<(Head<'b>, usize)>, Error> {
+    struct Fill<'b, 'f> {
+        buf: &'b [u8],
+        out: &'f mut [HeaderField<'b>],
+        n: usize,
+    }
+    impl FieldSink for Fill<'_, '_> {
+        const WANTS: bool = true;
+        #[inline]
+        fn field(&mut self, name: (usize, usize), value: (usize, usize)) -> Result<(), Error> {
+            let Some(slot) = self.out.get_mut(self.n) else {
+                return Err(Error::new(ErrorKind::TooManyHeaders, name.0));
+            };
+            *slot = HeaderField {
+                name: slice(self.buf, name),
+                value: slice(self.buf, value),
+            };
+            self.n += 1;
+            Ok(())
+        }
+    }
+    let mut fill = Fill {
+        buf,
+        out: fields,
+        n: 0,
+    };
+    let mut scan = HeadScan::default();
+    Ok(match scan.advance_with(config, buf, &mut fill)? {
+        Some(info) => Parsed::Complete {
+            value: (info.head(buf), fill.n),
             consumed: info.head_len,
         },
         None => Parsed::Incomplete { needed: None },

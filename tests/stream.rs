@@ -532,3 +532,51 @@ fn generated_stream_one_byte_at_a_time_equals_whole() {
     let bytewise = messages(&feed(ParserConfig::strict(), &stream, &[1]).unwrap());
     assert_eq!(bytewise, want);
 }
+
+/// `parse_head_into` finds the same fields, in the same order, as the
+/// `headers()` walk of the same head; too small an array is TooManyHeaders.
+#[test]
+fn parse_head_into_agrees_with_the_headers_walk() {
+    let mut rng = common::Rng(11);
+    let mut inputs: Vec<Vec<u8>> = (0..200)
+        .map(|i| common::generated_message(i, &mut rng))
+        .collect();
+    if let Some(corpus) = common::shared_corpus() {
+        inputs.extend(
+            common::dat_files(&corpus)
+                .iter()
+                .map(|p| std::fs::read(p).unwrap()),
+        );
+    }
+    let mut compared = 0;
+    for m in &inputs {
+        for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
+            let mut fields = [sipline::HeaderField::EMPTY; 64];
+            match (
+                parse_head(m, &cfg),
+                sipline::parse_head_into(m, &cfg, &mut fields),
+            ) {
+                (
+                    Ok(Parsed::Complete {
+                        value: head,
+                        consumed,
+                    }),
+                    Ok(Parsed::Complete {
+                        value: (head2, n),
+                        consumed: c2,
+                    }),
+                ) => {
+                    assert_eq!((head, consumed), (head2, c2));
+                    assert_eq!(head.headers().collect::<Vec<_>>(), fields[..n].to_vec());
+                    compared += 1;
+                }
+                (a, b) => assert_eq!(a.map(|p| p.consumed()), b.map(|p| p.consumed())),
+            }
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    let m = b"SIP/2.0 200 OK\r\na: 1\r\nb: 2\r\nc: 3\r\n\r\n";
+    let mut two = [sipline::HeaderField::EMPTY; 2];
+    let e = sipline::parse_head_into(m, &ParserConfig::strict(), &mut two).unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (ErrorKind::TooManyHeaders, 28));
+}
