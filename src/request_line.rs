@@ -125,27 +125,29 @@ impl fmt::Display for StartLine<'_> {
     }
 }
 
+/// A 256-entry table: `true` for ASCII letters and digits and for the bytes
+/// the pattern matches. One load per byte on the hot path.
+macro_rules! alnum_and {
+    ($($extra:pat_param)|+) => {{
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_alphanumeric() || matches!(b, $($extra)|+);
+            i += 1;
+        }
+        t
+    }};
+}
+
 /// `true` for the token characters of RFC 3261 §25.1.
 #[inline]
 pub(crate) fn is_token(b: u8) -> bool {
     TOKEN[b as usize]
 }
 
-/// [`is_token`] as a table: one load per byte on the hot path.
-static TOKEN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-            );
-        i += 1;
-    }
-    t
-};
+static TOKEN: [bool; 256] =
+    alnum_and!(b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
 
 /// `true` for the bytes a Request-URI may hold: unreserved, reserved,
 /// `%` escapes and the brackets of IPv6 references (RFC 3261 §25.1,
@@ -155,41 +157,29 @@ fn is_uri_byte(b: u8) -> bool {
     URI[b as usize]
 }
 
-/// [`is_uri_byte`] as a table.
-static URI: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'_'
-                    | b'.'
-                    | b'!'
-                    | b'~'
-                    | b'*'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b';'
-                    | b'/'
-                    | b'?'
-                    | b':'
-                    | b'@'
-                    | b'&'
-                    | b'='
-                    | b'+'
-                    | b'$'
-                    | b','
-                    | b'%'
-                    | b'['
-                    | b']'
-            );
-        i += 1;
-    }
-    t
-};
+static URI: [bool; 256] = alnum_and!(
+    b'-' | b'_'
+        | b'.'
+        | b'!'
+        | b'~'
+        | b'*'
+        | b'\''
+        | b'('
+        | b')'
+        | b';'
+        | b'/'
+        | b'?'
+        | b':'
+        | b'@'
+        | b'&'
+        | b'='
+        | b'+'
+        | b'$'
+        | b','
+        | b'%'
+        | b'['
+        | b']'
+);
 
 /// Parses the request line at the start of `buf`; see
 /// [`parse_status_line`](crate::parse_status_line) for the answers.
