@@ -27,8 +27,6 @@ pub enum ErrorKind {
     RequestUri,
     /// A header field name is not a token, or the colon after it is missing.
     HeaderName,
-    /// A header field value holds a byte it may not hold.
-    HeaderValue,
     /// More header fields than the configured maximum.
     TooManyHeaders,
     /// The message head is larger than the configured maximum.
@@ -62,7 +60,6 @@ impl ErrorKind {
             ErrorKind::Method => "method",
             ErrorKind::RequestUri => "request-uri",
             ErrorKind::HeaderName => "header-name",
-            ErrorKind::HeaderValue => "header-value",
             ErrorKind::TooManyHeaders => "too-many-headers",
             ErrorKind::HeadTooLarge => "head-too-large",
             ErrorKind::ContentLength => "content-length",
@@ -87,7 +84,6 @@ impl ErrorKind {
             ErrorKind::Method => "method must be a token",
             ErrorKind::RequestUri => "byte not allowed in the Request-URI",
             ErrorKind::HeaderName => "header field name must be a token followed by a colon",
-            ErrorKind::HeaderValue => "byte not allowed in a header field value",
             ErrorKind::TooManyHeaders => "more header fields than the configured maximum",
             ErrorKind::HeadTooLarge => "message head larger than the configured maximum",
             ErrorKind::ContentLength => "Content-Length must be one decimal value",

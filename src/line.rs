@@ -91,13 +91,9 @@ pub(crate) fn within<'a, T>(
         Err(Err::Incomplete(_)) if input.len() >= limit => fail(input, limit, kind),
         // Errors point into the window; re-point them into the whole input
         // so that offsets count from its start.
-        Err(Err::Error(e)) => fail(input, window.len().saturating_sub(e.input.len()), e.kind),
-        Err(Err::Failure(e)) => {
-            match fail::<T>(input, window.len().saturating_sub(e.input.len()), e.kind) {
-                Err(Err::Error(e)) => Err(Err::Failure(e)),
-                other => other,
-            }
-        }
-        Err(e) => Err(e),
+        Err(e) => Err(e.map(|e| SipError {
+            input: rest(input, window.len().saturating_sub(e.input.len())),
+            kind: e.kind,
+        })),
     }
 }
