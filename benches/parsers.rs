@@ -11,7 +11,8 @@ use std::path::Path;
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sipline::{
-    parse_message, parse_status_line, Frame, Framing, Parsed, ParserConfig, StreamDecoder,
+    parse_message, parse_status_line, parse_status_line_with, Frame, Parsed, ParserConfig,
+    StreamDecoder,
 };
 
 const RINGING: &[u8] = b"SIP/2.0 180 Ringing\r\n";
@@ -108,10 +109,7 @@ fn status_line(c: &mut Criterion) {
     g.bench_function("sipline", |b| b.iter(|| sipline_status(black_box(RINGING))));
     g.bench_function("sipline strict", |b| {
         let cfg = ParserConfig::strict();
-        b.iter(|| {
-            cfg.parse_status_line(black_box(RINGING))
-                .map(|p| p.consumed())
-        })
+        b.iter(|| parse_status_line_with(black_box(RINGING), &cfg).map(|p| p.consumed()))
     });
     g.bench_function("floor", |b| b.iter(|| floor(black_box(RINGING))));
     g.bench_function("httparse (HTTP line)", |b| {
@@ -142,7 +140,7 @@ fn sipline_message_into(buf: &[u8]) -> Option<(usize, usize)> {
 
 /// sipline: the whole message parsed, then the headers() walk.
 fn sipline_message(buf: &[u8]) -> Option<(usize, usize)> {
-    let p = parse_message(buf, Framing::Stream, &ParserConfig::default()).ok()?;
+    let p = parse_message(buf, &ParserConfig::default()).ok()?;
     let consumed = p.consumed()?;
     let m = p.value()?;
     let mut n = 0;
@@ -305,9 +303,7 @@ fn stream(c: &mut Criterion) {
         b.iter(|| {
             let mut at = 0;
             let cfg = ParserConfig::default();
-            while let Ok(Parsed::Complete { consumed, .. }) =
-                parse_message(&s[at..], Framing::Stream, &cfg)
-            {
+            while let Ok(Parsed::Complete { consumed, .. }) = parse_message(&s[at..], &cfg) {
                 at += consumed;
             }
             at
@@ -347,7 +343,7 @@ fn reasons(c: &mut Criterion) {
         });
         g.bench_function(format!("sipline strict / {name}"), |b| {
             let cfg = ParserConfig::strict();
-            b.iter(|| cfg.parse_status_line(black_box(line)).map(|p| p.consumed()))
+            b.iter(|| parse_status_line_with(black_box(line), &cfg).map(|p| p.consumed()))
         });
         g.bench_function(format!("floor / {name}"), |b| {
             b.iter(|| floor(black_box(line)))

@@ -12,7 +12,7 @@
 /// | [`allow_lf_line_ends`](Self::allow_lf_line_ends) | no | yes | a bare LF ends a line |
 /// | [`allow_extra_whitespace`](Self::allow_extra_whitespace) | no | yes | runs of SP/HTAB where one SP belongs |
 /// | [`allow_missing_reason`](Self::allow_missing_reason) | no | yes | `SIP/2.0 100` + line end, no SP |
-/// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason byte but CR, LF, NUL; no UTF-8 check; in header values, any byte but CR, LF, NUL |
+/// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason-phrase byte but CR, LF, NUL; no UTF-8 check |
 /// | [`allow_missing_content_length`](Self::allow_missing_content_length) | no | yes | a stream message without Content-Length has an empty body |
 /// | [`allow_missing_empty_line`](Self::allow_missing_empty_line) | no | yes | a datagram's head may end at the datagram's end, without the empty line |
 ///
@@ -21,20 +21,24 @@
 /// holds a `[` breaks a call that every other element would have completed
 /// (RFC 4475 lets a liberal element accept these forms). The things that
 /// decide behaviour stay strict in both modes: the version is `SIP/2.0`, the
-/// code is three digits in `100..=699`, and NUL or a bare CR is never
+/// code is three digits in `100..=699`, and a NUL in a start line or a bare CR is never
 /// accepted. Use strict mode to check that a peer conforms.
 ///
+/// Header field values are not switched: in both modes they may hold any byte
+/// but CR and LF (a quoted-pair may carry controls, NUL included: RFC 3261
+/// §25.1, RFC 4475 "intmeth"), and a bare CR ends nothing and is refused.
+///
 /// ```
-/// use sipline::{ParserConfig, ErrorKind};
+/// use sipline::{parse_status_line_with, ParserConfig, ErrorKind};
 ///
 /// let line = b"SIP/2.0 200 OK\n";
-/// assert!(ParserConfig::lenient().parse_status_line(line)?.is_complete());
-/// let err = ParserConfig::strict().parse_status_line(line).unwrap_err();
+/// assert!(parse_status_line_with(line, &ParserConfig::lenient())?.is_complete());
+/// let err = parse_status_line_with(line, &ParserConfig::strict()).unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::LineEnd);
 ///
 /// // strict, but for bare-LF line ends:
 /// let cfg = ParserConfig::strict().allow_lf_line_ends(true);
-/// assert!(cfg.parse_status_line(line)?.is_complete());
+/// assert!(parse_status_line_with(line, &cfg)?.is_complete());
 /// # Ok::<(), sipline::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

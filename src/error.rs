@@ -44,6 +44,9 @@ pub enum ErrorKind {
     /// Input that does not match the grammar at all (raised by nom
     /// combinators composed around sipline's parsers).
     Syntax,
+    /// A stream ended inside a message: the offset is where that message
+    /// started in the stream.
+    IncompleteMessage,
 }
 
 impl ErrorKind {
@@ -68,6 +71,7 @@ impl ErrorKind {
             ErrorKind::TruncatedBody => "truncated-body",
             ErrorKind::TruncatedHead => "truncated-head",
             ErrorKind::Syntax => "syntax",
+            ErrorKind::IncompleteMessage => "incomplete-message",
         }
     }
 
@@ -94,6 +98,7 @@ impl ErrorKind {
             ErrorKind::TruncatedBody => "datagram shorter than its Content-Length",
             ErrorKind::TruncatedHead => "input ends inside the message head",
             ErrorKind::Syntax => "input does not match the grammar",
+            ErrorKind::IncompleteMessage => "stream ended inside a message",
         }
     }
 }
@@ -104,8 +109,14 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// A parse error: its [`ErrorKind`] and the byte offset, from the start of
-/// the buffer given to the parser, where the input went wrong.
+/// A parse error: its [`ErrorKind`] and the byte offset where the input went
+/// wrong.
+///
+/// What the offset counts from depends on who reports it: the functions that
+/// parse a buffer (`parse_*`, [`crate::nom`]) count from the start of the
+/// buffer they were given; [`StreamDecoder`](crate::StreamDecoder) and
+/// [`Frames`](crate::Frames) count from the first byte of the stream. It is a
+/// `u64` so that a stream position always fits.
 ///
 /// ```
 /// use sipline::{parse_status_line, ErrorKind};
@@ -119,13 +130,22 @@ impl fmt::Display for ErrorKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Error {
     kind: ErrorKind,
-    offset: usize,
+    offset: u64,
 }
 
 impl Error {
     /// An error of `kind` at byte `offset`.
-    pub const fn new(kind: ErrorKind, offset: usize) -> Error {
+    pub const fn new(kind: ErrorKind, offset: u64) -> Error {
         Error { kind, offset }
+    }
+
+    /// An error of `kind` at index `at` of a buffer.
+    #[inline]
+    pub(crate) const fn at(kind: ErrorKind, at: usize) -> Error {
+        Error {
+            kind,
+            offset: at as u64,
+        }
     }
 
     /// What was wrong.
@@ -133,14 +153,15 @@ impl Error {
         self.kind
     }
 
-    /// Where: the offset of the first byte that no continuation could make right.
-    pub const fn offset(&self) -> usize {
+    /// Where: the offset of the first byte that no continuation could make
+    /// right (see the type's documentation for what it counts from).
+    pub const fn offset(&self) -> u64 {
         self.offset
     }
 
     /// The same error with its offset moved by `base` (for an error found in
-    /// a slice that starts `base` bytes into a larger buffer).
-    pub const fn shifted(self, base: usize) -> Error {
+    /// a slice that starts `base` bytes into a larger buffer or stream).
+    pub const fn shifted(self, base: u64) -> Error {
         Error {
             kind: self.kind,
             offset: self.offset.saturating_add(base),
@@ -156,3 +177,118 @@ impl fmt::Display for Error {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+#[cfg(feature = "std")]
+impl From<Error> for std::io::Error {
+    /// An [`InvalidData`](std::io::ErrorKind::InvalidData) I/O error (or
+    /// [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof) for a stream that
+    /// ended inside a message) whose source is the parse error.
+    fn from(e: Error) -> std::io::Error {
+        let kind = match e.kind {
+            ErrorKind::IncompleteMessage => std::io::ErrorKind::UnexpectedEof,
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, e)
+    }
+}
+
+/// What reading SIP messages from a byte stream can fail with: the stream
+/// held something that is not SIP (or ended inside a message), or the
+/// transport failed. [`Frames`](crate::Frames) and the tokio codec return it.
+///
+/// It composes with `?`: it converts into [`std::io::Error`], and
+/// [`source`](std::error::Error::source) gives the error underneath.
+///
+/// ```
+/// use sipline::{ErrorKind, Frames, StreamError};
+///
+/// fn count(input: &[u8]) -> std::io::Result<usize> {
+///     let mut n = 0;
+///     for frame in Frames::new(input, Default::default()) {
+///         frame?; // a StreamError becomes an io::Error
+///         n += 1;
+///     }
+///     Ok(n)
+/// }
+/// assert_eq!(count(b"SIP/2.0 200 OK\r\nl: 0\r\n\r\n").unwrap(), 1);
+/// let err = count(b"SIP/2.0 200 OK\r\nl: 0\r\n").unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+///
+/// let mut frames = Frames::new(&b"SIP/2.0 200 OK\r\n"[..], Default::default());
+/// let err: StreamError = frames.next().unwrap().unwrap_err();
+/// assert_eq!(err.kind(), Some(ErrorKind::IncompleteMessage));
+/// assert_eq!(err.offset(), Some(0));
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub enum StreamError {
+    /// The stream held something that is not a SIP message, or ended inside one.
+    Parse(Error),
+    /// Reading or writing failed.
+    Io(std::io::Error),
+}
+
+#[cfg(feature = "std")]
+impl StreamError {
+    /// The parse error's kind, for [`StreamError::Parse`].
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            StreamError::Parse(e) => Some(e.kind()),
+            StreamError::Io(_) => None,
+        }
+    }
+
+    /// The parse error's offset in the stream, for [`StreamError::Parse`].
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            StreamError::Parse(e) => Some(e.offset()),
+            StreamError::Io(_) => None,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Parse(e) => e.fmt(f),
+            StreamError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for StreamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StreamError::Parse(e) => Some(e),
+            StreamError::Io(e) => Some(e),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<std::io::Error> for StreamError {
+    fn from(e: std::io::Error) -> Self {
+        StreamError::Io(e)
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<Error> for StreamError {
+    fn from(e: Error) -> Self {
+        StreamError::Parse(e)
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<StreamError> for std::io::Error {
+    /// The I/O error itself, or the parse error as in `From<Error>`.
+    fn from(e: StreamError) -> std::io::Error {
+        match e {
+            StreamError::Parse(e) => e.into(),
+            StreamError::Io(e) => e,
+        }
+    }
+}

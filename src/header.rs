@@ -3,18 +3,19 @@
 
 use core::fmt;
 
+use crate::chars::is_token;
 use crate::error::{Error, ErrorKind};
-use crate::request_line::is_token;
+use crate::lossy::Lossy;
 
 /// One header field, borrowed from the message: the name as sent, and the
 /// value with the white space around it removed. A folded value keeps its
 /// inner line breaks; [`HeaderField::value_lines`] gives its pieces.
 ///
 /// ```
-/// use sipline::{parse_message, Framing, ParserConfig};
+/// use sipline::{parse_message, ParserConfig};
 ///
 /// let msg = b"SIP/2.0 200 OK\r\nl: 0\r\nSubject: lunch\r\n at noon\r\n\r\n";
-/// let m = parse_message(msg, Framing::Stream, &ParserConfig::strict())?.value().unwrap();
+/// let m = parse_message(msg, &ParserConfig::strict())?.value().unwrap();
 /// let subject = m.head.header("subject").unwrap();
 /// assert_eq!(subject.value, b"lunch\r\n at noon");
 /// assert_eq!(subject.value_lines().collect::<Vec<_>>(), [&b"lunch"[..], b"at noon"]);
@@ -64,15 +65,15 @@ impl<'a> HeaderField<'a> {
 impl fmt::Debug for HeaderField<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeaderField")
-            .field("name", &crate::status_line::Lossy(self.name))
-            .field("value", &crate::status_line::Lossy(self.value))
+            .field("name", &Lossy(self.name))
+            .field("value", &Lossy(self.value))
             .finish()
     }
 }
 
 /// The compact forms of RFC 3261 §7.3.3 and later RFCs, as
 /// `../shared/spec/compact-forms.tsv` lists them.
-pub const COMPACT_FORMS: [(u8, &str); 20] = [
+pub const COMPACT_FORMS: &[(u8, &str)] = &[
     (b'a', "Accept-Contact"),
     (b'b', "Referred-By"),
     (b'c', "Content-Type"),
@@ -152,7 +153,7 @@ pub(crate) fn check_field_line(line: &[u8]) -> Result<(&[u8], usize), Error> {
         .unwrap_or(line.len());
     let name = line.get(..n).unwrap_or_default();
     if name.is_empty() {
-        return Err(Error::new(ErrorKind::HeaderName, 0));
+        return Err(Error::at(ErrorKind::HeaderName, 0));
     }
     let ws = line
         .get(n..)
@@ -161,7 +162,7 @@ pub(crate) fn check_field_line(line: &[u8]) -> Result<(&[u8], usize), Error> {
         .position(|&b| b != b' ' && b != b'\t')
         .map_or(line.len(), |p| n + p);
     if line.get(ws) != Some(&b':') {
-        return Err(Error::new(ErrorKind::HeaderName, ws));
+        return Err(Error::at(ErrorKind::HeaderName, ws));
     }
     Ok((name, ws + 1))
 }
@@ -174,12 +175,12 @@ pub(crate) fn content_length(value: &[u8], max: u64) -> Result<u64, Error> {
     let start = value.iter().position(|&c| !is_ws(c)).unwrap_or(value.len());
     let digits = trim(value);
     if digits.is_empty() {
-        return Err(Error::new(ErrorKind::ContentLength, start));
+        return Err(Error::at(ErrorKind::ContentLength, start));
     }
     let mut n: u64 = 0;
     for (k, &d) in digits.iter().enumerate() {
         if !d.is_ascii_digit() {
-            return Err(Error::new(ErrorKind::ContentLength, start + k));
+            return Err(Error::at(ErrorKind::ContentLength, start + k));
         }
         n = match n
             .checked_mul(10)
@@ -189,7 +190,7 @@ pub(crate) fn content_length(value: &[u8], max: u64) -> Result<u64, Error> {
             _ => {
                 // Keep checking the syntax first: "99999999999x" is a syntax error.
                 if digits.iter().all(u8::is_ascii_digit) {
-                    return Err(Error::new(ErrorKind::BodyTooLarge, start));
+                    return Err(Error::at(ErrorKind::BodyTooLarge, start));
                 }
                 continue;
             }
@@ -304,7 +305,7 @@ mod tests {
         assert!(names_equal(b"v", b"v"));
         assert!(!names_equal(b"v", b"Via2"));
         assert!(!names_equal(b"q", b"Via"));
-        for (c, full) in COMPACT_FORMS {
+        for &(c, full) in COMPACT_FORMS {
             assert_eq!(expand_compact(&[c]), Some(full));
             assert_eq!(expand_compact(&[c.to_ascii_uppercase()]), Some(full));
         }

@@ -4,33 +4,48 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The modules in layer order: each one uses only those above it
+// (tests/layering.rs checks it).
+mod chars;
 #[cfg(feature = "tokio")]
 mod codec;
 mod config;
 mod error;
+mod head;
 mod header;
 mod line;
+mod lossy;
 mod message;
 pub mod nom;
 mod parsed;
+#[cfg(feature = "std")]
+mod read;
 mod request_line;
+mod start_line;
 mod status;
 mod status_line;
 #[cfg(feature = "std")]
 mod stream;
 
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use codec::CodecError;
 pub use config::ParserConfig;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use error::StreamError;
 pub use error::{Error, ErrorKind};
+pub use head::{parse_head, parse_head_into, Head};
 pub use header::{expand_compact, HeaderField, Headers, COMPACT_FORMS};
-pub use message::{
-    parse_datagram, parse_head, parse_head_into, parse_message, parse_sipfrag, Datagram, Framing,
-    Head, Message, Sipfrag,
-};
+pub use message::{parse_datagram, parse_message, parse_sipfrag, Datagram, Message, Sipfrag};
 pub use parsed::Parsed;
-pub use request_line::{parse_request_line, parse_start_line, Method, RequestLine, StartLine};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use read::Frames;
+pub use request_line::{parse_request_line, Method, RequestLine};
+pub use start_line::{parse_start_line, StartLine};
 pub use status::{StatusClass, StatusCode};
 pub use status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, StatusLine};
 #[cfg(feature = "std")]
-pub use stream::{Frame, SipMessage, StreamDecoder};
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use stream::{Frame, KeepAlive, SipMessage, StreamDecoder};

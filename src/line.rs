@@ -1,11 +1,55 @@
-//! Primitives shared by the start-line and header parsers: failing at a
-//! position, asking for more, separators and line ends.
+//! The primitives every line parser is built from: the nom error type
+//! ([`SipError`], [`SipResult`]), failing at a position, asking for more,
+//! separators, line ends, the SIP-Version, and the length limit.
 
-use ::nom::{Err, Needed};
+use ::nom::error::{ErrorKind as NomErrorKind, ParseError};
+use ::nom::{Err, IResult, Needed};
 
 use crate::config::ParserConfig;
-use crate::error::ErrorKind;
-use crate::nom::{SipError, SipResult};
+use crate::error::{Error, ErrorKind};
+
+/// The error type of sipline's nom parsers: what was wrong, and the input
+/// that remained where it went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SipError<'a> {
+    /// The input from the byte where parsing went wrong to the end.
+    pub input: &'a [u8],
+    /// What was wrong.
+    pub kind: ErrorKind,
+}
+
+impl<'a> SipError<'a> {
+    /// The error as an [`Error`] with an offset into `whole`, the buffer
+    /// parsing started from (`input` must be a suffix of it).
+    pub fn to_error(&self, whole: &[u8]) -> Error {
+        Error::at(self.kind, whole.len().saturating_sub(self.input.len()))
+    }
+}
+
+impl<'a> ParseError<&'a [u8]> for SipError<'a> {
+    fn from_error_kind(input: &'a [u8], _kind: NomErrorKind) -> Self {
+        SipError {
+            input,
+            kind: ErrorKind::Syntax,
+        }
+    }
+
+    fn append(_input: &'a [u8], _kind: NomErrorKind, other: Self) -> Self {
+        other
+    }
+
+    /// Keeps the error that got furthest into the input.
+    fn or(self, other: Self) -> Self {
+        if other.input.len() <= self.input.len() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// The result type of sipline's nom parsers.
+pub type SipResult<'a, T> = IResult<&'a [u8], T, SipError<'a>>;
 
 /// The input from byte `at` on (empty past the end).
 #[inline]
@@ -95,5 +139,37 @@ pub(crate) fn within<'a, T>(
             input: rest(input, window.len().saturating_sub(e.input.len())),
             kind: e.kind,
         })),
+    }
+}
+
+const VERSION: &[u8; 7] = b"SIP/2.0";
+
+/// The SIP-Version, matched case-insensitively and byte by byte so that a
+/// wrong byte is reported where it stands. `tail` is the fewest bytes that
+/// must follow it.
+#[inline]
+pub(crate) fn sip_version(input: &[u8], tail: usize) -> SipResult<'_, &[u8]> {
+    if let Some(v) = input.get(..7) {
+        if v == VERSION {
+            return version_end(input);
+        }
+    }
+    for (k, &want) in VERSION.iter().enumerate() {
+        match input.get(k) {
+            None => return need(VERSION.len() - k + tail),
+            Some(b) if b.to_ascii_uppercase() == want => {}
+            Some(_) => return fail(input, k, ErrorKind::Version),
+        }
+    }
+    version_end(input)
+}
+
+/// After the seven version bytes: `SIP/2.00` or `SIP/2.0.1` is another
+/// version, not SIP/2.0 followed by a bad separator.
+#[inline]
+fn version_end(input: &[u8]) -> SipResult<'_, &[u8]> {
+    match input.get(7) {
+        Some(b) if b.is_ascii_digit() || *b == b'.' => fail(input, 7, ErrorKind::Version),
+        _ => Ok((rest(input, 7), input.get(..7).unwrap_or_default())),
     }
 }

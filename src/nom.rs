@@ -2,78 +2,47 @@
 //!
 //! Every parser here works in nom's *streaming* mode: input that ends too
 //! early gives `Err::Incomplete`, never an error. Errors are [`SipError`],
-//! which implements nom's [`ParseError`] and carries sipline's
-//! [`ErrorKind`] and the remaining input at the point of failure.
+//! which implements nom's [`ParseError`](::nom::error::ParseError) and
+//! carries sipline's [`ErrorKind`](crate::ErrorKind) and the remaining input
+//! at the point of failure ([`SipError::to_error`] turns it into an
+//! [`Error`](crate::Error) with an offset from the start of your buffer).
+//!
+//! Each line has two forms, as everywhere in sipline: `x(input)` with the
+//! default (lenient) configuration, and `x_with(config)`, which returns the
+//! parser for a [`ParserConfig`]. The nom types a composer needs are
+//! re-exported here, so that `sipline::nom` and your code use the same nom.
 //!
 //! ```
-//! use sipline::nom::status_line;
-//! use sipline::StatusCode;
+//! use sipline::nom::{start_line, status_line, Err};
+//! use sipline::{StartLine, StatusCode};
 //!
 //! let (rest, line) = status_line(b"SIP/2.0 180 Ringing\r\nVia: ...")?;
 //! assert_eq!(line.code, StatusCode::RINGING);
 //! assert_eq!(rest, b"Via: ...");
 //!
+//! let (_, line) = start_line(b"BYE sip:a@b SIP/2.0\r\n")?;
+//! assert!(matches!(line, StartLine::Request(r) if r.method == "BYE"));
+//!
 //! // A prefix asks for more bytes instead of failing.
-//! assert!(matches!(status_line(b"SIP/2.0 18"), Err(nom::Err::Incomplete(_))));
-//! # Ok::<(), nom::Err<sipline::nom::SipError<'static>>>(())
+//! assert!(matches!(status_line(b"SIP/2.0 18"), Err(Err::Incomplete(_))));
+//! # Ok::<(), sipline::nom::Err<sipline::nom::SipError<'static>>>(())
 //! ```
 
-use ::nom::error::{ErrorKind as NomErrorKind, ParseError};
-use ::nom::IResult;
+pub use ::nom::{Err, IResult, Needed};
+
+pub use crate::line::{SipError, SipResult};
 
 use crate::config::ParserConfig;
-use crate::error::{Error, ErrorKind};
+use crate::request_line::RequestLine;
+use crate::start_line::StartLine;
 use crate::status_line::StatusLine;
-
-/// The error type of sipline's nom parsers: what was wrong, and the input
-/// that remained where it went wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SipError<'a> {
-    /// The input from the byte where parsing went wrong to the end.
-    pub input: &'a [u8],
-    /// What was wrong.
-    pub kind: ErrorKind,
-}
-
-impl<'a> SipError<'a> {
-    /// The error as an [`Error`] with an offset into `whole`, the buffer
-    /// parsing started from (`input` must be a suffix of it).
-    pub fn to_error(&self, whole: &[u8]) -> Error {
-        Error::new(self.kind, whole.len().saturating_sub(self.input.len()))
-    }
-}
-
-impl<'a> ParseError<&'a [u8]> for SipError<'a> {
-    fn from_error_kind(input: &'a [u8], _kind: NomErrorKind) -> Self {
-        SipError {
-            input,
-            kind: ErrorKind::Syntax,
-        }
-    }
-
-    fn append(_input: &'a [u8], _kind: NomErrorKind, other: Self) -> Self {
-        other
-    }
-
-    /// Keeps the error that got furthest into the input.
-    fn or(self, other: Self) -> Self {
-        if other.input.len() <= self.input.len() {
-            other
-        } else {
-            self
-        }
-    }
-}
-
-/// The result type of sipline's nom parsers.
-pub type SipResult<'a, T> = IResult<&'a [u8], T, SipError<'a>>;
 
 /// A status line with the default (lenient) configuration, streaming.
 pub fn status_line(input: &[u8]) -> SipResult<'_, StatusLine<'_>> {
     crate::status_line::status_line(&ParserConfig::lenient(), input)
 }
 
-/// A status line with `config`, streaming.
+/// The status-line parser for `config`, streaming.
 ///
 /// ```
 /// use sipline::{nom::status_line_with, ParserConfig, ErrorKind};
@@ -85,4 +54,36 @@ pub fn status_line_with(
     config: ParserConfig,
 ) -> impl for<'a> FnMut(&'a [u8]) -> SipResult<'a, StatusLine<'a>> {
     move |input| crate::status_line::status_line(&config, input)
+}
+
+/// A request line with the default (lenient) configuration, streaming.
+pub fn request_line(input: &[u8]) -> SipResult<'_, RequestLine<'_>> {
+    crate::request_line::request_line(&ParserConfig::lenient(), input)
+}
+
+/// The request-line parser for `config`, streaming.
+///
+/// ```
+/// use sipline::{nom::request_line_with, ParserConfig, ErrorKind};
+/// let mut strict = request_line_with(ParserConfig::strict());
+/// let err = strict(b"INVITE sip:a@b  SIP/2.0\r\n").unwrap_err();
+/// assert!(matches!(err, nom::Err::Error(e) if e.kind == ErrorKind::Separator));
+/// ```
+pub fn request_line_with(
+    config: ParserConfig,
+) -> impl for<'a> FnMut(&'a [u8]) -> SipResult<'a, RequestLine<'a>> {
+    move |input| crate::request_line::request_line(&config, input)
+}
+
+/// A start line (request or status) with the default (lenient)
+/// configuration, streaming.
+pub fn start_line(input: &[u8]) -> SipResult<'_, StartLine<'_>> {
+    crate::start_line::start_line(&ParserConfig::lenient(), input)
+}
+
+/// The start-line parser for `config`, streaming.
+pub fn start_line_with(
+    config: ParserConfig,
+) -> impl for<'a> FnMut(&'a [u8]) -> SipResult<'a, StartLine<'a>> {
+    move |input| crate::start_line::start_line(&config, input)
 }

@@ -1,22 +1,22 @@
-//! [`RequestLine`] and [`Method`] (RFC 3261 §7.1, §25.1), and [`StartLine`],
-//! which is either a request line or a status line.
+//! [`RequestLine`] and [`Method`] (RFC 3261 §7.1, §25.1) and their parser.
 
 use core::fmt;
 
+use crate::chars::{is_token, is_uri_byte};
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::line::{fail, line_end, min_line_end, need, rest, separator, within};
-use crate::nom::SipResult;
+use crate::line::{
+    fail, line_end, min_line_end, need, rest, separator, sip_version, within, SipResult,
+};
 use crate::parsed::Parsed;
-use crate::status_line::{sip_version, StatusLine};
 
 /// The first line of a SIP request: `INVITE sip:bob@example.com SIP/2.0`.
 ///
 /// ```
-/// use sipline::{parse_start_line, StartLine};
+/// use sipline::{parse_request_line, ParserConfig};
 ///
-/// let parsed = parse_start_line(b"INVITE sip:bob@example.com SIP/2.0\r\n")?;
-/// let Some(StartLine::Request(line)) = parsed.value() else { panic!() };
+/// let parsed = parse_request_line(b"INVITE sip:bob@example.com SIP/2.0\r\n", &ParserConfig::strict())?;
+/// let line = parsed.value().unwrap();
 /// assert_eq!(line.method.as_str(), "INVITE");
 /// assert_eq!(line.uri, b"sip:bob@example.com");
 /// # Ok::<(), sipline::Error>(())
@@ -89,111 +89,14 @@ impl fmt::Display for RequestLine<'_> {
     }
 }
 
-/// A request line or a status line: the start of a SIP message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum StartLine<'a> {
-    /// A request: method, Request-URI, version.
-    Request(RequestLine<'a>),
-    /// A response: version, status code, reason phrase.
-    Status(StatusLine<'a>),
-}
-
-impl<'a> StartLine<'a> {
-    /// The request line, when this is a request.
-    pub const fn request(&self) -> Option<&RequestLine<'a>> {
-        match self {
-            StartLine::Request(r) => Some(r),
-            StartLine::Status(_) => None,
-        }
-    }
-
-    /// The status line, when this is a response.
-    pub const fn status(&self) -> Option<&StatusLine<'a>> {
-        match self {
-            StartLine::Status(s) => Some(s),
-            StartLine::Request(_) => None,
-        }
-    }
-}
-
-impl fmt::Display for StartLine<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StartLine::Request(r) => r.fmt(f),
-            StartLine::Status(s) => s.fmt(f),
-        }
-    }
-}
-
-/// A 256-entry table: `true` for ASCII letters and digits and for the bytes
-/// the pattern matches. One load per byte on the hot path.
-macro_rules! alnum_and {
-    ($($extra:pat_param)|+) => {{
-        let mut t = [false; 256];
-        let mut i = 0;
-        while i < 256 {
-            let b = i as u8;
-            t[i] = b.is_ascii_alphanumeric() || matches!(b, $($extra)|+);
-            i += 1;
-        }
-        t
-    }};
-}
-
-/// `true` for the token characters of RFC 3261 §25.1.
-#[inline]
-pub(crate) fn is_token(b: u8) -> bool {
-    TOKEN[b as usize]
-}
-
-static TOKEN: [bool; 256] =
-    alnum_and!(b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
-
-/// `true` for the bytes a Request-URI may hold: unreserved, reserved,
-/// `%` escapes and the brackets of IPv6 references (RFC 3261 §25.1,
-/// RFC 5118). SP, `<`, `>`, `"` and controls end or break it.
-#[inline]
-fn is_uri_byte(b: u8) -> bool {
-    URI[b as usize]
-}
-
-static URI: [bool; 256] = alnum_and!(
-    b'-' | b'_'
-        | b'.'
-        | b'!'
-        | b'~'
-        | b'*'
-        | b'\''
-        | b'('
-        | b')'
-        | b';'
-        | b'/'
-        | b'?'
-        | b':'
-        | b'@'
-        | b'&'
-        | b'='
-        | b'+'
-        | b'$'
-        | b','
-        | b'%'
-        | b'['
-        | b']'
-);
-
-/// Parses the request line at the start of `buf`; see
-/// [`parse_status_line`](crate::parse_status_line) for the answers.
+/// Parses the request line at the start of `buf` with `config`; see
+/// [`parse_status_line`](crate::parse_status_line) for the answers. Error
+/// offsets count from the start of `buf`.
 pub fn parse_request_line<'b>(
     buf: &'b [u8],
     config: &ParserConfig,
 ) -> Result<Parsed<RequestLine<'b>>, Error> {
     Parsed::from_nom(buf, request_line(config, buf))
-}
-
-/// Parses the start line (request or status) at the start of `buf` with the
-/// default configuration.
-pub fn parse_start_line(buf: &[u8]) -> Result<Parsed<StartLine<'_>>, Error> {
-    Parsed::from_nom(buf, start_line(&ParserConfig::lenient(), buf))
 }
 
 pub(crate) fn request_line<'a>(
@@ -203,20 +106,6 @@ pub(crate) fn request_line<'a>(
     within(input, cfg.max_line_len, ErrorKind::LineTooLong, |w| {
         request_line_unbounded(cfg, w)
     })
-}
-
-/// A start line: a status line when it begins with `SIP/`, else a request line.
-pub(crate) fn start_line<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, StartLine<'a>> {
-    let head = input.get(..4).unwrap_or(input);
-    if head.eq_ignore_ascii_case(&b"SIP/"[..head.len()]) {
-        if head.len() < 4 {
-            return need(4 - head.len());
-        }
-        let (i, s) = crate::status_line::status_line(cfg, input)?;
-        return Ok((i, StartLine::Status(s)));
-    }
-    let (i, r) = request_line(cfg, input)?;
-    Ok((i, StartLine::Request(r)))
 }
 
 fn request_line_unbounded<'a>(

@@ -351,7 +351,7 @@ impl StatusCode {
 }
 
 fn code_error(offset: usize) -> Error {
-    Error::new(ErrorKind::StatusCode, offset)
+    Error::at(ErrorKind::StatusCode, offset)
 }
 
 /// Checks three ASCII digits in `100..=699`, reporting the first wrong byte.

@@ -2,10 +2,13 @@
 
 use core::fmt;
 
+use crate::chars::{reason_class, ReasonClass};
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::line::{fail, line_end, min_line_end, need, rest, separator, within};
-use crate::nom::SipResult;
+use crate::line::{
+    fail, line_end, min_line_end, need, rest, separator, sip_version, within, SipResult,
+};
+use crate::lossy::write_lossy;
 use crate::parsed::Parsed;
 use crate::status::StatusCode;
 
@@ -86,36 +89,6 @@ impl fmt::Display for ReasonPhrase<'_> {
     }
 }
 
-/// Bytes shown as text in `Debug` output, U+FFFD for what is not UTF-8.
-pub(crate) struct Lossy<'a>(pub(crate) &'a [u8]);
-
-impl fmt::Debug for Lossy<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_lossy(f, self.0, true)
-    }
-}
-
-fn write_lossy(f: &mut fmt::Formatter<'_>, mut b: &[u8], debug: bool) -> fmt::Result {
-    loop {
-        match core::str::from_utf8(b) {
-            Ok(s) => {
-                return if debug {
-                    write!(f, "{s:?}")
-                } else {
-                    f.write_str(s)
-                }
-            }
-            Err(e) => {
-                let (good, bad) = b.split_at(e.valid_up_to());
-                // `good` is valid UTF-8 by the error's own account.
-                f.write_str(core::str::from_utf8(good).unwrap_or_default())?;
-                f.write_str("\u{FFFD}")?;
-                b = rest(bad, e.error_len().unwrap_or(bad.len()));
-            }
-        }
-    }
-}
-
 /// `SIP/2.0 180 Ringing`, without the line end. Parsing it back (with a
 /// CRLF added) gives the same line when the phrase is UTF-8.
 impl fmt::Display for StatusLine<'_> {
@@ -126,12 +99,13 @@ impl fmt::Display for StatusLine<'_> {
 }
 
 /// Parses the status line at the start of `buf` with the default (lenient)
-/// configuration.
+/// configuration: the one shortcut of the API, for
+/// [`parse_status_line_with`]`(buf, &ParserConfig::default())`.
 ///
 /// Returns [`Parsed::Complete`] with the line and the bytes it took (line end
 /// included), [`Parsed::Incomplete`] when `buf` is a prefix of a line that
 /// could still be accepted, or an [`Error`] as soon as no further bytes could
-/// make it acceptable.
+/// make it acceptable. Error offsets count from the start of `buf`.
 ///
 /// ```
 /// use sipline::{parse_status_line, Parsed, ErrorKind};
@@ -141,11 +115,20 @@ impl fmt::Display for StatusLine<'_> {
 /// assert_eq!((err.kind(), err.offset()), (ErrorKind::StatusCode, 10));
 /// # Ok::<(), sipline::Error>(())
 /// ```
+#[inline]
 pub fn parse_status_line(buf: &[u8]) -> Result<Parsed<StatusLine<'_>>, Error> {
-    ParserConfig::lenient().parse_status_line(buf)
+    parse_status_line_with(buf, &ParserConfig::lenient())
 }
 
-/// [`parse_status_line`] with a [`ParserConfig`].
+/// Parses the status line at the start of `buf` with `config`; see
+/// [`parse_status_line`] for the answers.
+///
+/// ```
+/// use sipline::{parse_status_line_with, ErrorKind, ParserConfig};
+///
+/// let err = parse_status_line_with(b"SIP/2.0 200 OK\n", &ParserConfig::strict()).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::LineEnd);
+/// ```
 pub fn parse_status_line_with<'b>(
     buf: &'b [u8],
     config: &ParserConfig,
@@ -157,14 +140,6 @@ pub fn parse_status_line_with<'b>(
         });
     }
     Parsed::from_nom(buf, status_line(config, buf))
-}
-
-impl ParserConfig {
-    /// Parses the status line at the start of `buf` with this configuration;
-    /// see [`parse_status_line`].
-    pub fn parse_status_line<'b>(&self, buf: &'b [u8]) -> Result<Parsed<StatusLine<'b>>, Error> {
-        parse_status_line_with(buf, self)
-    }
 }
 
 /// The streaming nom parser behind every entry point, with the line-length
@@ -208,7 +183,7 @@ fn common_status_line<'a>(
     }
     // A short phrase by table; a long one by memchr when any byte but CR,
     // LF and NUL may stand in it (lenient), else by table to its end.
-    let plain = |b: &u8| REASON_CLASS[*b as usize] != PLAIN;
+    let plain = |b: &u8| reason_class(*b) != ReasonClass::Plain;
     let window = tail.get(..FAST_REASON_MAX).unwrap_or(tail);
     let n = match window.iter().position(plain) {
         Some(n) => n,
@@ -236,37 +211,6 @@ fn common_status_line<'a>(
             reason: ReasonPhrase(reason),
         },
     ))
-}
-
-const VERSION: &[u8; 7] = b"SIP/2.0";
-
-/// The SIP-Version, matched case-insensitively and byte by byte so that a
-/// wrong byte is reported where it stands.
-#[inline]
-pub(crate) fn sip_version<'a>(input: &'a [u8], tail: usize) -> SipResult<'a, &'a [u8]> {
-    if let Some(v) = input.get(..7) {
-        if v == VERSION {
-            return version_end(input);
-        }
-    }
-    for (k, &want) in VERSION.iter().enumerate() {
-        match input.get(k) {
-            None => return need(VERSION.len() - k + tail),
-            Some(b) if b.to_ascii_uppercase() == want => {}
-            Some(_) => return fail(input, k, ErrorKind::Version),
-        }
-    }
-    version_end(input)
-}
-
-/// After the seven version bytes: `SIP/2.00` or `SIP/2.0.1` is another
-/// version, not SIP/2.0 followed by a bad separator.
-#[inline]
-fn version_end(input: &[u8]) -> SipResult<'_, &[u8]> {
-    match input.get(7) {
-        Some(b) if b.is_ascii_digit() || *b == b'.' => fail(input, 7, ErrorKind::Version),
-        _ => Ok((rest(input, 7), input.get(..7).unwrap_or_default())),
-    }
 }
 
 fn status_line_unbounded<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, StatusLine<'a>> {
@@ -341,37 +285,6 @@ pub(crate) fn status_code(input: &[u8], tail: usize) -> SipResult<'_, StatusCode
     }
 }
 
-/// Byte classes of the reason phrase in strict mode.
-const PLAIN: u8 = 0; // reserved / unreserved / SP / HTAB
-const BAD: u8 = 1; // not allowed
-const PCT: u8 = 2; // "%" starts an escape
-const HIGH: u8 = 3; // 0x80..: checked as UTF-8
-const EOL: u8 = 4; // CR or LF
-
-static REASON_CLASS: [u8; 256] = {
-    let mut t = [BAD; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_alphanumeric() {
-            PLAIN
-        } else if c >= 0x80 {
-            HIGH
-        } else {
-            match c {
-                b';' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b',' => PLAIN,
-                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => PLAIN,
-                b' ' | b'\t' => PLAIN,
-                b'%' => PCT,
-                b'\r' | b'\n' => EOL,
-                _ => BAD,
-            }
-        };
-        b += 1;
-    }
-    t
-};
-
 /// Checks that `text` is UTF-8; with `more_may_come`, a sequence cut off at
 /// the end is not (yet) an error. Returns the offset of the first bad byte.
 #[inline]
@@ -410,13 +323,13 @@ fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [
             }
             return need(le);
         };
-        match REASON_CLASS[b as usize] {
-            PLAIN => p += 1,
-            HIGH => {
+        match reason_class(b) {
+            ReasonClass::Plain => p += 1,
+            ReasonClass::High => {
                 non_ascii = true;
                 p += 1;
             }
-            PCT => {
+            ReasonClass::Percent => {
                 for k in 1..=2 {
                     match input.get(p + k) {
                         None => return need(3 - k + le),
@@ -433,7 +346,7 @@ fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [
                         return fail(input, bad, ErrorKind::Utf8);
                     }
                 }
-                if class == BAD {
+                if class == ReasonClass::Bad {
                     return fail(input, p, ErrorKind::ReasonPhrase);
                 }
                 let (i, ()) = line_end(cfg, rest(input, p))?;
@@ -497,25 +410,6 @@ mod tests {
             let (left, v) = common_status_line(&cfg, line).expect("fast path taken");
             let fast = (left.len(), v.code, v.reason.as_bytes().to_vec());
             assert_eq!(general(&cfg, line), Ok(fast));
-        }
-    }
-
-    #[test]
-    fn reason_class_table_matches_the_abnf() {
-        for b in 0..=255u8 {
-            let class = REASON_CLASS[b as usize];
-            let expect = if b >= 0x80 {
-                HIGH
-            } else if b == b'%' {
-                PCT
-            } else if b == b'\r' || b == b'\n' {
-                EOL
-            } else if b.is_ascii_alphanumeric() || b" \t;/?:@&=+$,-_.!~*'()".contains(&b) {
-                PLAIN
-            } else {
-                BAD
-            };
-            assert_eq!(class, expect, "byte {b:#04x}");
         }
     }
 }

@@ -4,9 +4,10 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::config::ParserConfig;
-use crate::error::Error;
-use crate::message::{stream_body_len, Head, HeadInfo, HeadScan, Message};
-use crate::request_line::StartLine;
+use crate::error::{Error, ErrorKind};
+use crate::head::{Head, HeadInfo, HeadScan};
+use crate::message::{stream_body_len, Message};
+use crate::start_line::StartLine;
 
 /// What the decoder found next in the stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,11 +15,38 @@ pub enum Frame {
     /// A whole message.
     Message(SipMessage),
     /// A double CRLF between messages: an RFC 5626 §3.5.1 keep-alive ping,
-    /// which a server answers with a single CRLF (the pong).
+    /// which a server answers with a single CRLF, the pong
+    /// ([`KeepAlive::Pong`]).
     KeepAlive {
         /// The offset of the ping in the stream.
         offset: u64,
     },
+}
+
+/// The two keep-alives of RFC 5626 §3.5.1 on a stream: what a client sends
+/// and what a server answers. The tokio codec encodes them.
+///
+/// ```
+/// use sipline::KeepAlive;
+/// assert_eq!(KeepAlive::Ping.as_bytes(), b"\r\n\r\n");
+/// assert_eq!(KeepAlive::Pong.as_bytes(), b"\r\n");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeepAlive {
+    /// A double CRLF, sent by the client.
+    Ping,
+    /// A single CRLF, the server's answer to a ping.
+    Pong,
+}
+
+impl KeepAlive {
+    /// The bytes on the wire.
+    pub const fn as_bytes(self) -> &'static [u8] {
+        match self {
+            KeepAlive::Ping => b"\r\n\r\n",
+            KeepAlive::Pong => b"\r\n",
+        }
+    }
 }
 
 /// A whole message that owns its bytes: a [`Bytes`] split off the stream
@@ -155,7 +183,8 @@ impl StreamDecoder {
         matches!(self.state, State::Between) && buf.iter().all(|&b| b == b'\r' || b == b'\n')
     }
 
-    /// The next frame from the front of `buf`, removing its bytes.
+    /// The next frame from the front of `buf`, removing its bytes. Error
+    /// offsets count from the first byte of the stream.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -163,11 +192,38 @@ impl StreamDecoder {
         match self.step(buf) {
             Ok(f) => Ok(f),
             Err(e) => {
-                let e = e.shifted(usize::try_from(self.offset).unwrap_or(usize::MAX));
+                let e = e.shifted(self.offset);
                 self.failed = Some(e);
                 Err(e)
             }
         }
+    }
+
+    /// The stream has ended: the frames still in `buf`, then `Ok(None)` when
+    /// it ended between messages (CRLFs aside, which are dropped), or
+    /// [`ErrorKind::IncompleteMessage`] at the offset where the unfinished
+    /// message started.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sipline::{ErrorKind, StreamDecoder};
+    ///
+    /// let mut dec = StreamDecoder::default();
+    /// let mut buf = BytesMut::from(&b"\r\nSIP/2.0 200 OK\r\nl: 5\r\n\r\nab"[..]);
+    /// let err = dec.decode_eof(&mut buf).unwrap_err();
+    /// assert_eq!((err.kind(), err.offset()), (ErrorKind::IncompleteMessage, 2));
+    /// ```
+    pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
+        if let Some(frame) = self.decode(buf)? {
+            return Ok(Some(frame));
+        }
+        if self.is_between_messages(buf) {
+            self.skip(buf, buf.len());
+            return Ok(None);
+        }
+        let e = Error::new(ErrorKind::IncompleteMessage, self.offset);
+        self.failed = Some(e);
+        Err(e)
     }
 
     /// Takes `n` bytes off the front of `buf`.

@@ -8,7 +8,7 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
-use sipline::{parse_message, Frame, Framing, ParserConfig, StreamDecoder};
+use sipline::{parse_message, Frame, ParserConfig, StreamDecoder};
 
 #[global_allocator]
 static GLOBAL: common::Counting = common::Counting;
@@ -43,7 +43,7 @@ fn framing_allocates_nothing_per_message() {
     let before = common::ALLOCS.load(Ordering::SeqCst);
     let mut at = 0;
     while at < stream.len() {
-        let p = parse_message(&stream[at..], Framing::Stream, &ParserConfig::strict()).unwrap();
+        let p = parse_message(&stream[at..], &ParserConfig::strict()).unwrap();
         at += p.consumed().unwrap();
     }
     assert_eq!(common::ALLOCS.load(Ordering::SeqCst) - before, 0);

@@ -10,8 +10,7 @@ use std::path::Path;
 
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_message, Datagram, ErrorKind, Frame, Framing, Parsed, ParserConfig,
-    StreamDecoder,
+    parse_datagram, parse_message, Datagram, ErrorKind, Frame, Parsed, ParserConfig, StreamDecoder,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -90,7 +89,7 @@ fn torture_tests_get_their_verdicts() {
                         // datagram its body is the rest; a stream needs it.
                         assert_eq!(name, "inv2543.dat");
                         assert_eq!(m.head.len() + m.body.len(), bytes.len(), "{what}");
-                        let stream = parse_message(&bytes, Framing::Stream, &cfg);
+                        let stream = parse_message(&bytes, &cfg);
                         if mode == "strict" {
                             assert_eq!(stream.unwrap_err().kind(), ErrorKind::MissingContentLength);
                         } else {
@@ -107,8 +106,7 @@ fn torture_tests_get_their_verdicts() {
                     };
                     assert_eq!(m.body.len() as u64, cl, "{what}");
                     // As a stream, the first message frames with the same length.
-                    let Ok(Parsed::Complete { value, consumed }) =
-                        parse_message(&bytes, Framing::Stream, &cfg)
+                    let Ok(Parsed::Complete { value, consumed }) = parse_message(&bytes, &cfg)
                     else {
                         panic!("{what}: stream framing")
                     };
@@ -155,12 +153,12 @@ fn clerr_is_incomplete_on_a_stream_and_truncated_as_a_datagram() {
     let bytes = std::fs::read(corpus.join("rfc4475/clerr.dat")).unwrap();
     let cfg = ParserConfig::strict();
     assert!(matches!(
-        parse_message(&bytes, Framing::Stream, &cfg),
+        parse_message(&bytes, &cfg),
         Ok(Parsed::Incomplete { .. })
     ));
     let e = parse_datagram(&bytes, &cfg).unwrap_err();
     assert_eq!(
-        (e.kind(), e.offset()),
+        (e.kind(), e.offset() as usize),
         (ErrorKind::TruncatedBody, bytes.len())
     );
 }
@@ -229,7 +227,7 @@ fn call_flows_and_captures_frame_as_indexed() {
                     row["kind"] == "response",
                     "{what}"
                 );
-                let stream = parse_message(&bytes, Framing::Stream, &cfg);
+                let stream = parse_message(&bytes, &cfg);
                 if m.head.len() == bytes.len() && !bytes.ends_with(b"\r\n\r\n") {
                     // On a stream a head without its empty line never ends.
                     assert!(matches!(stream, Ok(Parsed::Incomplete { .. })), "{what}");

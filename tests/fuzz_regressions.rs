@@ -6,8 +6,8 @@ use std::path::Path;
 
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_head, parse_message, parse_sipfrag, Error, Frame, Framing, Parsed,
-    ParserConfig, StreamDecoder,
+    parse_datagram, parse_head, parse_message, parse_sipfrag, parse_status_line_with, Error, Frame,
+    Parsed, ParserConfig, StreamDecoder,
 };
 
 fn run(cfg: ParserConfig, data: &[u8], sizes: &[u8]) -> (Vec<Frame>, Option<Error>) {
@@ -51,19 +51,20 @@ fn check(input: &[u8]) {
         }
     }
     let (strict, lenient) = (ParserConfig::strict(), ParserConfig::lenient());
-    if let Ok(Parsed::Complete { value, consumed }) = strict.parse_status_line(input) {
+    if let Ok(Parsed::Complete { value, consumed }) = parse_status_line_with(input, &strict) {
         assert_eq!(
-            lenient.parse_status_line(input),
+            parse_status_line_with(input, &lenient),
             Ok(Parsed::Complete { value, consumed })
         );
     }
-    for framing in [Framing::Stream, Framing::Datagram] {
-        if let Ok(Parsed::Complete { value, consumed }) = parse_message(input, framing, &strict) {
-            assert_eq!(
-                parse_message(input, framing, &lenient),
-                Ok(Parsed::Complete { value, consumed })
-            );
-        }
+    if let Ok(Parsed::Complete { value, consumed }) = parse_message(input, &strict) {
+        assert_eq!(
+            parse_message(input, &lenient),
+            Ok(Parsed::Complete { value, consumed })
+        );
+    }
+    if let Ok(dg) = parse_datagram(input, &strict) {
+        assert_eq!(parse_datagram(input, &lenient), Ok(dg));
     }
     for cfg in [strict, lenient] {
         if let Ok(Parsed::Complete { value, .. }) = parse_head(input, &cfg) {
@@ -71,8 +72,8 @@ fn check(input: &[u8]) {
         }
         let _ = parse_datagram(input, &cfg);
         let _ = parse_sipfrag(input, &cfg);
-        if let Err(e) = cfg.parse_status_line(input) {
-            assert!(e.offset() <= input.len());
+        if let Err(e) = parse_status_line_with(input, &cfg) {
+            assert!(e.offset() <= input.len() as u64);
         }
     }
 }

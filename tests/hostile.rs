@@ -5,8 +5,8 @@ mod common;
 
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_head, parse_message, ErrorKind, Frame, Framing, Parsed, ParserConfig,
-    StreamDecoder,
+    parse_datagram, parse_head, parse_message, parse_status_line_with, ErrorKind, Frame, Parsed,
+    ParserConfig, StreamDecoder,
 };
 
 /// Feeds `chunk` repeatedly (up to `total` bytes) and returns the first error
@@ -38,7 +38,7 @@ fn ten_megabytes_without_a_line_end() {
     let mut dec = StreamDecoder::default();
     let (e, buffered) = feed_until_error(&mut dec, b"SIP/2.0 200 ", &chunk, 10 << 20);
     assert_eq!(
-        (e.kind(), e.offset()),
+        (e.kind(), e.offset() as usize),
         (ErrorKind::LineTooLong, ParserConfig::DEFAULT_MAX_LINE_LEN)
     );
     assert!(buffered <= 80 * 1024, "buffered {buffered}");
@@ -46,7 +46,7 @@ fn ten_megabytes_without_a_line_end() {
     let mut dec = StreamDecoder::default();
     let (e, buffered) = feed_until_error(&mut dec, b"SIP/2.0 200 OK\r\nX: ", &chunk, 10 << 20);
     assert_eq!(
-        (e.kind(), e.offset()),
+        (e.kind(), e.offset() as usize),
         (ErrorKind::HeadTooLarge, ParserConfig::DEFAULT_MAX_HEAD_LEN)
     );
     assert!(buffered <= 2 * 64 * 1024 + 100, "buffered {buffered}");
@@ -102,10 +102,10 @@ fn content_length_extremes() {
         ("", ErrorKind::ContentLength),
     ] {
         let m = format!("SIP/2.0 200 OK\r\nContent-Length: {v}\r\n\r\n");
-        for framing in [Framing::Stream, Framing::Datagram] {
-            let e = parse_message(m.as_bytes(), framing, &ParserConfig::default()).unwrap_err();
-            assert_eq!(e.kind(), kind, "{v:?}");
-        }
+        let e = parse_message(m.as_bytes(), &ParserConfig::default()).unwrap_err();
+        assert_eq!(e.kind(), kind, "{v:?}");
+        let e = parse_datagram(m.as_bytes(), &ParserConfig::default()).unwrap_err();
+        assert_eq!(e.kind(), kind, "{v:?}");
         let mut dec = StreamDecoder::default();
         let e = dec.decode(&mut BytesMut::from(m.as_bytes())).unwrap_err();
         assert_eq!(e.kind(), kind, "{v:?}");
@@ -131,7 +131,7 @@ fn nul_and_bare_cr_everywhere() {
                 let mut m = msg.to_vec();
                 m[at] = bad;
                 for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
-                    let got = parse_message(&m, Framing::Stream, &cfg);
+                    let got = parse_message(&m, &cfg);
                     let ok = matches!(got, Ok(Parsed::Complete { .. }));
                     if bad == b'\r' {
                         // A CR replacing the LF of a CRLF is a bare CR too.
@@ -145,7 +145,7 @@ fn nul_and_bare_cr_everywhere() {
                         assert!(in_value, "NUL accepted at {at}");
                     }
                     if let Err(e) = got {
-                        assert!(e.offset() <= m.len());
+                        assert!(e.offset() as usize <= m.len());
                     }
                 }
             }
@@ -165,7 +165,7 @@ fn every_byte_in_every_position_of_a_status_line() {
             let mut m = line.to_vec();
             m[at] = byte;
             for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
-                match cfg.parse_status_line(&m) {
+                match parse_status_line_with(&m, &cfg) {
                     Ok(Parsed::Complete { value, consumed }) => {
                         counts[0] += 1;
                         assert!(consumed <= m.len());
@@ -184,7 +184,7 @@ fn every_byte_in_every_position_of_a_status_line() {
                     Err(e) => {
                         counts[2] += 1;
                         assert!(
-                            e.offset() <= at + 2,
+                            e.offset() as usize <= at + 2,
                             "error at {} for byte {byte:#x} at {at}",
                             e.offset()
                         );
@@ -209,17 +209,16 @@ fn truncation_at_every_offset_of_every_corpus_message() {
     let mut cuts = 0;
     for path in common::dat_files(&corpus) {
         let bytes = std::fs::read(&path).unwrap();
-        let Ok(Parsed::Complete { consumed, .. }) = parse_message(&bytes, Framing::Stream, &cfg)
-        else {
+        let Ok(Parsed::Complete { consumed, .. }) = parse_message(&bytes, &cfg) else {
             continue;
         };
         for cut in 0..consumed {
-            match parse_message(&bytes[..cut], Framing::Stream, &cfg) {
+            match parse_message(&bytes[..cut], &cfg) {
                 Ok(Parsed::Incomplete { .. }) => {}
                 other => panic!("{} cut at {cut}: {other:?}", path.display()),
             }
             if let Err(e) = parse_datagram(&bytes[..cut], &cfg) {
-                assert!(e.offset() <= cut);
+                assert!(e.offset() as usize <= cut);
             }
             cuts += 1;
         }

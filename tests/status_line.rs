@@ -2,7 +2,7 @@
 //! checked in strict and in lenient mode; forbid/allow pairs for every
 //! leniency switch; every prefix of a valid line is incomplete.
 
-use sipline::{ErrorKind, Parsed, ParserConfig};
+use sipline::{parse_status_line_with, ErrorKind, Parsed, ParserConfig};
 
 #[derive(Debug)]
 enum Want {
@@ -16,7 +16,7 @@ enum Want {
 use Want::*;
 
 fn check(input: &[u8], cfg: ParserConfig, want: &Want) {
-    let got = cfg.parse_status_line(input);
+    let got = parse_status_line_with(input, &cfg);
     match (want, &got) {
         (Ok(code, reason, consumed), Result::Ok(Parsed::Complete { value, consumed: c })) => {
             assert_eq!(value.code, *code, "code of {input:?}");
@@ -27,7 +27,7 @@ fn check(input: &[u8], cfg: ParserConfig, want: &Want) {
         (More, Result::Ok(Parsed::Incomplete { .. })) => {}
         (Bad(kind, off), Err(e)) => {
             assert_eq!(
-                (e.kind(), e.offset()),
+                (e.kind(), e.offset() as usize),
                 (*kind, *off),
                 "error for {input:?}: {e}"
             );
@@ -142,23 +142,21 @@ fn every_switch_has_a_forbid_allow_pair() {
     for (name, switch, input) in switches {
         let strict = ParserConfig::strict();
         assert!(
-            strict.parse_status_line(input).is_err(),
+            parse_status_line_with(input, &strict).is_err(),
             "{name}: strict forbids"
         );
         let allowed = switch(strict, true);
         assert!(!allowed.is_strict());
         assert!(
-            allowed
-                .parse_status_line(input)
-                .is_ok_and(|p| p.is_complete()),
+            parse_status_line_with(input, &allowed).is_ok_and(|p| p.is_complete()),
             "{name}: the switch alone allows"
         );
         let lenient_without = switch(ParserConfig::lenient(), false);
         assert!(
-            lenient_without.parse_status_line(input).is_err(),
+            parse_status_line_with(input, &lenient_without).is_err(),
             "{name}: lenient without the switch forbids"
         );
-        assert!(ParserConfig::lenient().parse_status_line(input).is_ok());
+        assert!(parse_status_line_with(input, &ParserConfig::lenient()).is_ok());
     }
     assert!(ParserConfig::strict().is_strict());
     assert_eq!(ParserConfig::default(), ParserConfig::lenient());
@@ -176,7 +174,7 @@ fn every_prefix_of_an_accepted_line_is_incomplete() {
         ] {
             let Ok(_, _, consumed) = want else { continue };
             for cut in 0..consumed {
-                match cfg.parse_status_line(&input[..cut]) {
+                match parse_status_line_with(&input[..cut], &cfg) {
                     Result::Ok(Parsed::Incomplete { needed }) => {
                         if let Some(n) = needed {
                             assert!(
@@ -209,7 +207,7 @@ fn errors_are_final() {
             let Bad(kind, off) = want else { continue };
             let mut first = None;
             for cut in 0..=input.len() {
-                match cfg.parse_status_line(&input[..cut]) {
+                match parse_status_line_with(&input[..cut], &cfg) {
                     Result::Ok(Parsed::Incomplete { .. }) => {
                         assert!(
                             first.is_none(),
@@ -218,7 +216,7 @@ fn errors_are_final() {
                     }
                     Err(e) => {
                         assert_eq!(
-                            (e.kind(), e.offset()),
+                            (e.kind(), e.offset() as usize),
                             (kind, off),
                             "{input:?} cut at {cut}"
                         );
@@ -241,17 +239,20 @@ fn max_line_len_turns_incomplete_into_an_error() {
     let cfg = ParserConfig::lenient().max_line_len(32);
     let mut long = b"SIP/2.0 200 ".to_vec();
     long.extend(std::iter::repeat_n(b'a', 100));
-    let e = cfg.parse_status_line(&long).unwrap_err();
+    let e = parse_status_line_with(&long, &cfg).unwrap_err();
     assert_eq!((e.kind(), e.offset()), (ErrorKind::LineTooLong, 32));
     // Shorter than the limit: still incomplete.
     assert!(matches!(
-        cfg.parse_status_line(&long[..31]),
+        parse_status_line_with(&long[..31], &cfg),
         Result::Ok(Parsed::Incomplete { .. })
     ));
     // A line of exactly the limit, line end included, is accepted.
     let mut exact = long[..30].to_vec();
     exact.extend_from_slice(b"\r\n");
-    assert_eq!(cfg.parse_status_line(&exact).unwrap().consumed(), Some(32));
+    assert_eq!(
+        parse_status_line_with(&exact, &cfg).unwrap().consumed(),
+        Some(32)
+    );
     // The default limit is documented and applies.
     assert_eq!(
         ParserConfig::default().line_len_limit(),
@@ -262,7 +263,7 @@ fn max_line_len_turns_incomplete_into_an_error() {
     line.extend_from_slice(&huge);
     let e = sipline::parse_status_line(&line).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LineTooLong);
-    assert_eq!(e.offset(), ParserConfig::DEFAULT_MAX_LINE_LEN);
+    assert_eq!(e.offset() as usize, ParserConfig::DEFAULT_MAX_LINE_LEN);
 }
 
 #[test]
@@ -274,9 +275,7 @@ fn display_round_trips() {
             continue;
         }
         let text = format!("{line}\r\n");
-        let again = ParserConfig::lenient()
-            .parse_status_line(text.as_bytes())
-            .unwrap();
+        let again = parse_status_line_with(text.as_bytes(), &ParserConfig::lenient()).unwrap();
         let again = again.value().unwrap();
         assert_eq!(again.code, line.code);
         assert_eq!(again.reason, line.reason);
@@ -285,9 +284,7 @@ fn display_round_trips() {
 
 #[test]
 fn error_display_says_what_and_where() {
-    let e = ParserConfig::strict()
-        .parse_status_line(b"SIP/2.0 180 Ringing\n")
-        .unwrap_err();
+    let e = parse_status_line_with(b"SIP/2.0 180 Ringing\n", &ParserConfig::strict()).unwrap_err();
     assert_eq!(
         e.to_string(),
         "line must end in CRLF (bare CR or LF not allowed) at byte 19"

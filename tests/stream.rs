@@ -6,7 +6,7 @@ mod common;
 use bytes::BytesMut;
 use sipline::{
     parse_datagram, parse_head, parse_message, parse_request_line, parse_sipfrag, Datagram,
-    ErrorKind, Frame, Framing, Parsed, ParserConfig, StartLine, StreamDecoder,
+    ErrorKind, Frame, Parsed, ParserConfig, StartLine, StreamDecoder,
 };
 
 const INVITE_200: &[u8] =
@@ -70,7 +70,7 @@ fn libsip_22_a_cut_off_header_is_not_taken_as_the_body() {
         let mut buf = BytesMut::from(&INVITE_200[..cut]);
         assert_eq!(dec.decode(&mut buf), Ok(None), "cut at {cut}");
         assert!(matches!(
-            parse_message(&INVITE_200[..cut], Framing::Stream, &cfg),
+            parse_message(&INVITE_200[..cut], &cfg),
             Ok(Parsed::Incomplete { .. })
         ));
         buf.extend_from_slice(&INVITE_200[cut..]);
@@ -105,20 +105,18 @@ fn mjsip_39_a_huge_content_length_is_refused_before_buffering() {
         ("-1", ErrorKind::ContentLength),
     ] {
         let m = format!("SIP/2.0 200 OK\r\nContent-Length: {v}\r\n\r\n");
-        let e = parse_message(m.as_bytes(), Framing::Stream, &ParserConfig::default()).unwrap_err();
+        let e = parse_message(m.as_bytes(), &ParserConfig::default()).unwrap_err();
         assert_eq!(e.kind(), kind, "{v}");
     }
     // The limit is configurable.
     let cfg = ParserConfig::default().max_body_len(10);
     let m = b"SIP/2.0 200 OK\r\nl: 11\r\n\r\n";
     assert_eq!(
-        parse_message(m, Framing::Stream, &cfg).unwrap_err().kind(),
+        parse_message(m, &cfg).unwrap_err().kind(),
         ErrorKind::BodyTooLarge
     );
     let m = b"SIP/2.0 200 OK\r\nl: 10\r\n\r\n0123456789";
-    assert!(parse_message(m, Framing::Stream, &cfg)
-        .unwrap()
-        .is_complete());
+    assert!(parse_message(m, &cfg).unwrap().is_complete());
 }
 
 #[test]
@@ -157,13 +155,11 @@ fn keep_alives_between_messages() {
 fn conflicting_content_lengths_are_an_error_equal_ones_are_not() {
     let cfg = ParserConfig::default();
     let bad = b"SIP/2.0 200 OK\r\nContent-Length: 4\r\nl: 5\r\n\r\nbody!";
-    let e = parse_message(bad, Framing::Stream, &cfg).unwrap_err();
+    let e = parse_message(bad, &cfg).unwrap_err();
     assert_eq!((e.kind(), e.offset()), (ErrorKind::ContentLength, 37));
     let same = b"SIP/2.0 200 OK\r\nContent-Length: 4\r\nl: 4\r\n\r\nbody";
     assert_eq!(
-        parse_message(same, Framing::Stream, &cfg)
-            .unwrap()
-            .consumed(),
+        parse_message(same, &cfg).unwrap().consumed(),
         Some(same.len())
     );
 }
@@ -173,20 +169,16 @@ fn missing_content_length_on_a_stream() {
     let m = b"SIP/2.0 200 OK\r\nVia: x\r\n\r\n";
     let strict = ParserConfig::strict();
     assert_eq!(
-        parse_message(m, Framing::Stream, &strict)
-            .unwrap_err()
-            .kind(),
+        parse_message(m, &strict).unwrap_err().kind(),
         ErrorKind::MissingContentLength
     );
     let allowed = strict.allow_missing_content_length(true);
     assert_eq!(
-        parse_message(m, Framing::Stream, &allowed)
-            .unwrap()
-            .consumed(),
+        parse_message(m, &allowed).unwrap().consumed(),
         Some(m.len())
     );
     let lenient_without = ParserConfig::lenient().allow_missing_content_length(false);
-    assert!(parse_message(m, Framing::Stream, &lenient_without).is_err());
+    assert!(parse_message(m, &lenient_without).is_err());
     // A datagram never needs it.
     assert!(matches!(
         parse_datagram(m, &strict),
@@ -266,7 +258,7 @@ fn folded_headers_and_compact_forms() {
     // A folded Content-Length.
     let m = b"SIP/2.0 200 OK\r\nContent-Length:\r\n 3\r\n\r\nabc";
     assert_eq!(
-        parse_message(m, Framing::Stream, &ParserConfig::strict())
+        parse_message(m, &ParserConfig::strict())
             .unwrap()
             .consumed(),
         Some(m.len())
@@ -308,7 +300,7 @@ fn header_syntax_errors_name_the_place() {
     for (m, kind, off) in cases {
         let e = parse_head(m, &cfg).unwrap_err();
         assert_eq!(
-            (e.kind(), e.offset()),
+            (e.kind(), e.offset() as usize),
             (kind, off),
             "{:?}",
             String::from_utf8_lossy(m)
@@ -390,7 +382,7 @@ fn errors_carry_stream_offsets() {
     s.extend_from_slice(b"SIP/2.0 200 OK\r\nl: x\r\n\r\n");
     let e = feed(ParserConfig::default(), &s, &[5]).unwrap_err();
     assert_eq!(
-        (e.kind(), e.offset()),
+        (e.kind(), e.offset() as usize),
         (ErrorKind::ContentLength, INVITE_200.len() + 19)
     );
 }

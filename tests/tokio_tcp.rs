@@ -10,8 +10,8 @@ mod common;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use sipline::{Frame, ParserConfig, StreamDecoder};
-use tokio::io::AsyncWriteExt;
+use sipline::{CodecError, ErrorKind, Frame, KeepAlive, ParserConfig, StreamDecoder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
@@ -98,7 +98,7 @@ async fn a_stream_cut_inside_a_message_is_an_error_at_eof() {
         let mut frames = FramedRead::new(sock, StreamDecoder::default());
         let mut results = Vec::new();
         while let Some(f) = frames.next().await {
-            results.push(f.map(|_| ()).map_err(|e| e.to_string()));
+            results.push(f.map(|_| ()));
         }
         results
     });
@@ -107,11 +107,60 @@ async fn a_stream_cut_inside_a_message_is_an_error_at_eof() {
         .await
         .unwrap();
     sock.shutdown().await.unwrap();
-    let results = server.await.unwrap();
+    let mut results = server.await.unwrap();
     assert_eq!(results.len(), 2);
     assert!(results[0].is_ok());
-    assert!(results[1]
-        .as_ref()
-        .unwrap_err()
-        .contains("ended inside a SIP message"));
+    let err: CodecError = results.pop().unwrap().unwrap_err();
+    // Its own error, with the offset where the cut message started.
+    assert_eq!(err.kind(), Some(ErrorKind::IncompleteMessage));
+    assert_eq!(err.offset(), Some(24));
+    assert_eq!(err.to_string(), "stream ended inside a message at byte 24");
+    let source = std::error::Error::source(&err).expect("a source");
+    assert_eq!(
+        source.downcast_ref::<sipline::Error>().map(|e| e.kind()),
+        Some(ErrorKind::IncompleteMessage)
+    );
+    // `?` into an io::Result works, and says what happened.
+    let io: std::io::Error = err.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::UnexpectedEof);
+}
+
+/// A server answers each ping with a pong (one CRLF, RFC 5626 §4.4.1), and a
+/// malformed message surfaces as an `InvalidData` io::Error through `?`.
+#[tokio::test]
+async fn a_server_answers_pings_with_pongs() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.unwrap();
+        let mut framed = tokio_util::codec::Framed::new(sock, StreamDecoder::default());
+        let serve = async {
+            while let Some(frame) = framed.next().await {
+                if let Frame::KeepAlive { .. } = frame? {
+                    framed.send(KeepAlive::Pong).await?;
+                }
+            }
+            Ok::<(), std::io::Error>(())
+        };
+        serve.await
+    });
+    let mut sock = TcpStream::connect(addr).await.unwrap();
+    let mut pong = [0u8; 2];
+    sock.write_all(b"\r\n\r\n").await.unwrap();
+    sock.read_exact(&mut pong).await.unwrap();
+    assert_eq!(&pong, b"\r\n");
+    sock.write_all(b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n\r\n\r\n")
+        .await
+        .unwrap();
+    sock.read_exact(&mut pong).await.unwrap();
+    assert_eq!(&pong, b"\r\n");
+    sock.write_all(b"SIP/2.0 2000 OK\r\n\r\n").await.unwrap();
+    sock.shutdown().await.unwrap();
+    // Nothing more was written: each answer was one CRLF, not a ping.
+    let mut more = Vec::new();
+    sock.read_to_end(&mut more).await.unwrap();
+    assert!(more.is_empty(), "{more:?}");
+    let err = server.await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    assert!(err.to_string().contains("status code"), "{err}");
 }

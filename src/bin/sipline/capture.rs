@@ -243,7 +243,7 @@ fn read_stream(
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    sink.malformed(&loc(e.offset() as u64), &e);
+                    sink.malformed(&loc(e.offset()), &e);
                     return Ok(());
                 }
             }
@@ -542,7 +542,7 @@ impl<'o> Tcp<'o> {
                 Ok(None) => return,
                 Err(e) => {
                     let loc = Location {
-                        offset: base + e.offset() as u64,
+                        offset: base + e.offset(),
                         ..*at
                     };
                     sink.malformed(&loc, &e);
@@ -747,7 +747,7 @@ fn packet(
                 Ok(Datagram::Message(m)) => sink.message(&at, &m, payload.len()),
                 Ok(Datagram::KeepAlive) => sink.skipped(&at, Skip::KeepAlive),
                 Err(e) => {
-                    at.offset = e.offset() as u64;
+                    at.offset = e.offset();
                     sink.malformed(&at, &e);
                 }
             }

@@ -144,7 +144,10 @@ fn one_datagram(
     let mut buf = Vec::new();
     input.take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
-        let e = Error::new(sipline::ErrorKind::HeadTooLarge, config.head_len_limit());
+        let e = Error::new(
+            sipline::ErrorKind::HeadTooLarge,
+            config.head_len_limit() as u64,
+        );
         writeln!(out, "{}", error_json(&e))?;
         return Ok(1);
     }

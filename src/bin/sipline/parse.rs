@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
-use sipline::{Parsed, ParserConfig, StatusLine};
+use sipline::{parse_status_line_with, Parsed, ParserConfig, StatusLine};
 
 /// The JSON object for a complete status line.
 pub fn status_line_json(line: &StatusLine<'_>, consumed: usize) -> Value {
@@ -42,7 +42,7 @@ pub fn run(config: ParserConfig, file: Option<&PathBuf>) -> ExitCode {
             return ExitCode::from(crate::EXIT_USAGE);
         }
     };
-    let (out, code) = match config.parse_status_line(&buf) {
+    let (out, code) = match parse_status_line_with(&buf, &config) {
         Ok(Parsed::Complete { value, consumed }) => (status_line_json(&value, consumed), 0),
         Ok(Parsed::Incomplete { .. }) => (json!({"status": "incomplete"}), 3),
         Err(e) => (

@@ -1,0 +1,499 @@
+//! Message heads (start line, header fields, empty line): [`Head`], the
+//! resumable line-at-a-time scanner behind every entry point, and
+//! [`parse_head`] / [`parse_head_into`].
+
+use ::nom::{Err as NomErr, Offset};
+
+use crate::config::ParserConfig;
+use crate::error::{Error, ErrorKind};
+use crate::header::{
+    check_field_line, content_length, is_content_length, names_equal, HeaderField, Headers,
+};
+use crate::parsed::Parsed;
+use crate::request_line::{Method, RequestLine};
+use crate::start_line::{start_line, StartLine};
+use crate::status::StatusCode;
+use crate::status_line::{ReasonPhrase, StatusLine};
+
+/// A message head: the start line and the header fields, borrowed.
+///
+/// ```
+/// use sipline::{parse_head, ParserConfig};
+///
+/// let buf = b"SIP/2.0 180 Ringing\r\nv: SIP/2.0/UDP a\r\nCall-ID: x@y\r\nl: 0\r\n\r\n";
+/// let head = parse_head(buf, &ParserConfig::default())?.value().unwrap();
+/// assert_eq!(head.start_line.status().unwrap().code, 180);
+/// assert_eq!(head.header_count(), 3);
+/// assert_eq!(head.header("via").unwrap().value, b"SIP/2.0/UDP a");
+/// assert_eq!(head.content_length(), Some(0));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head<'a> {
+    /// The request line or status line.
+    pub start_line: StartLine<'a>,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) fields: &'a [u8],
+    pub(crate) header_count: usize,
+    pub(crate) content_length: Option<u64>,
+}
+
+impl<'a> Head<'a> {
+    /// The whole head: start line, header fields and the empty line.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The head's length in bytes, the empty line included.
+    pub const fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Always `false`: a head has at least a start line.
+    pub const fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The header fields in order, each once (folded lines joined).
+    pub fn headers(&self) -> Headers<'a> {
+        Headers::new(self.fields)
+    }
+
+    /// The number of header fields.
+    pub const fn header_count(&self) -> usize {
+        self.header_count
+    }
+
+    /// The first field named `name` (case-insensitive, compact forms known:
+    /// `"Call-ID"` finds `i:`).
+    pub fn header(&self, name: &str) -> Option<HeaderField<'a>> {
+        self.headers()
+            .find(|h| names_equal(h.name, name.as_bytes()))
+    }
+
+    /// Every field named `name`, in order.
+    pub fn headers_named<'n>(&self, name: &'n str) -> impl Iterator<Item = HeaderField<'a>> + 'n
+    where
+        'a: 'n,
+    {
+        self.headers()
+            .filter(move |h| names_equal(h.name, name.as_bytes()))
+    }
+
+    /// The Content-Length, when the head has one (several equal fields count
+    /// as one; several different ones are an error before a head is made).
+    pub const fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+}
+
+/// Where the pieces of a parsed start line sit in the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StartMeta {
+    Request {
+        method: (usize, usize),
+        uri: (usize, usize),
+        version: (usize, usize),
+    },
+    Status {
+        version: (usize, usize),
+        code: StatusCode,
+        reason: (usize, usize),
+    },
+}
+
+/// The span of `part` inside `base` (`part` is a sub-slice of `base`).
+fn span(base: &[u8], part: &[u8]) -> (usize, usize) {
+    let start = base.offset(part);
+    (start, start + part.len())
+}
+
+/// The bytes of a span (empty when it is out of range).
+pub(crate) fn slice(b: &[u8], (s, e): (usize, usize)) -> &[u8] {
+    b.get(s..e).unwrap_or_default()
+}
+
+impl StartMeta {
+    fn of(base: &[u8], line: &StartLine<'_>) -> StartMeta {
+        match line {
+            StartLine::Request(r) => StartMeta::Request {
+                method: span(base, r.method.as_bytes()),
+                uri: span(base, r.uri),
+                version: span(base, r.version),
+            },
+            StartLine::Status(s) => StartMeta::Status {
+                version: span(base, s.version),
+                code: s.code,
+                reason: span(base, s.reason.as_bytes()),
+            },
+        }
+    }
+
+    /// The start line again, from the bytes it was found in.
+    pub(crate) fn resolve<'a>(&self, b: &'a [u8]) -> StartLine<'a> {
+        match *self {
+            StartMeta::Request {
+                method,
+                uri,
+                version,
+            } => StartLine::Request(RequestLine {
+                method: Method(core::str::from_utf8(slice(b, method)).unwrap_or_default()),
+                uri: slice(b, uri),
+                version: slice(b, version),
+            }),
+            StartMeta::Status {
+                version,
+                code,
+                reason,
+            } => StartLine::Status(StatusLine {
+                version: slice(b, version),
+                code,
+                reason: ReasonPhrase(slice(b, reason)),
+            }),
+        }
+    }
+}
+
+/// A finished head scan: everything needed to rebuild the head without
+/// looking at its bytes again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeadInfo {
+    pub(crate) start: StartMeta,
+    pub(crate) fields: (usize, usize),
+    pub(crate) head_len: usize,
+    pub(crate) header_count: usize,
+    pub(crate) content_length: Option<u64>,
+}
+
+impl HeadInfo {
+    pub(crate) fn head<'a>(&self, msg: &'a [u8]) -> Head<'a> {
+        Head {
+            start_line: self.start.resolve(msg),
+            bytes: msg.get(..self.head_len).unwrap_or_default(),
+            fields: slice(msg, self.fields),
+            header_count: self.header_count,
+            content_length: self.content_length,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct FieldAt {
+    name: (usize, usize),
+    value: usize,
+    is_content_length: bool,
+}
+
+/// Receives each header field as the head scan finishes it: the spans of its
+/// name and of its value (white space around it removed).
+pub(crate) trait FieldSink {
+    /// `false` for the sink that ignores fields, so that no work is done for it.
+    const WANTS: bool;
+    fn field(&mut self, name: (usize, usize), value: (usize, usize)) -> Result<(), Error>;
+}
+
+impl FieldSink for () {
+    const WANTS: bool = false;
+    #[inline(always)]
+    fn field(&mut self, _: (usize, usize), _: (usize, usize)) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// An incremental, line-at-a-time scan of a message head. Each call looks
+/// only at bytes it has not looked at before (the search for the next LF
+/// resumes where it stopped), so feeding a head one byte at a time costs
+/// O(length) overall.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HeadScan {
+    scanned: usize,
+    pos: usize,
+    start: Option<(StartMeta, usize)>,
+    headers: usize,
+    field: Option<FieldAt>,
+    content_length: Option<u64>,
+    early_checked: bool,
+}
+
+/// How many bytes of a partial start line are worth parsing before its line
+/// end arrives: enough to reject a wrong version or status code early,
+/// little enough that byte-at-a-time feeding stays linear.
+const EARLY_START_CHECK: usize = 16;
+
+impl HeadScan {
+    /// Scans `msg` (the message from its first byte on). `Ok(None)`: more
+    /// bytes are needed. Errors carry offsets within `msg`.
+    ///
+    /// One pass of `memchr2` for CR or LF per line finds the line end and, in
+    /// the same pass, any bare CR; only field names are looked at byte by byte.
+    pub(crate) fn advance(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+    ) -> Result<Option<HeadInfo>, Error> {
+        self.advance_with(cfg, msg, &mut ())
+    }
+
+    /// [`advance`](Self::advance), handing each finished field to `sink`.
+    #[inline]
+    pub(crate) fn advance_with<S: FieldSink>(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+        sink: &mut S,
+    ) -> Result<Option<HeadInfo>, Error> {
+        loop {
+            let from = self.scanned.max(self.pos);
+            let hay = msg.get(from..).unwrap_or_default();
+            // A few new bytes (a stream fed in small pieces) are looked at
+            // directly; memchr's set-up pays for itself on longer runs.
+            let found = if hay.len() < 16 {
+                hay.iter().position(|&b| b == b'\r' || b == b'\n')
+            } else {
+                memchr::memchr2(b'\r', b'\n', hay)
+            };
+            let Some(k) = found else {
+                self.scanned = msg.len();
+                return self.need_more(cfg, msg).map(|()| None);
+            };
+            let at = from + k;
+            // The line's content ends at `at`; `lf` is its last byte.
+            let (lf, bare_cr) = match (msg.get(at), msg.get(at + 1)) {
+                (Some(b'\r'), None) => {
+                    self.scanned = at;
+                    return self.need_more(cfg, msg).map(|()| None);
+                }
+                (Some(b'\r'), Some(b'\n')) => (at + 1, false),
+                (Some(b'\r'), Some(_)) => (at + 1, true),
+                _ => (at, false),
+            };
+            self.scanned = lf + 1;
+            let line_start = self.pos;
+            let Some((start, start_len)) = self.start else {
+                // The start-line parser gives the first error in the line.
+                let line = msg.get(..=lf).unwrap_or_default();
+                let parsed = match start_line(cfg, line) {
+                    Ok((left, sl)) => (StartMeta::of(msg, &sl), line.len() - left.len()),
+                    Err(NomErr::Error(e) | NomErr::Failure(e)) => return Err(e.to_error(line)),
+                    Err(NomErr::Incomplete(_)) => return Err(Error::at(ErrorKind::LineEnd, lf)),
+                };
+                self.start = Some(parsed);
+                self.pos = parsed.1;
+                continue;
+            };
+            // The start line has its own limit (checked by its parser, as
+            // when its line end has not arrived yet); the rest of the head this one.
+            if lf >= cfg.max_head_len {
+                return Err(Error::at(ErrorKind::HeadTooLarge, cfg.max_head_len));
+            }
+            let content = msg.get(line_start..at).unwrap_or_default();
+            // A bad name is reported before a bare CR or bare LF after it.
+            let field = match content.first() {
+                None | Some(b' ' | b'\t') => None,
+                Some(_) => {
+                    Some(check_field_line(content).map_err(|e| e.shifted(line_start as u64))?)
+                }
+            };
+            if bare_cr {
+                return Err(Error::at(ErrorKind::LineEnd, lf));
+            }
+            if at == lf && !cfg.allow_lf_line_ends {
+                return Err(Error::at(ErrorKind::LineEnd, lf));
+            }
+            match (content.first(), field) {
+                (None, _) => {
+                    self.finish_field(cfg, msg, line_start, sink)?;
+                    return Ok(Some(HeadInfo {
+                        start,
+                        fields: (start_len, line_start),
+                        head_len: lf + 1,
+                        header_count: self.headers,
+                        content_length: self.content_length,
+                    }));
+                }
+                (Some(_), None) => {
+                    // A continuation line (folding, RFC 3261 §7.3.1).
+                    if self.field.is_none() {
+                        return Err(Error::at(ErrorKind::HeaderName, line_start));
+                    }
+                }
+                (Some(_), Some((name, value_at))) => {
+                    self.finish_field(cfg, msg, line_start, sink)?;
+                    if self.headers >= cfg.max_headers {
+                        return Err(Error::at(ErrorKind::TooManyHeaders, line_start));
+                    }
+                    self.headers += 1;
+                    self.field = Some(FieldAt {
+                        name: (line_start, line_start + name.len()),
+                        value: line_start + value_at,
+                        is_content_length: is_content_length(name),
+                    });
+                }
+            }
+            self.pos = lf + 1;
+        }
+    }
+
+    /// No line end in what is buffered: check the limits, and the start of a
+    /// start line early.
+    fn need_more(&mut self, cfg: &ParserConfig, msg: &[u8]) -> Result<(), Error> {
+        if self.start.is_none() {
+            // The first bytes of the start line are checked as they come, up
+            // to EARLY_START_CHECK of them, however the stream was cut.
+            if !self.early_checked {
+                let window = msg.get(..EARLY_START_CHECK).unwrap_or(msg);
+                if let Err(NomErr::Error(e) | NomErr::Failure(e)) = start_line(cfg, window) {
+                    return Err(e.to_error(window));
+                }
+                self.early_checked = window.len() == EARLY_START_CHECK;
+            }
+            if msg.len() >= cfg.max_line_len {
+                // Too long: the parser reports a syntax error before the
+                // limit if there is one (as it would once the line end came).
+                return match start_line(cfg, msg) {
+                    Err(NomErr::Error(e) | NomErr::Failure(e)) => Err(e.to_error(msg)),
+                    _ => Err(Error::at(ErrorKind::LineTooLong, cfg.max_line_len)),
+                };
+            }
+        }
+        if msg.len() > cfg.max_head_len {
+            return Err(Error::at(ErrorKind::HeadTooLarge, cfg.max_head_len));
+        }
+        Ok(())
+    }
+
+    /// The input ends here: when it ends right after a complete line of a
+    /// head whose start line was read, the head is taken to end there too
+    /// (no empty line, no body).
+    pub(crate) fn finish_at_end(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+    ) -> Result<Option<HeadInfo>, Error> {
+        let Some((start, start_len)) = self.start else {
+            return Ok(None);
+        };
+        if self.pos != msg.len() {
+            return Ok(None);
+        }
+        self.finish_field(cfg, msg, msg.len(), &mut ())?;
+        Ok(Some(HeadInfo {
+            start,
+            fields: (start_len, msg.len()),
+            head_len: msg.len(),
+            header_count: self.headers,
+            content_length: self.content_length,
+        }))
+    }
+
+    /// The field that ended before `end`: take its Content-Length.
+    fn finish_field<S: FieldSink>(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+        end: usize,
+        sink: &mut S,
+    ) -> Result<(), Error> {
+        let Some(field) = self.field.take() else {
+            return Ok(());
+        };
+        if S::WANTS {
+            let ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\r' | b'\n'));
+            let mut start = field.value;
+            while start < end && ws(msg.get(start)) {
+                start += 1;
+            }
+            let mut stop = end;
+            while stop > start && ws(msg.get(stop - 1)) {
+                stop -= 1;
+            }
+            sink.field(field.name, (start, stop))?;
+        }
+        if !field.is_content_length {
+            return Ok(());
+        }
+        let value = msg.get(field.value..end).unwrap_or_default();
+        let n =
+            content_length(value, cfg.max_body_len).map_err(|e| e.shifted(field.value as u64))?;
+        match self.content_length {
+            Some(m) if m != n => Err(Error::at(ErrorKind::ContentLength, field.value)),
+            _ => {
+                self.content_length = Some(n);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Parses the message head at the start of `buf` (no leading CRLFs).
+///
+/// Checks the start line, every header line (name, colon, value bytes, line
+/// ends, folding) and Content-Length; the header fields are then walked
+/// with [`Head::headers`] without allocating.
+pub fn parse_head<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Parsed<Head<'b>>, Error> {
+    let mut scan = HeadScan::default();
+    Ok(match scan.advance(config, buf)? {
+        Some(info) => Parsed::Complete {
+            value: info.head(buf),
+            consumed: info.head_len,
+        },
+        None => Parsed::Incomplete { needed: None },
+    })
+}
+
+/// [`parse_head`] that also fills `fields` with every header field, in
+/// order, as the one checking pass finds it (httparse-style: no second walk).
+/// Returns the head and how many fields were written; more fields than
+/// `fields` holds is [`ErrorKind::TooManyHeaders`].
+///
+/// ```
+/// use sipline::{parse_head_into, HeaderField, ParserConfig};
+///
+/// let buf = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a\r\nl: 0\r\n\r\n";
+/// let mut fields = [HeaderField::EMPTY; 16];
+/// let (head, n) = parse_head_into(buf, &ParserConfig::strict(), &mut fields)?.value().unwrap();
+/// assert_eq!(n, 2);
+/// assert_eq!(fields[0].value, b"SIP/2.0/UDP a");
+/// assert!(fields[1].is("Content-Length"));
+/// assert_eq!(head.content_length(), Some(0));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn parse_head_into<'b>(
+    buf: &'b [u8],
+    config: &ParserConfig,
+    fields: &mut [HeaderField<'b>],
+) -> Result<Parsed<(Head<'b>, usize)>, Error> {
+    struct Fill<'b, 'f> {
+        buf: &'b [u8],
+        out: &'f mut [HeaderField<'b>],
+        n: usize,
+    }
+    impl FieldSink for Fill<'_, '_> {
+        const WANTS: bool = true;
+        #[inline]
+        fn field(&mut self, name: (usize, usize), value: (usize, usize)) -> Result<(), Error> {
+            let Some(slot) = self.out.get_mut(self.n) else {
+                return Err(Error::at(ErrorKind::TooManyHeaders, name.0));
+            };
+            *slot = HeaderField {
+                name: slice(self.buf, name),
+                value: slice(self.buf, value),
+            };
+            self.n += 1;
+            Ok(())
+        }
+    }
+    let mut fill = Fill {
+        buf,
+        out: fields,
+        n: 0,
+    };
+    let mut scan = HeadScan::default();
+    Ok(match scan.advance_with(config, buf, &mut fill)? {
+        Some(info) => Parsed::Complete {
+            value: (info.head(buf), fill.n),
+            consumed: info.head_len,
+        },
+        None => Parsed::Incomplete { needed: None },
+    })
+}
