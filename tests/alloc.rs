@@ -26,7 +26,7 @@ fn parse_status_line_allocates_nothing() {
     for _ in 0..100 {
         for input in &inputs {
             for cfg in &configs {
-                if let Ok(Parsed::Complete { value, .. }) = parse_status_line_with(input, &cfg) {
+                if let Ok(Parsed::Complete { value, .. }) = parse_status_line_with(input, cfg) {
                     complete += usize::from(value.code.as_u16() > 0);
                 }
                 let _ = sipline::nom::status_line(input);
