@@ -5,27 +5,27 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The modules in layer order: each one uses only those above it
-// (tests/layering.rs checks it).
-mod chars;
-#[cfg(feature = "tokio")]
-mod codec;
-mod config;
+// (tests/layering.rs checks it; rustfmt.toml keeps the order).
 mod error;
-mod head;
-mod header;
-mod line;
+mod config;
+mod chars;
 mod lossy;
-mod message;
-pub mod nom;
+mod line;
 mod parsed;
-#[cfg(feature = "std")]
-mod read;
-mod request_line;
-mod start_line;
 mod status;
 mod status_line;
+mod request_line;
+mod start_line;
+mod header;
+mod head;
+mod message;
 #[cfg(feature = "std")]
 mod stream;
+#[cfg(feature = "std")]
+mod read;
+#[cfg(feature = "tokio")]
+mod codec;
+pub mod nom;
 
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]

@@ -28,7 +28,7 @@
 //! # Ok::<(), sipline::nom::Err<sipline::nom::SipError<'static>>>(())
 //! ```
 
-pub use ::nom::{Err, IResult, Needed};
+pub use ::nom::{Err, IResult, Needed, Offset};
 
 pub use crate::line::{SipError, SipResult};
 

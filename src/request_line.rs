@@ -37,6 +37,23 @@ pub struct RequestLine<'a> {
 pub struct Method<'a>(pub(crate) &'a str);
 
 impl<'a> Method<'a> {
+    /// `bytes` as a method, when they are a token (RFC 3261 §25.1: letters,
+    /// digits and `-.!%*_+`'~`), else `None`.
+    ///
+    /// ```
+    /// use sipline::Method;
+    /// assert_eq!(Method::from_bytes(b"INVITE").unwrap(), "INVITE");
+    /// assert!(Method::from_bytes(b"X-NEW.METHOD").is_some());
+    /// assert!(Method::from_bytes(b"GET /").is_none());
+    /// assert!(Method::from_bytes(b"").is_none());
+    /// ```
+    pub fn from_bytes(bytes: &'a [u8]) -> Option<Method<'a>> {
+        if bytes.is_empty() || !bytes.iter().all(|&b| is_token(b)) {
+            return None;
+        }
+        core::str::from_utf8(bytes).ok().map(Method)
+    }
+
     /// The method as text (a token is always ASCII).
     pub const fn as_str(&self) -> &'a str {
         self.0

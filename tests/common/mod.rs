@@ -5,10 +5,20 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// `../shared/corpus` relative to the crate root, or `None` (said loudly)
-/// when this clone has no `shared/` beside it.
+/// The workspace's top folder (the one with `Cargo.lock`), from whichever
+/// crate of the workspace the test belongs to.
+pub fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|d| d.join("Cargo.lock").is_file())
+        .unwrap_or(here)
+        .to_path_buf()
+}
+
+/// `../shared/corpus` relative to the workspace root, or `None` (said
+/// loudly) when this clone has no `shared/` beside it.
 pub fn shared_corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let dir = workspace_root().join("../shared/corpus");
     if dir.is_dir() {
         Some(dir)
     } else {

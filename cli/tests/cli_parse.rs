@@ -1,5 +1,4 @@
 //! `sipline parse`: the JSON it prints and its exit status.
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,36 +1,29 @@
 //! `sipline parse`: one status line as one JSON object.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use sipline::{parse_status_line_with, Parsed, ParserConfig, StatusLine};
+
+use crate::json::{error_fields, status_fields};
 
 /// The JSON object for a complete status line.
 pub fn status_line_json(line: &StatusLine<'_>, consumed: usize) -> Value {
-    let mut v = json!({
-        "status": "complete",
-        "version": String::from_utf8_lossy(line.version),
-        "code": line.code.as_u16(),
-        "class": line.code.class().name(),
-        "reason": line.reason.to_string_lossy(),
-        "canonical_reason": line.code.canonical_reason(),
-        "consumed": consumed,
-    });
-    if line.reason.as_str().is_none() {
-        v["reason_hex"] = Value::String(hex(line.reason.as_bytes()));
-    }
-    v
-}
-
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    let mut v = Map::new();
+    v.insert("status".into(), json!("complete"));
+    v.insert(
+        "version".into(),
+        json!(String::from_utf8_lossy(line.version)),
+    );
+    v.extend(status_fields(line));
+    v.insert("class".into(), json!(line.code.class().name()));
+    v.insert(
+        "canonical_reason".into(),
+        json!(line.code.canonical_reason()),
+    );
+    v.insert("consumed".into(), json!(consumed));
+    Value::Object(v)
 }
 
 pub fn run(config: ParserConfig, file: Option<&PathBuf>) -> ExitCode {
@@ -45,15 +38,14 @@ pub fn run(config: ParserConfig, file: Option<&PathBuf>) -> ExitCode {
     let (out, code) = match parse_status_line_with(&buf, &config) {
         Ok(Parsed::Complete { value, consumed }) => (status_line_json(&value, consumed), 0),
         Ok(Parsed::Incomplete { .. }) => (json!({"status": "incomplete"}), 3),
-        Err(e) => (
-            json!({
-                "status": "error",
-                "kind": e.kind().name(),
-                "offset": e.offset(),
-                "message": e.to_string(),
-            }),
-            1,
-        ),
+        Err(e) => {
+            // `kind` is 0.1's name for `error_kind`, kept for scripts.
+            let mut v = Map::new();
+            v.insert("status".into(), json!("error"));
+            v.insert("kind".into(), json!(e.kind().name()));
+            v.extend(error_fields(&e));
+            (Value::Object(v), 1)
+        }
     };
     println!("{out}");
     ExitCode::from(code)

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 use sipline::{Error, Message, StartLine, StatusClass, StatusCode};
+use sipline_capture::{read_path, InputError, Location, ReadOptions, Sink, Skip};
 
-use crate::capture::{read_input, InputError, Location, ReadOptions, Sink, Skip};
+use crate::json::{error_fields, location_fields};
 
 /// How many malformed messages are shown with their location.
 const EXAMPLES: usize = 10;
@@ -26,7 +27,8 @@ pub struct Stats {
     responses: BTreeMap<u16, CodeStat>,
     requests: BTreeMap<String, u64>,
     malformed: u64,
-    examples: Vec<(String, String, &'static str)>,
+    /// The first malformed messages: where (as text), and the JSON object.
+    examples: Vec<(String, String, Value)>,
     messages: u64,
     sip_bytes: u64,
     bytes_read: u64,
@@ -35,6 +37,8 @@ pub struct Stats {
     skipped: BTreeMap<Skip, u64>,
     /// `check`: print each problem as it is found.
     print_problems: bool,
+    /// The progress bar, when one is shown.
+    progress: Option<indicatif::ProgressBar>,
 }
 
 impl Sink for Stats {
@@ -68,16 +72,21 @@ impl Sink for Stats {
             println!("{at}: {err} [{}]", err.kind().name());
         }
         if self.examples.len() < EXAMPLES {
+            // `at` and `error` (the sentence) and `kind` as 0.1 printed them;
+            // the vocabulary's keys beside them.
+            let mut v = location_fields(at);
+            v.insert("at".into(), json!(at.to_string()));
+            v.insert("kind".into(), json!(err.kind().name()));
+            v.insert("error".into(), json!(err.to_string()));
+            v.extend(error_fields(err).into_iter().filter(|(k, _)| k != "offset"));
             self.examples
-                .push((at.to_string(), err.to_string(), err.kind().name()));
+                .push((at.to_string(), err.to_string(), Value::Object(v)));
         }
     }
 
     fn skipped(&mut self, at: &Location, what: Skip) {
         *self.skipped.entry(what).or_default() += 1;
-        if self.print_problems
-            && matches!(what, Skip::TcpGap | Skip::IncompleteAtEnd | Skip::BadFrame)
-        {
+        if self.print_problems && what.is_problem() {
             println!("{at}: {}", what.name());
         }
     }
@@ -89,6 +98,9 @@ impl Sink for Stats {
 
     fn bytes_read(&mut self, n: u64) {
         self.bytes_read += n;
+        if let Some(bar) = &self.progress {
+            bar.inc(n);
+        }
     }
 }
 
@@ -156,7 +168,7 @@ impl Stats {
             "malformed": self.malformed,
             "classes": classes,
             "codes": codes,
-            "malformed_examples": self.examples.iter().map(|(at, msg, kind)| json!({"at": at, "kind": kind, "error": msg})).collect::<Vec<_>>(),
+            "malformed_examples": self.examples.iter().map(|(_, _, v)| v.clone()).collect::<Vec<_>>(),
             "totals": {
                 "inputs": inputs,
                 "messages": self.messages,
@@ -290,7 +302,7 @@ fn gather(
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    let bar = (std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
+    stats.progress = (std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
         let b = indicatif::ProgressBar::new(total);
         b.set_style(
             indicatif::ProgressStyle::with_template(
@@ -301,23 +313,16 @@ fn gather(
         b
     });
     let mut errors = Vec::new();
-    let mut done = 0u64;
     for f in &files {
-        if let Some(b) = &bar {
-            b.set_message(f.clone());
+        if let Some(bar) = &stats.progress {
+            bar.set_message(f.clone());
         }
-        let mut progress = |n: u64| {
-            if let Some(b) = &bar {
-                b.set_position(done + n);
-            }
-        };
-        if let Err(e) = read_input(f, opts, stats, &mut progress) {
+        if let Err(e) = read_path(f, opts, stats) {
             errors.push(e);
         }
-        done += std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
     }
-    if let Some(b) = bar {
-        b.finish_and_clear();
+    if let Some(bar) = stats.progress.take() {
+        bar.finish_and_clear();
     }
     (files, errors)
 }
@@ -351,8 +356,9 @@ pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
     }
     let problems = stats.malformed
         + errors.len() as u64
-        + [Skip::TcpGap, Skip::IncompleteAtEnd, Skip::BadFrame]
+        + Skip::ALL
             .iter()
+            .filter(|k| k.is_problem())
             .map(|k| stats.skipped.get(k).copied().unwrap_or(0))
             .sum::<u64>();
     println!(

@@ -2,8 +2,8 @@
 //! tshark's, and TCP reassembly, IPv6, VLAN, SLL/SLL2 and broken capture
 //! files are handled as documented. Captures for the unit cases are built
 //! here, packet by packet, with etherparse.
-#![cfg(feature = "cli")]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeMap;
@@ -107,7 +107,7 @@ fn counts_equal_tsharks_on_the_recorded_captures() {
     if !need_tshark() {
         return;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::workspace_root();
     for name in [
         "corpus/captures/loopback.pcap",
         "tests/data/loopback.pcapng",
@@ -419,10 +419,7 @@ fn raw_streams_and_folders() {
     assert_eq!(v["totals"]["messages"], 26);
     let (out, code) = sipline(&[
         "stats",
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("corpus")
-            .to_str()
-            .unwrap(),
+        common::workspace_root().join("corpus").to_str().unwrap(),
     ]);
     assert_eq!(code, 0);
     assert!(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
-mod capture;
+mod json;
 mod lines;
 mod parse;
 mod stats;
@@ -43,7 +43,8 @@ enum Command {
     /// byte stream of SIP messages, a folder (its .pcap/.pcapng files), or `-`.
     /// UDP datagrams and reassembled TCP streams are read; SIP is recognised on
     /// any port by its start line unless --port narrows it. IP fragments are
-    /// counted as skipped, not reassembled.
+    /// counted as skipped, not reassembled. Exit status: 0, or 2 when an input
+    /// could not be read to its end (the counts so far are still printed).
     Stats {
         #[command(flatten)]
         mode: Mode,
@@ -96,12 +97,12 @@ pub struct CaptureArgs {
 }
 
 impl CaptureArgs {
-    fn options(&self, mode: Mode) -> capture::ReadOptions {
-        capture::ReadOptions {
+    fn options(&self, mode: Mode) -> sipline_capture::ReadOptions {
+        sipline_capture::ReadOptions {
             config: mode.config(),
             ports: self.ports.clone(),
             max_flows: self.max_flows.max(1),
-            ..capture::ReadOptions::default()
+            ..sipline_capture::ReadOptions::default()
         }
     }
 }

@@ -1,0 +1,218 @@
+//! Reading one input: a file or standard input, recognised as a pcap or
+//! pcapng capture by its magic number whatever its name, else read as a raw
+//! byte stream of SIP messages.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+
+use pcap_parser::Linktype;
+use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
+
+use crate::link::{decode, Decoded, TransportPayload};
+use crate::pcap::{is_capture, read_capture};
+use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
+use crate::sniff::looks_like_sip;
+use crate::tcp::{Reassembler, Segment, TcpLimits};
+use crate::ReadOptions;
+
+/// Reads one input by name: a file, or standard input for `-`. Captures
+/// are recognised by their magic number whatever the name. Everything found
+/// goes to `sink`; an [`InputError`] says the input itself could not be read
+/// to its end (what was read before still went to the sink).
+///
+/// ```no_run
+/// # struct S; impl sipline_capture::Sink for S {
+/// #   fn message(&mut self, _: &sipline_capture::Location, _: &sipline::Message, _: usize) {}
+/// #   fn malformed(&mut self, _: &sipline_capture::Location, _: &sipline::Error) {}
+/// #   fn skipped(&mut self, _: &sipline_capture::Location, _: sipline_capture::Skip) {}
+/// # }
+/// let mut sink = S;
+/// sipline_capture::read_path("trunk.pcapng", &Default::default(), &mut sink)?;
+/// # Ok::<(), sipline_capture::InputError>(())
+/// ```
+pub fn read_path(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), InputError> {
+    if name == "-" {
+        read(name, std::io::stdin(), opts, sink)
+    } else {
+        let file = File::open(name).map_err(|e| InputError {
+            file: name.to_string(),
+            offset: None,
+            message: e.to_string(),
+        })?;
+        read(name, file, opts, sink)
+    }
+}
+
+/// Reads one input from `r`, named `name` in every [`Location`]: a capture
+/// when it starts with a pcap or pcapng magic number, else a raw stream.
+pub fn read(
+    name: &str,
+    r: impl Read + Send,
+    opts: &ReadOptions,
+    sink: &mut dyn Sink,
+) -> Result<(), InputError> {
+    let mut r = BufReader::with_capacity(64 * 1024, r);
+    let head = loop {
+        match r.fill_buf() {
+            Ok(head) => break head,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(InputError {
+                    file: name.to_string(),
+                    offset: Some(0),
+                    message: e.to_string(),
+                })
+            }
+        }
+    };
+    if is_capture(head) {
+        let mut reader = Reader::new(opts);
+        read_capture(name, r, &mut reader, sink)
+    } else {
+        read_stream(name, r, opts, sink)
+    }
+}
+
+/// A raw byte stream (a TCP payload dump): framed message by message. A
+/// malformed message ends it: a stream cannot be resynchronised safely.
+fn read_stream(
+    name: &str,
+    r: impl Read,
+    opts: &ReadOptions,
+    sink: &mut dyn Sink,
+) -> Result<(), InputError> {
+    let loc = |offset| Location {
+        file: name,
+        frame: None,
+        offset,
+        flow: None,
+    };
+    let mut frames = Frames::new(r, opts.config);
+    let mut counted = 0;
+    loop {
+        let next = frames.next();
+        // Bytes are reported as they are read, for progress.
+        sink.bytes_read(frames.bytes_read() - counted);
+        counted = frames.bytes_read();
+        match next {
+            None => return Ok(()),
+            Some(Ok(Frame::Message(m))) => {
+                sink.message(&loc(m.offset()), &m.message(), m.as_bytes().len())
+            }
+            Some(Ok(Frame::KeepAlive { offset })) => sink.skipped(&loc(offset), Skip::KeepAlive),
+            Some(Err(StreamError::Parse(e)))
+                if e.kind() == sipline::ErrorKind::IncompleteMessage =>
+            {
+                sink.skipped(&loc(e.offset()), Skip::IncompleteAtEnd);
+            }
+            Some(Err(StreamError::Parse(e))) => sink.malformed(&loc(e.offset()), &e),
+            Some(Err(StreamError::Io(e))) => {
+                return Err(InputError {
+                    file: name.to_string(),
+                    offset: Some(frames.bytes_read()),
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// The per-input state of a capture: the options and TCP reassembly.
+pub(crate) struct Reader<'o> {
+    opts: &'o ReadOptions,
+    tcp: Reassembler,
+}
+
+impl<'o> Reader<'o> {
+    pub(crate) fn new(opts: &'o ReadOptions) -> Reader<'o> {
+        Reader {
+            opts,
+            tcp: Reassembler::new(
+                opts.config,
+                TcpLimits {
+                    max_flows: opts.max_flows,
+                    reorder_window: opts.reorder_window,
+                },
+                !opts.ports.is_empty(),
+            ),
+        }
+    }
+
+    /// A frame whose interface has no link type.
+    pub(crate) fn unknown_link(&mut self, name: &str, frame: u64, sink: &mut dyn Sink) {
+        let at = Location {
+            file: name,
+            frame: Some(frame),
+            offset: 0,
+            flow: None,
+        };
+        sink.skipped(&at, Skip::UnknownLinkType);
+    }
+
+    /// One captured frame.
+    pub(crate) fn packet(
+        &mut self,
+        name: &str,
+        frame: u64,
+        linktype: Linktype,
+        data: &[u8],
+        sink: &mut dyn Sink,
+    ) {
+        let mut at = Location {
+            file: name,
+            frame: Some(frame),
+            offset: 0,
+            flow: None,
+        };
+        let (src, dst, payload) = match decode(linktype, data) {
+            Decoded::Packet { src, dst, payload } => (src, dst, payload),
+            Decoded::Fragment => return sink.skipped(&at, Skip::IpFragment),
+            Decoded::UnknownLinkType => return sink.skipped(&at, Skip::UnknownLinkType),
+            Decoded::Bad => return sink.skipped(&at, Skip::BadFrame),
+            Decoded::Other => return,
+        };
+        let ports = &self.opts.ports;
+        if !ports.is_empty() && !ports.contains(&src.port()) && !ports.contains(&dst.port()) {
+            return;
+        }
+        match payload {
+            TransportPayload::Udp(payload) => {
+                if payload.is_empty() {
+                    return;
+                }
+                at.flow = Some(FlowId {
+                    transport: Transport::Udp,
+                    src,
+                    dst,
+                });
+                match parse_datagram(payload, &self.opts.config) {
+                    Ok(Datagram::Message(m)) => sink.message(&at, &m, payload.len()),
+                    Ok(Datagram::KeepAlive) => sink.skipped(&at, Skip::KeepAlive),
+                    // Not SIP at all is not malformed SIP: on any port, only
+                    // what starts like SIP is reported.
+                    Err(e) if ports.is_empty() && !looks_like_sip(payload) => {
+                        let _ = e;
+                    }
+                    Err(e) => {
+                        at.offset = e.offset();
+                        sink.malformed(&at, &e);
+                    }
+                }
+            }
+            TransportPayload::Tcp(header, payload) => {
+                let seg = Segment {
+                    src,
+                    dst,
+                    header,
+                    payload,
+                };
+                self.tcp.segment(&seg, &at, sink);
+            }
+        }
+    }
+
+    /// The capture has ended (after `frames` frames).
+    pub(crate) fn finish(&mut self, name: &str, frames: u64, sink: &mut dyn Sink) {
+        self.tcp.finish(name, Some(frames), sink);
+    }
+}

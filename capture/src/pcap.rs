@@ -1,0 +1,174 @@
+//! pcap and pcapng captures, block by block with pcap-parser: interfaces,
+//! link types and timestamp resolutions as the file declares them.
+
+use std::io::Read;
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapNGPacketBlock;
+use pcap_parser::{Linktype, PcapBlockOwned, PcapError};
+
+use crate::input::Reader;
+use crate::sink::{InputError, Sink};
+
+/// The magic numbers of pcap (microsecond and nanosecond, both byte orders)
+/// and pcapng files.
+const PCAP_MAGICS: [[u8; 4]; 4] = [
+    [0xd4, 0xc3, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xc3, 0xd4],
+    [0x4d, 0x3c, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0x3c, 0x4d],
+];
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// `true` when `head` (a file's first bytes) is a pcap or pcapng header.
+pub fn is_capture(head: &[u8]) -> bool {
+    match head.first_chunk::<4>() {
+        Some(m) => PCAP_MAGICS.contains(m) || *m == PCAPNG_MAGIC,
+        None => false,
+    }
+}
+
+/// A pcapng interface: its link type, ticks per second (`None` when the
+/// file declares an impossible resolution) and offset in seconds.
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    linktype: Linktype,
+    ticks_per_second: Option<u64>,
+    offset: i64,
+}
+
+/// Seconds since the epoch for `ticks` at `per_second` plus `offset`.
+///
+/// pcap-parser's `decode_ts_f64` adds the offset as a `u64` and keeps the
+/// seconds in a `u32`: a negative offset (which pcapng allows) or a date past
+/// 2106 would overflow there, so the sum is made in `f64` here.
+fn seconds(ticks: u64, per_second: u64, offset: i64) -> f64 {
+    let per_second = per_second.max(1);
+    offset as f64 + (ticks / per_second) as f64 + (ticks % per_second) as f64 / per_second as f64
+}
+
+/// Reads a pcap or pcapng capture from `r` and hands every packet to `reader`.
+pub(crate) fn read_capture(
+    name: &str,
+    r: impl Read + Send,
+    reader: &mut Reader<'_>,
+    sink: &mut dyn Sink,
+) -> Result<(), InputError> {
+    let err = |offset: u64, message: String| InputError {
+        file: name.to_string(),
+        offset: Some(offset),
+        message,
+    };
+    let mut blocks = pcap_parser::create_reader(1 << 20, r)
+        .map_err(|e| err(0, format!("not a readable capture: {e:?}")))?;
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut legacy = Interface {
+        linktype: Linktype::ETHERNET,
+        ticks_per_second: Some(1_000_000),
+        offset: 0,
+    };
+    let mut frame = 0u64;
+    let mut pos = 0u64;
+    let result = loop {
+        match blocks.next() {
+            Ok((used, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        legacy = Interface {
+                            linktype: h.network,
+                            ticks_per_second: Some(if h.is_nanosecond_precision() {
+                                1_000_000_000
+                            } else {
+                                1_000_000
+                            }),
+                            offset: 0,
+                        };
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        frame += 1;
+                        let per_second = legacy.ticks_per_second.unwrap_or(1_000_000);
+                        let ticks = u64::from(b.ts_sec) * per_second + u64::from(b.ts_usec);
+                        sink.time(seconds(ticks, per_second, 0));
+                        reader.packet(name, frame, legacy.linktype, b.data, sink);
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        interfaces.push(Interface {
+                            linktype: idb.linktype,
+                            ticks_per_second: idb.ts_resolution(),
+                            offset: idb.ts_offset(),
+                        })
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        frame += 1;
+                        let Some(iface) = interfaces.get(epb.if_id as usize).copied() else {
+                            // A packet of an interface the file never described.
+                            reader.unknown_link(name, frame, sink);
+                            pos += used as u64;
+                            sink.bytes_read(used as u64);
+                            blocks.consume(used);
+                            continue;
+                        };
+                        if let Some(per_second) = iface.ticks_per_second {
+                            let ticks = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                            sink.time(seconds(ticks, per_second, iface.offset));
+                        }
+                        reader.packet(name, frame, iface.linktype, epb.packet_data(), sink);
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                        frame += 1;
+                        match interfaces.first() {
+                            Some(iface) => {
+                                reader.packet(name, frame, iface.linktype, spb.packet_data(), sink)
+                            }
+                            None => reader.unknown_link(name, frame, sink),
+                        }
+                    }
+                    PcapBlockOwned::NG(_) => {}
+                }
+                pos += used as u64;
+                sink.bytes_read(used as u64);
+                blocks.consume(used);
+            }
+            Err(PcapError::Eof) => break Ok(()),
+            Err(PcapError::Incomplete(_)) => {
+                if blocks.refill().is_err() {
+                    break Err(err(
+                        pos,
+                        "capture file ends inside a block (truncated)".into(),
+                    ));
+                }
+            }
+            Err(e) => break Err(err(pos, format!("corrupt capture: {e:?}"))),
+        }
+    };
+    reader.finish(name, frame, sink);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_take_resolution_and_signed_offset() {
+        assert_eq!(seconds(1_500_000, 1_000_000, 0), 1.5);
+        assert_eq!(seconds(3_000_000_000, 1_000_000_000, -2), 1.0);
+        assert_eq!(seconds(1 << 20, 1 << 10, 0), 1024.0);
+        // An impossible resolution of 0 does not divide by zero.
+        assert_eq!(seconds(7, 0, 0), 7.0);
+        // Far past the u32 seconds of 2106.
+        assert_eq!(
+            seconds(u64::MAX, 1, i64::MAX),
+            u64::MAX as f64 + i64::MAX as f64
+        );
+    }
+
+    #[test]
+    fn magic_numbers() {
+        assert!(is_capture(&[0xd4, 0xc3, 0xb2, 0xa1, 0]));
+        assert!(is_capture(&[0x0a, 0x0d, 0x0d, 0x0a]));
+        assert!(!is_capture(b"SIP/2.0 200 OK"));
+        assert!(!is_capture(&[0xd4, 0xc3]));
+    }
+}

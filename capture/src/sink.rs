@@ -1,0 +1,182 @@
+//! What a reader hands out, and where: [`Sink`], [`Location`], [`FlowId`],
+//! [`Skip`], and [`InputError`] for problems with an input itself.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use sipline::{Error, Message};
+
+/// The transport a message came over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Transport {
+    /// UDP: one message per datagram.
+    Udp,
+    /// TCP: a reassembled byte stream.
+    Tcp,
+}
+
+impl Transport {
+    /// `"udp"` or `"tcp"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A transport flow in one direction: protocol, source and destination.
+///
+/// ```
+/// use sipline_capture::{FlowId, Transport};
+/// let flow = FlowId {
+///     transport: Transport::Tcp,
+///     src: "[::1]:5060".parse().unwrap(),
+///     dst: "127.0.0.1:40000".parse().unwrap(),
+/// };
+/// assert_eq!(flow.to_string(), "tcp [::1]:5060 -> 127.0.0.1:40000");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowId {
+    /// UDP or TCP.
+    pub transport: Transport,
+    /// Source address and port.
+    pub src: SocketAddr,
+    /// Destination address and port.
+    pub dst: SocketAddr,
+}
+
+impl fmt::Display for FlowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} -> {}", self.transport, self.src, self.dst)
+    }
+}
+
+/// Where something was found. Cheap to make for every packet: the text is
+/// only formatted when it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location<'a> {
+    /// The input's name (a path, or `-` for standard input). Never empty.
+    pub file: &'a str,
+    /// The capture's frame number (1-based), for captures.
+    pub frame: Option<u64>,
+    /// Byte offset: in a raw stream, from its first byte; in a TCP flow,
+    /// from the first byte of that direction seen; in a datagram, within its
+    /// payload.
+    pub offset: u64,
+    /// The transport and addresses, for captures.
+    pub flow: Option<FlowId>,
+}
+
+impl fmt::Display for Location<'_> {
+    /// `file frame N (tcp a -> b) byte M`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.file)?;
+        if let Some(n) = self.frame {
+            write!(f, " frame {n}")?;
+        }
+        if let Some(flow) = &self.flow {
+            write!(f, " ({flow})")?;
+        }
+        write!(f, " byte {}", self.offset)
+    }
+}
+
+/// Things that are counted but are not SIP messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Skip {
+    /// A keep-alive (CRLFs) on a stream or in a datagram.
+    KeepAlive,
+    /// An IP fragment: not reassembled, counted.
+    IpFragment,
+    /// A TCP segment already seen (retransmission), dropped.
+    TcpRetransmission,
+    /// A hole in a TCP stream: the rest of that flow up to the next start
+    /// line is skipped, never guessed.
+    TcpGap,
+    /// A TCP flow evicted because too many were open.
+    FlowEvicted,
+    /// A TCP flow or a raw stream that ended (or the capture ended) inside a message.
+    IncompleteAtEnd,
+    /// A frame whose link layer is not one sipline reads.
+    UnknownLinkType,
+    /// A frame too short or malformed below the transport layer.
+    BadFrame,
+}
+
+impl Skip {
+    /// Every kind, in order.
+    pub const ALL: [Skip; 8] = [
+        Skip::KeepAlive,
+        Skip::IpFragment,
+        Skip::TcpRetransmission,
+        Skip::TcpGap,
+        Skip::FlowEvicted,
+        Skip::IncompleteAtEnd,
+        Skip::UnknownLinkType,
+        Skip::BadFrame,
+    ];
+
+    /// A short stable name (the CLI's JSON keys).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Skip::KeepAlive => "keep-alives",
+            Skip::IpFragment => "ip-fragments-skipped",
+            Skip::TcpRetransmission => "tcp-retransmissions-dropped",
+            Skip::TcpGap => "tcp-gaps",
+            Skip::FlowEvicted => "tcp-flows-evicted",
+            Skip::IncompleteAtEnd => "incomplete-at-end",
+            Skip::UnknownLinkType => "unknown-link-type-frames",
+            Skip::BadFrame => "undecodable-frames",
+        }
+    }
+
+    /// `true` for what means SIP may have been lost (a gap, a message cut
+    /// at the end, an undecodable frame): `sipline check` reports these.
+    pub const fn is_problem(self) -> bool {
+        matches!(self, Skip::TcpGap | Skip::IncompleteAtEnd | Skip::BadFrame)
+    }
+}
+
+/// What a reader hands out, as it finds it.
+pub trait Sink {
+    /// A SIP message, and its length on the wire.
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize);
+    /// A malformed SIP message.
+    fn malformed(&mut self, at: &Location<'_>, err: &Error);
+    /// Something counted and skipped.
+    fn skipped(&mut self, at: &Location<'_>, what: Skip);
+    /// A packet's capture timestamp (seconds since the epoch, UTC).
+    fn time(&mut self, _ts: f64) {}
+    /// Bytes read from an input (for progress and totals).
+    fn bytes_read(&mut self, _n: u64) {}
+}
+
+/// A problem with an input itself (not with the SIP in it): it cannot be
+/// opened, it is truncated or corrupt. What was read before still counts.
+#[derive(Debug)]
+pub struct InputError {
+    /// The input's name.
+    pub file: String,
+    /// Where in the input, when known.
+    pub offset: Option<u64>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.offset {
+            Some(o) => write!(f, "{}: {} at byte {o}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}

@@ -1,0 +1,79 @@
+//! The CLI's one JSON vocabulary: the same key means the same thing in
+//! `parse`, `lines`, `stats` and `check` (README, "JSON vocabulary").
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Map, Value};
+use sipline::{Error, Message, StartLine, StatusLine};
+use sipline_capture::Location;
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// `error_kind`, `message` and `offset` of a parse error: the keys every
+/// error object has, whichever command prints it.
+pub fn error_fields(e: &Error) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("error_kind".into(), json!(e.kind().name()));
+    m.insert("message".into(), json!(e.to_string()));
+    m.insert("offset".into(), json!(e.offset()));
+    m
+}
+
+/// `file`, `frame`, `flow` and `offset` of a place in an input.
+pub fn location_fields(at: &Location<'_>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("file".into(), json!(at.file));
+    m.insert("frame".into(), json!(at.frame));
+    m.insert("flow".into(), json!(at.flow.map(|f| f.to_string())));
+    m.insert("offset".into(), json!(at.offset));
+    m
+}
+
+/// `code`, `reason` (and `reason_hex` when it is not UTF-8) of a status line.
+pub fn status_fields(s: &StatusLine<'_>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("code".into(), json!(s.code.as_u16()));
+    m.insert("reason".into(), json!(s.reason.to_string_lossy()));
+    if s.reason.as_str().is_none() {
+        m.insert("reason_hex".into(), json!(hex(s.reason.as_bytes())));
+    }
+    m
+}
+
+/// The `lines` record of a message found at `offset`.
+pub fn message_record(offset: u64, m: &Message<'_>) -> Value {
+    let mut v = Map::new();
+    v.insert("offset".into(), json!(offset));
+    match m.head.start_line {
+        StartLine::Status(s) => {
+            v.insert("kind".into(), json!("response"));
+            v.extend(status_fields(&s));
+        }
+        StartLine::Request(r) => {
+            v.insert("kind".into(), json!("request"));
+            v.insert("method".into(), json!(r.method.as_str()));
+            v.insert("uri".into(), json!(String::from_utf8_lossy(r.uri)));
+        }
+    }
+    v.insert("headers".into(), json!(m.head.header_count()));
+    v.insert("body_len".into(), json!(m.body.len()));
+    Value::Object(v)
+}
+
+/// The `lines` record of a malformed message: `kind: "error"`, the error's
+/// fields, and `error` (the kind's name, as 0.1 printed it).
+pub fn error_record(e: &Error) -> Value {
+    let mut v = Map::new();
+    v.insert("offset".into(), json!(e.offset()));
+    v.insert("kind".into(), json!("error"));
+    v.insert("error".into(), json!(e.kind().name()));
+    v.extend(error_fields(e));
+    Value::Object(v)
+}

@@ -1,0 +1,105 @@
+//! `sipline lines`: frame a stream (or one datagram) into messages, one JSON
+//! object per line.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+use sipline::nom::Offset as _;
+use sipline::StreamError;
+use sipline::{parse_datagram, Datagram, Error, ErrorKind, Frame, Frames, ParserConfig};
+
+use crate::json::{error_record, message_record};
+
+fn open(file: Option<&PathBuf>) -> std::io::Result<Box<dyn Read>> {
+    Ok(match file {
+        Some(p) if p.as_os_str() != "-" => Box::new(std::fs::File::open(p)?),
+        _ => Box::new(std::io::stdin().lock()),
+    })
+}
+
+pub fn run(config: ParserConfig, datagram: bool, file: Option<&PathBuf>) -> ExitCode {
+    let name = file.map_or("standard input".into(), |p| p.display().to_string());
+    let mut input = match open(file) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sipline lines: cannot read {name}: {e}");
+            return ExitCode::from(crate::EXIT_USAGE);
+        }
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let result = if datagram {
+        one_datagram(&config, &mut input, &mut out)
+    } else {
+        stream(config, input, &mut out)
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sipline lines: cannot read {name}: {e}");
+            crate::EXIT_USAGE
+        }
+    };
+    if out.flush().is_err() {
+        return ExitCode::from(crate::EXIT_USAGE);
+    }
+    ExitCode::from(code)
+}
+
+/// Memory stays bounded: [`Frames`] fails before a message outgrows the
+/// limits, so it never holds more than one message and a chunk.
+fn stream(config: ParserConfig, input: impl Read, out: &mut dyn Write) -> std::io::Result<u8> {
+    for frame in Frames::new(input, config) {
+        match frame {
+            Ok(Frame::Message(m)) => writeln!(out, "{}", message_record(m.offset(), &m.message()))?,
+            Ok(Frame::KeepAlive { offset }) => {
+                writeln!(out, "{}", json!({"offset": offset, "kind": "keep-alive"}))?
+            }
+            Err(StreamError::Parse(e)) if e.kind() == ErrorKind::IncompleteMessage => {
+                let mut v = json!({"offset": e.offset(), "kind": "incomplete"});
+                v["error_kind"] = json!(e.kind().name());
+                v["message"] = json!(e.to_string());
+                writeln!(out, "{v}")?;
+                return Ok(3);
+            }
+            Err(StreamError::Parse(e)) => {
+                writeln!(out, "{}", error_record(&e))?;
+                return Ok(1);
+            }
+            Err(StreamError::Io(e)) => return Err(e),
+        }
+    }
+    Ok(0)
+}
+
+fn one_datagram(
+    config: &ParserConfig,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+) -> std::io::Result<u8> {
+    // A datagram is at most a head and a body within the limits.
+    let cap = config.head_len_limit() as u64 + config.body_len_limit();
+    let mut buf = Vec::new();
+    input.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        let e = Error::new(ErrorKind::HeadTooLarge, config.head_len_limit() as u64);
+        writeln!(out, "{}", error_record(&e))?;
+        return Ok(1);
+    }
+    match parse_datagram(&buf, config) {
+        Ok(Datagram::Message(m)) => {
+            let skipped = buf.as_slice().offset(m.head.as_bytes());
+            writeln!(out, "{}", message_record(skipped as u64, &m))?;
+            Ok(0)
+        }
+        Ok(Datagram::KeepAlive) => {
+            writeln!(out, "{}", json!({"offset": 0, "kind": "keep-alive"}))?;
+            Ok(0)
+        }
+        Err(e) => {
+            writeln!(out, "{}", error_record(&e))?;
+            Ok(1)
+        }
+    }
+}
