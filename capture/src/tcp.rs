@@ -407,3 +407,188 @@ impl Flow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sipline::{Error, Message};
+
+    /// Everything the reassembler reports, as text.
+    #[derive(Default)]
+    struct Record(Vec<String>);
+
+    impl Sink for Record {
+        fn message(&mut self, at: &Location<'_>, m: &Message<'_>, _: usize) {
+            self.0.push(format!("msg {} @{}", m.head.start_line, at.offset));
+        }
+        fn malformed(&mut self, at: &Location<'_>, e: &Error) {
+            self.0.push(format!("bad {} @{}", e.kind(), at.offset));
+        }
+        fn skipped(&mut self, at: &Location<'_>, what: Skip) {
+            self.0.push(format!("{} @{} {}", what.name(), at.offset, at));
+        }
+    }
+
+    const A: &[u8] = b"SIP/2.0 180 Ringing\r\nl: 0\r\n\r\n";
+    const B: &[u8] = b"SIP/2.0 200 OK\r\nContent-Length: 4\r\n\r\nbody";
+
+    fn at() -> Location<'static> {
+        Location {
+            file: "t.pcap",
+            frame: Some(1),
+            offset: 0,
+            flow: None,
+        }
+    }
+
+    fn seg(port: u16, seq: u32, syn: bool, fin: bool, payload: &[u8]) -> Segment<'_> {
+        Segment {
+            src: SocketAddr::from(([127, 0, 0, 1], port)),
+            dst: SocketAddr::from(([127, 0, 0, 1], 5060)),
+            header: TcpHeader {
+                seq,
+                syn,
+                fin,
+                rst: false,
+            },
+            payload,
+        }
+    }
+
+    fn run(tcp: &mut Reassembler, segs: &[Segment<'_>]) -> Vec<String> {
+        let mut r = Record::default();
+        for s in segs {
+            tcp.segment(s, &at(), &mut r);
+        }
+        tcp.finish("t.pcap", Some(99), &mut r);
+        r.0
+    }
+
+    fn new() -> Reassembler {
+        Reassembler::new(ParserConfig::default(), TcpLimits::default(), false)
+    }
+
+    #[test]
+    fn in_order_out_of_order_and_retransmitted_give_the_same_messages() {
+        let stream = [A, B].concat();
+        let want = vec![
+            "msg SIP/2.0 180 Ringing @0".to_string(),
+            "msg SIP/2.0 200 OK @29".to_string(),
+        ];
+        let (x, y) = stream.split_at(20);
+        let (y, z) = y.split_at(20);
+        let in_order = run(
+            &mut new(),
+            &[seg(1, 0, true, false, b""), seg(1, 1, false, false, &stream)],
+        );
+        assert_eq!(in_order, want);
+        let shuffled = run(
+            &mut new(),
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 41, false, false, z),
+                seg(1, 21, false, false, y),
+                seg(1, 1, false, false, x),
+            ],
+        );
+        assert_eq!(shuffled, want);
+        // A retransmission and an overlapping re-segmentation change nothing
+        // but a counter.
+        let mut again = run(
+            &mut new(),
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, false, x),
+                seg(1, 1, false, false, x),
+                seg(1, 11, false, false, &stream[10..30]),
+                seg(1, 31, false, false, &stream[30..]),
+            ],
+        );
+        let before = again.len();
+        again.retain(|r| !r.starts_with("tcp-retransmissions-dropped"));
+        assert_eq!(before - again.len(), 1, "one retransmission counted");
+        assert_eq!(again, want);
+    }
+
+    #[test]
+    fn a_flow_that_starts_elsewhere_than_a_start_line_is_not_sip() {
+        let got = run(
+            &mut new(),
+            &[seg(1, 500, false, false, b"GET / HTTP/1.1\r\n\r\n")],
+        );
+        assert!(got.is_empty(), "{got:?}");
+        // With the ports chosen, every flow is SIP: the same bytes are malformed.
+        let mut all = Reassembler::new(ParserConfig::default(), TcpLimits::default(), true);
+        let got = run(&mut all, &[seg(1, 500, false, false, b"GET / HTTP/1.1\r\n\r\n")]);
+        assert_eq!(got, ["bad request-uri @5"]);
+    }
+
+    #[test]
+    fn a_gap_skips_to_the_next_start_line_and_never_guesses() {
+        let limits = TcpLimits {
+            max_flows: 16,
+            reorder_window: 8,
+        };
+        let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
+        let lost_then = [&B[10..], A].concat();
+        let got = run(
+            &mut tcp,
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, false, A),
+                // B's first 10 bytes never arrive.
+                seg(1, 40, false, false, &lost_then),
+                seg(1, 40 + lost_then.len() as u32, false, false, A),
+            ],
+        );
+        assert_eq!(got[0], "msg SIP/2.0 180 Ringing @0");
+        assert!(got[1].starts_with("tcp-gaps"), "{got:?}");
+        // The tail of B and the A after it were in the segment that did not
+        // start a message: skipped. The next segment starts one: counted.
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[2].starts_with("msg SIP/2.0 180 Ringing"), "{got:?}");
+    }
+
+    #[test]
+    fn a_message_cut_at_the_end_is_reported_with_file_flow_and_offset() {
+        let got = run(
+            &mut new(),
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, false, A),
+                seg(1, 30, false, false, &B[..20]),
+            ],
+        );
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[1],
+            "incomplete-at-end @29 t.pcap frame 99 (tcp 127.0.0.1:1 -> 127.0.0.1:5060) byte 29"
+        );
+        // A FIN inside a message says so at once.
+        let got = run(
+            &mut new(),
+            &[seg(1, 0, true, false, b""), seg(1, 1, false, true, &B[..20])],
+        );
+        assert_eq!(got.len(), 1);
+        assert!(got[0].starts_with("incomplete-at-end @0 t.pcap frame 1"), "{got:?}");
+    }
+
+    #[test]
+    fn flows_beyond_the_limit_evict_the_least_recently_seen() {
+        let limits = TcpLimits {
+            max_flows: 2,
+            ..TcpLimits::default()
+        };
+        let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
+        let mut r = Record::default();
+        for port in [1, 2, 1, 3] {
+            tcp.segment(&seg(port, 0, true, false, b""), &at(), &mut r);
+        }
+        assert_eq!(tcp.open_flows(), 2);
+        assert_eq!(r.0.len(), 1);
+        assert!(r.0[0].starts_with("tcp-flows-evicted"), "{:?}", r.0);
+        // Port 2 was evicted (1 was seen again): its bytes start a new flow.
+        tcp.segment(&seg(1, 1, false, false, A), &at(), &mut r);
+        assert_eq!(r.0.last().unwrap(), "msg SIP/2.0 180 Ringing @0");
+    }
+}
