@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS each (default 60), seeded from the
-# project's corpus and ../shared/corpus, with the SIP dictionary, and prints
-# one summary line per target: executions, wall time, libFuzzer's cov: figure.
-# Fails on the first crash (its input is left in fuzz/artifacts/<target>/).
+# Runs every fuzz target for SECONDS each (default 60), starting from the
+# committed corpus fuzz/corpus/<target> (the coverage already won) plus seeds
+# from the project's corpus and ../shared/corpus (copied to fuzz/seeds/, which
+# git ignores: the shared corpus is never copied into the repository), with
+# the SIP dictionary, and prints one summary line per target: executions,
+# wall time, libFuzzer's cov: figure. Fails on the first crash (its input is
+# left in fuzz/artifacts/<target>/).
 #
 #   fuzz/run.sh 60                 # the CI run (about a minute per target)
 #   fuzz/run.sh 3600 diff_chunked  # a long campaign on one target
+#   fuzz/run.sh --cmin             # minimise every committed corpus (cargo fuzz cmin)
 set -euo pipefail
 cd "$(dirname "$0")"
+cmin=false
+if [ "${1:-}" = "--cmin" ]; then cmin=true; shift; fi
 secs="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(status_line_strict status_line_lenient nom_status_line message_head stream_decoder
-           datagram sipfrag diff_chunked diff_round_trip diff_strict_lenient)
+           datagram sipfrag diff_chunked diff_round_trip diff_strict_lenient
+           capture_file diff_tcp_reorder)
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -30,23 +37,34 @@ else
   san=(-s none)
 fi
 
-# Seeds: every real message we have, copied into the fuzzer's working corpus
-# (fuzz/corpus is ignored by git; the shared corpus is never copied into the repo).
+"${fuzz[@]}" build "${san[@]}" >/dev/null
+if $cmin; then
+  for t in "${targets[@]}"; do
+    mkdir -p "corpus/$t"
+    before=$(find "corpus/$t" -type f | wc -l)
+    "${fuzz[@]}" cmin "${san[@]}" "$t" "corpus/$t" >/dev/null 2>&1
+    echo "cmin $t: $before -> $(find "corpus/$t" -type f | wc -l) files, $(du -sh "corpus/$t" | cut -f1)"
+  done
+  exit 0
+fi
+
+# Seeds: every small real message we have (captures are seeded through
+# their committed heads in corpus/capture_file).
 seeds=()
 for d in ../corpus ../../shared/corpus; do
   [ -d "$d" ] && seeds+=("$d")
 done
-"${fuzz[@]}" build "${san[@]}" >/dev/null
 for t in "${targets[@]}"; do
-  mkdir -p "corpus/$t"
-  if [ ${#seeds[@]} -gt 0 ]; then
+  mkdir -p "corpus/$t" "seeds/$t"
+  if [ ${#seeds[@]} -gt 0 ] && [ "$t" != capture_file ]; then
     find "${seeds[@]}" -type f \( -name '*.dat' -o -name '*.txt' -o -name '*.sip' \) -size -64k \
-      -exec cp -n -t "corpus/$t" {} + 2>/dev/null || true
+      -exec cp -n -t "seeds/$t" {} + 2>/dev/null || true
   fi
   log="$(mktemp)"
   start=$(date +%s)
-  if ! "${fuzz[@]}" run "${san[@]}" "$t" "corpus/$t" -- -dict=sip.dict -max_total_time="$secs" \
-       -print_final_stats=1 >"$log" 2>&1; then
+  # New finds go to the first folder (the committed corpus); seeds are read only.
+  if ! "${fuzz[@]}" run "${san[@]}" "$t" "corpus/$t" "seeds/$t" -- -dict=sip.dict \
+       -max_total_time="$secs" -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "FUZZ CRASH in $t: see fuzz/artifacts/$t/" >&2
     exit 1

@@ -2,7 +2,7 @@
 //! resumable line-at-a-time scanner behind every entry point, and
 //! [`parse_head`] / [`parse_head_into`].
 
-use ::nom::{Err as NomErr, Offset};
+use ::nom::Err as NomErr;
 
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
@@ -102,10 +102,13 @@ pub(crate) enum StartMeta {
     },
 }
 
-/// The span of `part` inside `base` (`part` is a sub-slice of `base`).
+/// The span of `part` inside `base` (`part` should be a sub-slice of
+/// `base`). Saturating on purpose, not nom's `Offset`, which overflows (and
+/// panics in debug builds) on a slice from elsewhere, such as a static empty
+/// one; such a span then resolves to an empty slice.
 fn span(base: &[u8], part: &[u8]) -> (usize, usize) {
-    let start = base.offset(part);
-    (start, start + part.len())
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    (start, start.saturating_add(part.len()))
 }
 
 /// The bytes of a span (empty when it is out of range).

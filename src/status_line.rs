@@ -234,8 +234,9 @@ fn status_line_unbounded<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'
         Some(b' ') => reason_phrase(cfg, rest(i, 1))?,
         Some(b'\t') if cfg.allow_extra_whitespace => reason_phrase(cfg, rest(i, 1))?,
         Some(b'\r' | b'\n') if cfg.allow_missing_reason => {
+            // The empty phrase points into the input, where it would stand.
+            let empty = i.get(..0).unwrap_or_default();
             let (i, ()) = line_end(cfg, i)?;
-            let empty: &'a [u8] = &[];
             (i, empty)
         }
         Some(b) if b.is_ascii_digit() => return fail(input, at(i), ErrorKind::StatusCode),

@@ -572,3 +572,23 @@ fn parse_head_into_agrees_with_the_headers_walk() {
     let e = sipline::parse_head_into(m, &ParserConfig::strict(), &mut two).unwrap_err();
     assert_eq!((e.kind(), e.offset()), (ErrorKind::TooManyHeaders, 28));
 }
+
+/// A status line without a reason phrase (lenient) framed on a stream: the
+/// empty phrase is located inside the message, so the view of the message
+/// rebuilds it (the fuzzer found the old static empty slice overflowing the
+/// span arithmetic in a debug build).
+#[test]
+fn a_missing_reason_phrase_is_located_inside_the_message() {
+    let bytes = b"SIP/2.0 100\r\nl: 0\r\n\r\nSIP/2.0 180\nl: 0\n\n";
+    let mut dec = StreamDecoder::new(ParserConfig::lenient());
+    let mut buf = BytesMut::from(&bytes[..]);
+    for want in [100, 180] {
+        let Some(Frame::Message(m)) = dec.decode(&mut buf).unwrap() else {
+            panic!("a message")
+        };
+        let s = *m.start_line().status().unwrap();
+        assert_eq!((s.code.as_u16(), s.reason.as_bytes()), (want, &b""[..]));
+        let within = m.as_bytes().as_ptr_range();
+        assert!(within.contains(&s.reason.as_bytes().as_ptr()));
+    }
+}

@@ -48,7 +48,7 @@ pub mod tcp;
 pub use input::{read, read_path};
 pub use pcap::is_capture;
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
-pub use sniff::{looks_like_sip, PROBE_LEN};
+pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 
 use sipline::ParserConfig;
 

@@ -6,6 +6,26 @@ use sipline::{parse_start_line, Method, Parsed, ParserConfig};
 /// How much of a new flow is looked at, at most, to recognise SIP.
 pub const PROBE_LEN: usize = 2048;
 
+/// `true` when enough of a flow's first bytes are there to judge them with
+/// [`looks_like_sip`]: a line end after the leading CRLFs (within
+/// [`PROBE_LEN`] bytes of them), or [`PROBE_LEN`] bytes without one, or
+/// [`PROBE_LEN`] bytes of nothing but line ends. The verdict then depends on
+/// the bytes only, never on how they were cut into segments.
+pub fn probe_ready(buf: &[u8]) -> bool {
+    let crlfs = leading_line_ends(buf);
+    if crlfs >= PROBE_LEN {
+        return true;
+    }
+    let rest = buf.get(crlfs..).unwrap_or_default();
+    rest.len() >= PROBE_LEN || memchr::memchr(b'\n', rest).is_some()
+}
+
+fn leading_line_ends(data: &[u8]) -> usize {
+    data.iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count()
+}
+
 /// The grammar used to recognise SIP: lenient, as real devices send it.
 const SNIFF: ParserConfig = ParserConfig::lenient();
 
@@ -29,11 +49,7 @@ const SNIFF: ParserConfig = ParserConfig::lenient();
 /// assert!(!looks_like_sip(b"INVITE sip:bob@b SIP/2.0"), "no line end yet");
 /// ```
 pub fn looks_like_sip(data: &[u8]) -> bool {
-    let crlfs = data
-        .iter()
-        .take_while(|b| matches!(b, b'\r' | b'\n'))
-        .count();
-    let data = data.get(crlfs..).unwrap_or_default();
+    let data = data.get(leading_line_ends(data)..).unwrap_or_default();
     let data = data.get(..PROBE_LEN).unwrap_or(data);
     let line = match memchr::memchr(b'\n', data) {
         Some(lf) => data.get(..=lf).unwrap_or(data),

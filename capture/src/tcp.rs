@@ -15,7 +15,7 @@ use sipline::{Frame, ParserConfig, StreamDecoder};
 
 use crate::link::TcpHeader;
 use crate::sink::{FlowId, Location, Sink, Skip, Transport};
-use crate::sniff::{looks_like_sip, PROBE_LEN};
+use crate::sniff::{looks_like_sip, probe_ready};
 
 /// One TCP segment, as reassembly sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,9 +251,13 @@ impl Reassembler {
 }
 
 impl Flow {
+    /// Holds `data` at `seq` until it is in order. A re-send at the same
+    /// sequence number that carries more (repacketised) replaces the shorter
+    /// one; one that carries no more is a duplicate and dropped.
     fn hold(&mut self, seq: u32, data: &[u8]) {
-        if !self.held.contains_key(&seq) {
-            self.held_bytes += data.len();
+        let old = self.held.get(&seq).map_or(0, Vec::len);
+        if data.len() > old {
+            self.held_bytes = self.held_bytes - old + data.len();
             self.held.insert(seq, data.to_vec());
         }
     }
@@ -341,7 +345,7 @@ impl Flow {
                 // Gather the first line, then decide whether this is SIP.
                 self.buf.extend_from_slice(fresh);
                 self.delivered += fresh.len() as u64;
-                if memchr::memchr(b'\n', &self.buf).is_none() && self.buf.len() < PROBE_LEN {
+                if !probe_ready(&self.buf) {
                     return;
                 }
                 if looks_like_sip(&self.buf) {
@@ -571,6 +575,20 @@ mod tests {
         );
         assert_eq!(got.len(), 1);
         assert!(got[0].starts_with("incomplete-at-end @0 t.pcap frame 1"), "{got:?}");
+    }
+
+    #[test]
+    fn a_flow_is_judged_on_its_first_line_not_on_its_first_segment() {
+        // A segment of line ends alone says nothing yet.
+        let got = run(
+            &mut new(),
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, false, b"\r\n"),
+                seg(1, 3, false, false, A),
+            ],
+        );
+        assert_eq!(got, ["msg SIP/2.0 180 Ringing @2"]);
     }
 
     #[test]
