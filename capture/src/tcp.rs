@@ -423,13 +423,15 @@ mod tests {
 
     impl Sink for Record {
         fn message(&mut self, at: &Location<'_>, m: &Message<'_>, _: usize) {
-            self.0.push(format!("msg {} @{}", m.head.start_line, at.offset));
+            self.0
+                .push(format!("msg {} @{}", m.head.start_line, at.offset));
         }
         fn malformed(&mut self, at: &Location<'_>, e: &Error) {
             self.0.push(format!("bad {} @{}", e.kind(), at.offset));
         }
         fn skipped(&mut self, at: &Location<'_>, what: Skip) {
-            self.0.push(format!("{} @{} {}", what.name(), at.offset, at));
+            self.0
+                .push(format!("{} @{} {}", what.name(), at.offset, at));
         }
     }
 
@@ -483,7 +485,10 @@ mod tests {
         let (y, z) = y.split_at(20);
         let in_order = run(
             &mut new(),
-            &[seg(1, 0, true, false, b""), seg(1, 1, false, false, &stream)],
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, false, &stream),
+            ],
         );
         assert_eq!(in_order, want);
         let shuffled = run(
@@ -523,7 +528,10 @@ mod tests {
         assert!(got.is_empty(), "{got:?}");
         // With the ports chosen, every flow is SIP: the same bytes are malformed.
         let mut all = Reassembler::new(ParserConfig::default(), TcpLimits::default(), true);
-        let got = run(&mut all, &[seg(1, 500, false, false, b"GET / HTTP/1.1\r\n\r\n")]);
+        let got = run(
+            &mut all,
+            &[seg(1, 500, false, false, b"GET / HTTP/1.1\r\n\r\n")],
+        );
         assert_eq!(got, ["bad request-uri @5"]);
     }
 
@@ -571,10 +579,16 @@ mod tests {
         // A FIN inside a message says so at once.
         let got = run(
             &mut new(),
-            &[seg(1, 0, true, false, b""), seg(1, 1, false, true, &B[..20])],
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, true, &B[..20]),
+            ],
         );
         assert_eq!(got.len(), 1);
-        assert!(got[0].starts_with("incomplete-at-end @0 t.pcap frame 1"), "{got:?}");
+        assert!(
+            got[0].starts_with("incomplete-at-end @0 t.pcap frame 1"),
+            "{got:?}"
+        );
     }
 
     #[test]
