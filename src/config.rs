@@ -15,6 +15,7 @@
 /// | [`allow_any_reason_bytes`](Self::allow_any_reason_bytes) | no | yes | any reason-phrase byte but CR, LF, NUL; no UTF-8 check |
 /// | [`allow_missing_content_length`](Self::allow_missing_content_length) | no | yes | a stream message without Content-Length has an empty body |
 /// | [`allow_missing_empty_line`](Self::allow_missing_empty_line) | no | yes | a datagram's head may end at the datagram's end, without the empty line |
+/// | [`allow_junk_between_messages`](Self::allow_junk_between_messages) | no | yes | on a stream, runs of SP, HTAB, NUL and bare CR between messages are skipped |
 ///
 /// **The default is lenient.** sipline sits in proxies and border
 /// controllers, where dropping a peer's `200 OK` because its reason phrase
@@ -49,6 +50,7 @@ pub struct ParserConfig {
     pub(crate) allow_any_reason_bytes: bool,
     pub(crate) allow_missing_content_length: bool,
     pub(crate) allow_missing_empty_line: bool,
+    pub(crate) allow_junk_between_messages: bool,
     pub(crate) max_line_len: usize,
     pub(crate) max_head_len: usize,
     pub(crate) max_headers: usize,
@@ -75,6 +77,7 @@ impl ParserConfig {
             allow_any_reason_bytes: false,
             allow_missing_content_length: false,
             allow_missing_empty_line: false,
+            allow_junk_between_messages: false,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -91,6 +94,7 @@ impl ParserConfig {
             allow_any_reason_bytes: true,
             allow_missing_content_length: true,
             allow_missing_empty_line: true,
+            allow_junk_between_messages: true,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -145,6 +149,17 @@ impl ParserConfig {
     /// message would be read as header fields.)
     pub const fn allow_missing_empty_line(mut self, allow: bool) -> ParserConfig {
         self.allow_missing_empty_line = allow;
+        self
+    }
+
+    /// On a stream, skip runs of SP, HTAB, NUL and bare CR between messages
+    /// (strict: only CRLFs may stand there, RFC 3261 §7.5). Some devices send
+    /// spaces or NULs as NAT keep-alives on TCP; without this a lenient reader
+    /// would lose the whole connection at the first one.
+    /// [`StreamDecoder::junk_bytes`](crate::StreamDecoder::junk_bytes) counts
+    /// what was skipped.
+    pub const fn allow_junk_between_messages(mut self, allow: bool) -> ParserConfig {
+        self.allow_junk_between_messages = allow;
         self
     }
 
@@ -204,7 +219,8 @@ impl ParserConfig {
             || self.allow_missing_reason
             || self.allow_any_reason_bytes
             || self.allow_missing_content_length
-            || self.allow_missing_empty_line)
+            || self.allow_missing_empty_line
+            || self.allow_junk_between_messages)
     }
 
     /// The configured maximum start-line length.

@@ -147,6 +147,7 @@ pub struct StreamDecoder {
     config: ParserConfig,
     state: State,
     offset: u64,
+    junk: u64,
     failed: Option<Error>,
 }
 
@@ -163,6 +164,7 @@ impl StreamDecoder {
             config,
             state: State::Between,
             offset: 0,
+            junk: 0,
             failed: None,
         }
     }
@@ -177,10 +179,20 @@ impl StreamDecoder {
         self.offset
     }
 
+    /// How many bytes of junk between messages were skipped so far (with
+    /// [`ParserConfig::allow_junk_between_messages`]).
+    pub const fn junk_bytes(&self) -> u64 {
+        self.junk
+    }
+
     /// `true` when the decoder is between messages: no partial message is
-    /// buffered (CRLFs aside).
+    /// buffered (CRLFs aside, and junk where it is allowed).
     pub fn is_between_messages(&self, buf: &[u8]) -> bool {
-        matches!(self.state, State::Between) && buf.iter().all(|&b| b == b'\r' || b == b'\n')
+        let junk = self.config.allow_junk_between_messages;
+        matches!(self.state, State::Between)
+            && buf
+                .iter()
+                .all(|&b| b == b'\r' || b == b'\n' || (junk && matches!(b, b' ' | b'\t' | 0)))
     }
 
     /// The next frame from the front of `buf`, removing its bytes. Error
@@ -248,6 +260,18 @@ impl StreamDecoder {
                         // A lone CRLF (a pong, or stray) is ignored (§7.5).
                         [b'\r', b'\n', ..] => self.skip(buf, 2),
                         [b'\n', ..] if self.config.allow_lf_line_ends => self.skip(buf, 1),
+                        // Lenient: NAT keep-alives of spaces or NULs, stray CRs.
+                        [b' ' | b'\t' | 0 | b'\r', ..]
+                            if self.config.allow_junk_between_messages =>
+                        {
+                            let n = buf
+                                .iter()
+                                .take_while(|b| matches!(b, b' ' | b'\t' | 0))
+                                .count()
+                                .max(1);
+                            self.junk += n as u64;
+                            self.skip(buf, n);
+                        }
                         _ => self.state = State::Head(HeadScan::default()),
                     }
                 }

@@ -592,3 +592,39 @@ fn a_missing_reason_phrase_is_located_inside_the_message() {
         assert!(within.contains(&s.reason.as_bytes().as_ptr()));
     }
 }
+
+/// Junk between messages on a stream: strict keeps RFC 3261 §7.5 (only
+/// CRLFs), lenient skips runs of SP, HTAB, NUL and bare CR and counts them;
+/// a ping among them is still a ping.
+#[test]
+fn junk_between_messages_forbid_and_allow() {
+    let stream =
+        b"SIP/2.0 200 OK\r\nl: 0\r\n\r\n  \0\0\t\r \r\n\r\nSIP/2.0 180 Ringing\r\nl: 0\r\n\r\n \0";
+    let run = |cfg: ParserConfig| {
+        let mut dec = StreamDecoder::new(cfg);
+        let mut buf = BytesMut::from(&stream[..]);
+        let mut out = Vec::new();
+        loop {
+            match dec.decode(&mut buf) {
+                Ok(Some(Frame::Message(m))) => out.push(format!("msg@{}", m.offset())),
+                Ok(Some(Frame::KeepAlive { offset })) => out.push(format!("ping@{offset}")),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(format!("{}@{}", e.kind(), e.offset()));
+                    break;
+                }
+            }
+        }
+        (out, dec.junk_bytes(), dec.is_between_messages(&buf))
+    };
+    let strict = ParserConfig::strict();
+    assert_eq!(run(strict).0, ["msg@0", "method@24"]);
+    let allowed = strict.allow_junk_between_messages(true);
+    let (out, junk, between) = run(allowed);
+    assert_eq!(out, ["msg@0", "ping@31", "msg@35"]);
+    assert_eq!(junk, 7 + 2);
+    assert!(between, "trailing junk is not a message");
+    assert_eq!(run(ParserConfig::lenient()).0, out);
+    let lenient_without = ParserConfig::lenient().allow_junk_between_messages(false);
+    assert_eq!(run(lenient_without).0[1], "method@24");
+}

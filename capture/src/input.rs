@@ -12,7 +12,7 @@ use crate::link::{decode, Decoded, TransportPayload};
 use crate::pcap::{is_capture, read_capture};
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
-use crate::tcp::{Reassembler, Segment, TcpLimits};
+use crate::tcp::{Reassembler, Segment};
 use crate::ReadOptions;
 
 /// Reads one input by name: a file, or standard input for `-`. Captures
@@ -86,14 +86,22 @@ fn read_stream(
         frame: None,
         offset,
         flow: None,
+        time: None,
     };
     let mut frames = Frames::new(r, opts.config);
     let mut counted = 0;
+    let mut junk = 0;
     loop {
         let next = frames.next();
         // Bytes are reported as they are read, for progress.
         sink.bytes_read(frames.bytes_read() - counted);
         counted = frames.bytes_read();
+        let now = frames.decoder().junk_bytes();
+        if now > junk {
+            let at = loc(frames.decoder().stream_offset());
+            sink.skipped_bytes(&at, Skip::JunkBetweenMessages, now - junk);
+            junk = now;
+        }
         match next {
             None => return Ok(()),
             Some(Ok(Frame::Message(m))) => {
@@ -127,14 +135,7 @@ impl<'o> Reader<'o> {
     pub(crate) fn new(opts: &'o ReadOptions) -> Reader<'o> {
         Reader {
             opts,
-            tcp: Reassembler::new(
-                opts.config,
-                TcpLimits {
-                    max_flows: opts.max_flows,
-                    reorder_window: opts.reorder_window,
-                },
-                !opts.ports.is_empty(),
-            ),
+            tcp: Reassembler::new(opts.config, opts.tcp, !opts.ports.is_empty()),
         }
     }
 
@@ -145,24 +146,26 @@ impl<'o> Reader<'o> {
             frame: Some(frame),
             offset: 0,
             flow: None,
+            time: None,
         };
         sink.skipped(&at, Skip::UnknownLinkType);
     }
 
-    /// One captured frame.
+    /// One captured frame, taken at `time`.
     pub(crate) fn packet(
         &mut self,
-        name: &str,
-        frame: u64,
+        at: (&str, u64, Option<f64>),
         linktype: Linktype,
         data: &[u8],
         sink: &mut dyn Sink,
     ) {
+        let (name, frame, time) = at;
         let mut at = Location {
             file: name,
             frame: Some(frame),
             offset: 0,
             flow: None,
+            time,
         };
         let (src, dst, payload) = match decode(linktype, data) {
             Decoded::Packet { src, dst, payload } => (src, dst, payload),

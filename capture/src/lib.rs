@@ -11,8 +11,9 @@
 //!
 //! Memory stays bounded whatever the input: captures are read block by
 //! block, each TCP direction holds at most one message (capped by the
-//! parser's limits) plus a reorder window, and at most
-//! [`ReadOptions::max_flows`] directions are held.
+//! parser's limits) plus a reorder window, and the directions held are
+//! capped in number and in bytes ([`tcp::TcpLimits`]), the least recently
+//! seen evicted first.
 //!
 //! ```
 //! use sipline_capture::{read, Location, ReadOptions, Sink, Skip};
@@ -51,30 +52,17 @@ pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 
 use sipline::ParserConfig;
+use tcp::TcpLimits;
 
 /// How inputs are read.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
     /// Strict or lenient parsing, and its limits.
     pub config: ParserConfig,
     /// Only traffic to or from these ports, all of it taken as SIP (empty:
     /// SIP recognised on any port by its first line).
     pub ports: Vec<u16>,
-    /// The most TCP directions held open at once; the least recently seen
-    /// is evicted and counted ([`Skip::FlowEvicted`]).
-    pub max_flows: usize,
-    /// The most out-of-order bytes held per TCP direction before a gap is
-    /// declared ([`Skip::TcpGap`]).
-    pub reorder_window: usize,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            config: ParserConfig::default(),
-            ports: Vec::new(),
-            max_flows: 4096,
-            reorder_window: 64 * 1024,
-        }
-    }
+    /// The limits of TCP reassembly: directions held, reorder window, memory
+    /// budget, idle timeout.
+    pub tcp: TcpLimits,
 }

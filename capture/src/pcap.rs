@@ -88,8 +88,9 @@ pub(crate) fn read_capture(
                         frame += 1;
                         let per_second = legacy.ticks_per_second.unwrap_or(1_000_000);
                         let ticks = u64::from(b.ts_sec) * per_second + u64::from(b.ts_usec);
-                        sink.time(seconds(ticks, per_second, 0));
-                        reader.packet(name, frame, legacy.linktype, b.data, sink);
+                        let time = seconds(ticks, per_second, 0);
+                        sink.time(time);
+                        reader.packet((name, frame, Some(time)), legacy.linktype, b.data, sink);
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
@@ -109,18 +110,25 @@ pub(crate) fn read_capture(
                             blocks.consume(used);
                             continue;
                         };
-                        if let Some(per_second) = iface.ticks_per_second {
+                        let time = iface.ticks_per_second.map(|per_second| {
                             let ticks = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                            sink.time(seconds(ticks, per_second, iface.offset));
+                            seconds(ticks, per_second, iface.offset)
+                        });
+                        if let Some(t) = time {
+                            sink.time(t);
                         }
-                        reader.packet(name, frame, iface.linktype, epb.packet_data(), sink);
+                        let data = epb.packet_data();
+                        reader.packet((name, frame, time), iface.linktype, data, sink);
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         frame += 1;
                         match interfaces.first() {
-                            Some(iface) => {
-                                reader.packet(name, frame, iface.linktype, spb.packet_data(), sink)
-                            }
+                            Some(iface) => reader.packet(
+                                (name, frame, None),
+                                iface.linktype,
+                                spb.packet_data(),
+                                sink,
+                            ),
                             None => reader.unknown_link(name, frame, sink),
                         }
                     }

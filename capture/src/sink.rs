@@ -60,7 +60,7 @@ impl fmt::Display for FlowId {
 
 /// Where something was found. Cheap to make for every packet: the text is
 /// only formatted when it is shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Location<'a> {
     /// The input's name (a path, or `-` for standard input). Never empty.
     pub file: &'a str,
@@ -72,6 +72,9 @@ pub struct Location<'a> {
     pub offset: u64,
     /// The transport and addresses, for captures.
     pub flow: Option<FlowId>,
+    /// The capture timestamp of the frame (seconds since the epoch, UTC),
+    /// for captures.
+    pub time: Option<f64>,
 }
 
 impl fmt::Display for Location<'_> {
@@ -108,11 +111,18 @@ pub enum Skip {
     UnknownLinkType,
     /// A frame too short or malformed below the transport layer.
     BadFrame,
+    /// Bytes of a TCP flow passed over while searching for where a SIP
+    /// message starts (a capture that began mid-connection, after a gap or
+    /// a malformed message). Counted in bytes.
+    TcpBytesSkipped,
+    /// Junk between messages on a stream (SP, HTAB, NUL, bare CR: lenient
+    /// only). Counted in bytes.
+    JunkBetweenMessages,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 8] = [
+    pub const ALL: [Skip; 10] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -121,6 +131,8 @@ impl Skip {
         Skip::IncompleteAtEnd,
         Skip::UnknownLinkType,
         Skip::BadFrame,
+        Skip::TcpBytesSkipped,
+        Skip::JunkBetweenMessages,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -134,7 +146,21 @@ impl Skip {
             Skip::IncompleteAtEnd => "incomplete-at-end",
             Skip::UnknownLinkType => "unknown-link-type-frames",
             Skip::BadFrame => "undecodable-frames",
+            Skip::TcpBytesSkipped => "tcp-bytes-skipped",
+            Skip::JunkBetweenMessages => "junk-bytes-between-messages",
         }
+    }
+
+    /// `true` for what means SIP in the input may not have been read: IP
+    /// fragments, TCP gaps and the bytes they and searches passed over,
+    /// evicted flows, messages cut at the end, frames sipline could not
+    /// decode. Keep-alives, retransmissions and junk between messages are
+    /// not SIP and lose nothing.
+    pub const fn is_loss(self) -> bool {
+        !matches!(
+            self,
+            Skip::KeepAlive | Skip::TcpRetransmission | Skip::JunkBetweenMessages
+        )
     }
 
     /// `true` for what means SIP may have been lost (a gap, a message cut
@@ -152,6 +178,10 @@ pub trait Sink {
     fn malformed(&mut self, at: &Location<'_>, err: &Error);
     /// Something counted and skipped.
     fn skipped(&mut self, at: &Location<'_>, what: Skip);
+    /// Bytes skipped: `n` bytes of `what` from `at` on were not read as SIP
+    /// (a TCP gap's missing bytes, bytes passed over while searching for a
+    /// message start, junk between messages).
+    fn skipped_bytes(&mut self, _at: &Location<'_>, _what: Skip, _n: u64) {}
     /// A packet's capture timestamp (seconds since the epoch, UTC).
     fn time(&mut self, _ts: f64) {}
     /// Bytes read from an input (for progress and totals).

@@ -3,15 +3,24 @@
 //!
 //! Retransmissions and overlaps are dropped (what was delivered first
 //! stands), out-of-order segments are held in a bounded window, and a hole
-//! that will not fill is a gap: the flow resumes only at a segment that
-//! starts with a start line, never guessed across. At most `max_flows`
-//! directions are held; the least recently seen is evicted and counted.
+//! that will not fill is a gap. A flow whose bytes do not start with a start
+//! line (a capture that begins mid-connection, or after a gap or a malformed
+//! message) is searched line by line for a start line whose message frames
+//! and is followed by another message or nothing; the bytes passed over are
+//! counted, never guessed across.
+//!
+//! Memory is bounded whatever the traffic: at most `max_flows` directions
+//! are held (the least recently seen is evicted in O(1), an LRU), all their
+//! buffers and held segments together stay under `memory_budget` (the least
+//! recently seen go first), and a direction idle for `idle_timeout` seconds
+//! of capture time is closed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use bytes::BytesMut;
-use sipline::{Frame, ParserConfig, StreamDecoder};
+use lru::LruCache;
+use sipline::{parse_message, Frame, Parsed, ParserConfig, StreamDecoder};
 
 use crate::link::TcpHeader;
 use crate::sink::{FlowId, Location, Sink, Skip, Transport};
@@ -31,19 +40,32 @@ pub struct Segment<'a> {
 }
 
 /// The limits of reassembly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TcpLimits {
     /// The most directions held at once; the least recently seen is evicted.
     pub max_flows: usize,
     /// The most out-of-order bytes held per direction before a gap is declared.
     pub reorder_window: usize,
+    /// The most bytes held by all directions together (partial messages and
+    /// out-of-order segments); past it, the least recently seen are evicted.
+    pub memory_budget: usize,
+    /// Seconds of capture time after which an idle direction is closed.
+    pub idle_timeout: f64,
+    /// How many bytes of a new direction are searched for SIP before it is
+    /// taken as something else for good.
+    pub probe_budget: usize,
 }
 
 impl Default for TcpLimits {
+    /// 65 536 directions (an SBC's TCP and TLS phones), a 64 KiB reorder
+    /// window, 256 MiB of buffers in all, 300 s idle, 64 KiB searched.
     fn default() -> Self {
         TcpLimits {
-            max_flows: 4096,
+            max_flows: 65_536,
             reorder_window: 64 * 1024,
+            memory_budget: 256 << 20,
+            idle_timeout: 300.0,
+            probe_budget: 64 * 1024,
         }
     }
 }
@@ -51,14 +73,16 @@ impl Default for TcpLimits {
 /// What a direction's bytes are, as far as we know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FlowState {
-    /// A new flow: its first bytes are gathered until its first line can be judged.
+    /// Never seen to be SIP: searching, line by line, for where a SIP message
+    /// starts (at the first byte when the capture saw the connection open;
+    /// anywhere when it began mid-connection), within the probe budget.
     Probing,
     /// SIP: bytes go to the decoder.
     Sip,
     /// Not SIP: bytes are counted and dropped.
     NotSip,
-    /// After a gap or a malformed message: waiting for a segment that starts
-    /// with a start line.
+    /// A SIP flow after a gap or a malformed message: searching, line by
+    /// line, for where a message starts; the bytes passed over are counted.
     Resyncing,
 }
 
@@ -68,6 +92,10 @@ struct Flow {
     state: FlowState,
     decoder: StreamDecoder,
     buf: BytesMut,
+    /// While searching: where in `buf` the lines not yet judged start.
+    search_from: usize,
+    /// Bytes passed over before the flow was ever seen to be SIP.
+    unjudged: u64,
     /// The next sequence number expected; `None` until the first segment.
     next_seq: Option<u32>,
     /// Segments that arrived ahead of `next_seq`, by sequence number.
@@ -77,13 +105,16 @@ struct Flow {
     delivered: u64,
     /// Where in the direction's bytes the current decoder started.
     origin: u64,
-    last_seen: u64,
+    /// Capture time of the last segment.
+    last_time: Option<f64>,
 }
 
 /// Sequence-number comparison modulo 2^32 (RFC 1982 style).
 fn seq_lt(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
 }
+
+type Key = (SocketAddr, SocketAddr);
 
 /// TCP reassembly for every direction of every connection of one input.
 ///
@@ -111,7 +142,7 @@ fn seq_lt(a: u32, b: u32) -> bool {
 /// };
 /// let mut tcp = Reassembler::new(ParserConfig::default(), TcpLimits::default(), false);
 /// let mut sink = Codes::default();
-/// let at = Location { file: "example", frame: None, offset: 0, flow: None };
+/// let at = Location { file: "example", frame: None, offset: 0, flow: None, time: None };
 /// tcp.segment(&seg(99, true, b""), &at, &mut sink);
 /// // The second half arrives first: held until the first fills the hole.
 /// tcp.segment(&seg(110, false, &msg[10..]), &at, &mut sink);
@@ -124,15 +155,16 @@ pub struct Reassembler {
     limits: TcpLimits,
     /// Every flow is SIP from its first byte (the ports were chosen).
     all_sip: bool,
-    flows: HashMap<(SocketAddr, SocketAddr), Flow>,
-    tick: u64,
+    flows: LruCache<Key, Flow>,
+    /// Bytes held by all flows.
+    memory: usize,
 }
 
 impl Reassembler {
     /// Reassembly with `config` for the SIP decoders and `limits`. With
     /// `all_sip`, every flow is taken as SIP from its first byte; otherwise a
     /// flow is SIP when its first line looks like a start line
-    /// ([`looks_like_sip`]).
+    /// ([`looks_like_sip`]), or when a search finds a message in it.
     pub fn new(config: ParserConfig, limits: TcpLimits, all_sip: bool) -> Reassembler {
         Reassembler {
             config,
@@ -141,8 +173,8 @@ impl Reassembler {
                 ..limits
             },
             all_sip,
-            flows: HashMap::new(),
-            tick: 0,
+            flows: LruCache::unbounded(),
+            memory: 0,
         }
     }
 
@@ -151,10 +183,15 @@ impl Reassembler {
         self.flows.len()
     }
 
-    /// Takes one segment. `at` names the input and frame; the flow and the
-    /// offsets of what is found are filled in.
+    /// How many bytes all directions hold now (partial messages, out-of-order
+    /// segments, lines being searched).
+    pub fn memory(&self) -> usize {
+        self.memory
+    }
+
+    /// Takes one segment. `at` names the input, the frame and the capture
+    /// time; the flow and the offsets of what is found are filled in.
     pub fn segment(&mut self, seg: &Segment<'_>, at: &Location<'_>, sink: &mut dyn Sink) {
-        self.tick += 1;
         let key = (seg.src, seg.dst);
         let h = seg.header;
         let at = Location {
@@ -165,27 +202,25 @@ impl Reassembler {
             }),
             ..*at
         };
-        if !self.flows.contains_key(&key) {
+        if let Some(now) = at.time {
+            self.close_idle(now, &at, sink);
+        }
+        if !self.flows.contains(&key) {
             if seg.payload.is_empty() && !h.syn {
                 return;
             }
-            if self.flows.len() >= self.limits.max_flows {
-                let oldest = self
-                    .flows
-                    .iter()
-                    .min_by_key(|(_, f)| f.last_seen)
-                    .map(|(k, _)| *k);
-                if let Some(k) = oldest {
-                    self.flows.remove(&k);
-                    sink.skipped(&at, Skip::FlowEvicted);
-                }
+            while self.flows.len() >= self.limits.max_flows {
+                self.evict_lru(&at, sink);
             }
-            self.flows.insert(key, self.new_flow(&at));
+            let flow = self.new_flow(&at);
+            self.flows.push(key, flow);
         }
+        let (config, limits) = (self.config, self.limits);
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
-        flow.last_seen = self.tick;
+        let before = flow.memory();
+        flow.last_time = at.time.or(flow.last_time);
         let seq = if h.syn { h.seq.wrapping_add(1) } else { h.seq };
         let next = *flow.next_seq.get_or_insert(seq);
         if !seg.payload.is_empty() {
@@ -199,10 +234,49 @@ impl Reassembler {
             } else {
                 flow.hold(seq, seg.payload);
             }
-            flow.deliver(&self.config, &self.limits, &at, sink);
+            flow.deliver(&config, &limits, &at, sink);
         }
+        let after = flow.memory();
+        self.memory = self.memory.saturating_sub(before).saturating_add(after);
         if h.fin || h.rst {
-            if let Some(f) = self.flows.remove(&key) {
+            if let Some(f) = self.flows.pop(&key) {
+                self.memory = self.memory.saturating_sub(f.memory());
+                f.finish(&at, sink);
+            }
+        }
+        // The flow just seen is the most recent: others go first.
+        while self.memory > self.limits.memory_budget && self.flows.len() > 1 {
+            self.evict_lru(&at, sink);
+        }
+    }
+
+    /// Evicts the least recently seen direction, and counts it.
+    fn evict_lru(&mut self, at: &Location<'_>, sink: &mut dyn Sink) {
+        if let Some((_, f)) = self.flows.pop_lru() {
+            self.memory = self.memory.saturating_sub(f.memory());
+            let at = Location {
+                flow: Some(f.id),
+                offset: f.delivered,
+                ..*at
+            };
+            sink.skipped(&at, Skip::FlowEvicted);
+        }
+    }
+
+    /// Closes the directions idle for longer than the timeout at `now`:
+    /// nothing is lost unless one was inside a message, which is reported.
+    fn close_idle(&mut self, now: f64, at: &Location<'_>, sink: &mut dyn Sink) {
+        while let Some((_, f)) = self.flows.peek_lru() {
+            match f.last_time {
+                Some(t) if now - t > self.limits.idle_timeout => {}
+                _ => return,
+            }
+            if let Some((_, f)) = self.flows.pop_lru() {
+                self.memory = self.memory.saturating_sub(f.memory());
+                let at = Location {
+                    flow: Some(f.id),
+                    ..*at
+                };
                 f.finish(&at, sink);
             }
         }
@@ -212,18 +286,18 @@ impl Reassembler {
     /// message is reported as [`Skip::IncompleteAtEnd`], with its flow and
     /// the offset where that message started. The flows are dropped.
     pub fn finish(&mut self, file: &str, frame: Option<u64>, sink: &mut dyn Sink) {
-        let mut flows: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
-        // In the order the flows were last seen, so that reports are stable.
-        flows.sort_by_key(|f| f.last_seen);
-        for f in flows {
+        // Least recently seen first, so that reports are stable.
+        while let Some((_, f)) = self.flows.pop_lru() {
             let at = Location {
                 file,
                 frame,
                 offset: 0,
                 flow: Some(f.id),
+                time: f.last_time,
             };
             f.finish(&at, sink);
         }
+        self.memory = 0;
     }
 
     fn new_flow(&self, at: &Location<'_>) -> Flow {
@@ -240,17 +314,24 @@ impl Reassembler {
             },
             decoder: StreamDecoder::new(self.config),
             buf: BytesMut::new(),
+            search_from: 0,
+            unjudged: 0,
             next_seq: None,
             held: BTreeMap::new(),
             held_bytes: 0,
             delivered: 0,
             origin: 0,
-            last_seen: 0,
+            last_time: at.time,
         }
     }
 }
 
 impl Flow {
+    /// The bytes this direction holds.
+    fn memory(&self) -> usize {
+        self.buf.len() + self.held_bytes
+    }
+
     /// Holds `data` at `seq` until it is in order. A re-send at the same
     /// sequence number that carries more (repacketised) replaces the shorter
     /// one; one that carries no more is a duplicate and dropped.
@@ -262,8 +343,8 @@ impl Flow {
         }
     }
 
-    /// Moves in-order segments to the decoder; declares a gap when the
-    /// out-of-order data outgrows the window.
+    /// Moves in-order segments on; declares a gap when the out-of-order
+    /// data outgrows the window.
     fn deliver(
         &mut self,
         config: &ParserConfig,
@@ -287,11 +368,25 @@ impl Flow {
                         }
                     });
                     sink.skipped(at, Skip::TcpGap);
-                    self.next_seq = first;
-                    if self.state != FlowState::NotSip {
+                    if self.state == FlowState::Sip {
                         self.state = FlowState::Resyncing;
                     }
-                    self.buf.clear();
+                    // What was buffered is cut off by the hole.
+                    self.pass_over(self.buf.len(), at, sink);
+                    self.search_from = 0;
+                    if let (Some(first), Some(next)) = (first, self.next_seq) {
+                        // The hole's bytes never arrived: the stream moves on past them.
+                        let hole = first.wrapping_sub(next);
+                        if self.state == FlowState::Resyncing {
+                            let here = Location {
+                                offset: self.delivered,
+                                ..*at
+                            };
+                            sink.skipped_bytes(&here, Skip::TcpGap, u64::from(hole));
+                        }
+                        self.delivered += u64::from(hole);
+                    }
+                    self.next_seq = first;
                     continue;
                 }
                 self.drop_stale(next, at, sink);
@@ -302,7 +397,7 @@ impl Flow {
             let skip = next.wrapping_sub(seq) as usize;
             let fresh = data.get(skip..).unwrap_or_default();
             self.next_seq = Some(next.wrapping_add(fresh.len() as u32));
-            self.take(fresh, config, at, sink);
+            self.take(fresh, config, limits, at, sink);
         }
     }
 
@@ -327,51 +422,174 @@ impl Flow {
         &mut self,
         fresh: &[u8],
         config: &ParserConfig,
+        limits: &TcpLimits,
         at: &Location<'_>,
         sink: &mut dyn Sink,
     ) {
+        self.delivered += fresh.len() as u64;
         match self.state {
             FlowState::NotSip => {}
-            FlowState::Resyncing if looks_like_sip(fresh) => {
-                self.state = FlowState::Sip;
-                self.restart(config);
+            FlowState::Sip | FlowState::Probing | FlowState::Resyncing => {
                 self.buf.extend_from_slice(fresh);
-                self.delivered += fresh.len() as u64;
-                self.drain(at, sink);
-                return;
+                self.run(config, limits, at, sink);
             }
-            FlowState::Resyncing => {}
-            FlowState::Probing => {
-                // Gather the first line, then decide whether this is SIP.
-                self.buf.extend_from_slice(fresh);
-                self.delivered += fresh.len() as u64;
-                if !probe_ready(&self.buf) {
-                    return;
-                }
-                if looks_like_sip(&self.buf) {
-                    self.state = FlowState::Sip;
+        }
+    }
+
+    /// Decodes what is buffered, searching again after an error, until
+    /// more bytes are needed.
+    fn run(
+        &mut self,
+        config: &ParserConfig,
+        limits: &TcpLimits,
+        at: &Location<'_>,
+        sink: &mut dyn Sink,
+    ) {
+        loop {
+            match self.state {
+                FlowState::Sip => {
                     self.drain(at, sink);
-                } else {
-                    self.state = FlowState::NotSip;
-                    self.buf = BytesMut::new();
+                    if self.state != FlowState::Resyncing {
+                        return;
+                    }
                 }
-                return;
+                FlowState::Probing | FlowState::Resyncing => {
+                    self.search(config, limits, at, sink);
+                    if self.state != FlowState::Sip {
+                        return;
+                    }
+                }
+                FlowState::NotSip => return,
             }
-            FlowState::Sip => {
-                self.buf.extend_from_slice(fresh);
-                self.delivered += fresh.len() as u64;
-                self.drain(at, sink);
+        }
+    }
+
+    /// The stream offset of `buf[0]`.
+    fn buf_origin(&self) -> u64 {
+        self.delivered - self.buf.len() as u64
+    }
+
+    /// Searches the buffered lines for where a SIP message starts: a line
+    /// that looks like a start line ([`looks_like_sip`]), whose message
+    /// frames whole ([`parse_message`]: a valid head, a sane Content-Length,
+    /// the body there), and after which comes another message, a line end, or
+    /// nothing yet. A status line inside a `message/sipfrag` body, or any
+    /// body line that looks like a start line, fails there: what follows it
+    /// is not header fields and an empty line, or not a message.
+    fn search(
+        &mut self,
+        config: &ParserConfig,
+        limits: &TcpLimits,
+        at: &Location<'_>,
+        sink: &mut dyn Sink,
+    ) {
+        loop {
+            let p = self.search_from;
+            let Some(line) = self.buf.get(p..) else {
+                return;
+            };
+            let Some(lf) = memchr::memchr(b'\n', line) else {
+                // No whole line yet: keep at most a head's worth of it.
+                if line.len() > config.head_len_limit() {
+                    self.pass_over(line.len(), at, sink);
+                }
+                self.give_up_if_not_sip(limits);
+                return;
+            };
+            if looks_like_sip(line) {
+                match self.frames_here(line, config) {
+                    // Wait for more bytes before judging this line.
+                    None => return,
+                    Some(true) => {
+                        self.pass_over(p, at, sink);
+                        if self.state == FlowState::Probing && self.unjudged > 0 {
+                            // A capture that began inside this connection:
+                            // the bytes before its first message are counted.
+                            let here = Location {
+                                offset: self.buf_origin() - self.unjudged,
+                                ..*at
+                            };
+                            sink.skipped_bytes(&here, Skip::TcpBytesSkipped, self.unjudged);
+                        }
+                        self.state = FlowState::Sip;
+                        self.decoder = StreamDecoder::new(*config);
+                        self.origin = self.buf_origin();
+                        self.search_from = 0;
+                        return;
+                    }
+                    Some(false) => {}
+                }
+            }
+            self.search_from = p + lf + 1;
+            // Lines judged are dropped, so the buffer holds one line at most
+            // (or one candidate message). Line ends before a flow's first
+            // message are allowed there (RFC 3261 §7.5), not bytes lost.
+            let judged = self.search_from;
+            let empty = matches!(line.get(..=lf), Some(b"\n" | b"\r\n"));
+            if empty && self.state == FlowState::Probing && self.unjudged == 0 {
+                let _ = self.buf.split_to(judged);
+                self.search_from = 0;
+            } else {
+                self.pass_over(judged, at, sink);
+            }
+            self.give_up_if_not_sip(limits);
+            if self.state == FlowState::NotSip {
                 return;
             }
         }
-        self.delivered += fresh.len() as u64;
     }
 
-    /// A new decoder from the next byte on.
-    fn restart(&mut self, config: &ParserConfig) {
-        self.buf.clear();
-        self.decoder = StreamDecoder::new(*config);
-        self.origin = self.delivered;
+    /// Whether a message that frames starts at the front of `line` and is
+    /// followed by something that can follow a message; `None` while that
+    /// cannot be told yet.
+    fn frames_here(&self, line: &[u8], config: &ParserConfig) -> Option<bool> {
+        match parse_message(line, config) {
+            Ok(Parsed::Complete { consumed, .. }) => {
+                // What follows, past any junk between messages (the decoder
+                // then applies the configuration's rule to that junk).
+                let after = line.get(consumed..).unwrap_or_default();
+                let junk = after
+                    .iter()
+                    .take_while(|b| matches!(b, b' ' | b'\t' | 0))
+                    .count();
+                let after = after.get(junk..).unwrap_or_default();
+                Some(match after.first() {
+                    None | Some(b'\r' | b'\n') => true,
+                    Some(_) if !probe_ready(after) => return None,
+                    Some(_) => looks_like_sip(after),
+                })
+            }
+            Ok(Parsed::Incomplete { .. }) => None,
+            Err(_) => Some(false),
+        }
+    }
+
+    /// Drops the first `n` bytes of the buffer as not SIP, and counts them.
+    fn pass_over(&mut self, n: usize, at: &Location<'_>, sink: &mut dyn Sink) {
+        let n = n.min(self.buf.len());
+        if n == 0 {
+            return;
+        }
+        let here = Location {
+            offset: self.buf_origin(),
+            ..*at
+        };
+        let _ = self.buf.split_to(n);
+        self.search_from = self.search_from.saturating_sub(n);
+        match self.state {
+            FlowState::Resyncing => sink.skipped_bytes(&here, Skip::TcpBytesSkipped, n as u64),
+            _ => self.unjudged += n as u64,
+        }
+    }
+
+    /// A flow never seen to be SIP that was searched for long enough is
+    /// taken as something else for good.
+    fn give_up_if_not_sip(&mut self, limits: &TcpLimits) {
+        if self.state == FlowState::Probing && self.delivered > limits.probe_budget as u64 {
+            self.state = FlowState::NotSip;
+            self.buf = BytesMut::new();
+            self.search_from = 0;
+        }
     }
 
     fn drain(&mut self, at: &Location<'_>, sink: &mut dyn Sink) {
@@ -380,7 +598,14 @@ impl Flow {
             ..*at
         };
         loop {
-            match self.decoder.decode(&mut self.buf) {
+            // Junk skipped by this call stands after where it started.
+            let (junk, from) = (self.decoder.junk_bytes(), self.decoder.stream_offset());
+            let next = self.decoder.decode(&mut self.buf);
+            let skipped = self.decoder.junk_bytes() - junk;
+            if skipped > 0 {
+                sink.skipped_bytes(&here(from), Skip::JunkBetweenMessages, skipped);
+            }
+            match next {
                 Ok(Some(Frame::Message(m))) => {
                     sink.message(&here(m.offset()), &m.message(), m.as_bytes().len())
                 }
@@ -390,24 +615,40 @@ impl Flow {
                 Ok(None) => return,
                 Err(e) => {
                     sink.malformed(&here(e.offset()), &e);
-                    // Skip the rest of this flow until a segment starts a
-                    // message (the decoder starts again there).
+                    // Search the rest of this flow for where a message
+                    // starts, from the line after the error on.
+                    let bad_at = (self.origin + e.offset()).saturating_sub(self.buf_origin());
                     self.state = FlowState::Resyncing;
-                    self.buf.clear();
+                    self.search_from = 0;
+                    let line_end = self
+                        .buf
+                        .get(bad_at as usize..)
+                        .and_then(|b| memchr::memchr(b'\n', b))
+                        .map_or(self.buf.len(), |lf| bad_at as usize + lf + 1);
+                    // Up to the end of the bad line, it was reported as malformed.
+                    let _ = self.buf.split_to(line_end.min(self.buf.len()));
                     return;
                 }
             }
         }
     }
 
-    /// The flow ended: a message cut off is reported where it started.
+    /// The flow ended: a message cut off is reported where it started (a
+    /// message being decoded, or the one a search was waiting to see whole).
     fn finish(self, at: &Location<'_>, sink: &mut dyn Sink) {
-        if self.state == FlowState::Sip && !self.decoder.is_between_messages(&self.buf) {
-            let at = Location {
-                offset: self.origin + self.decoder.stream_offset(),
-                ..*at
-            };
-            sink.skipped(&at, Skip::IncompleteAtEnd);
+        let cut_at = match self.state {
+            FlowState::Sip if !self.decoder.is_between_messages(&self.buf) => {
+                Some(self.origin + self.decoder.stream_offset())
+            }
+            FlowState::Probing | FlowState::Resyncing
+                if probe_ready(&self.buf) && looks_like_sip(&self.buf) =>
+            {
+                Some(self.buf_origin())
+            }
+            _ => None,
+        };
+        if let Some(offset) = cut_at {
+            sink.skipped(&Location { offset, ..*at }, Skip::IncompleteAtEnd);
         }
     }
 }
@@ -422,6 +663,9 @@ mod tests {
     struct Record(Vec<String>);
 
     impl Sink for Record {
+        fn skipped_bytes(&mut self, at: &Location<'_>, what: Skip, n: u64) {
+            self.0.push(format!("{} {n} @{}", what.name(), at.offset));
+        }
         fn message(&mut self, at: &Location<'_>, m: &Message<'_>, _: usize) {
             self.0
                 .push(format!("msg {} @{}", m.head.start_line, at.offset));
@@ -444,6 +688,7 @@ mod tests {
             frame: Some(1),
             offset: 0,
             flow: None,
+            time: None,
         }
     }
 
@@ -532,7 +777,7 @@ mod tests {
             &mut all,
             &[seg(1, 500, false, false, b"GET / HTTP/1.1\r\n\r\n")],
         );
-        assert_eq!(got, ["bad request-uri @5"]);
+        assert_eq!(got, ["bad request-uri @5", "tcp-bytes-skipped 2 @16"]);
     }
 
     #[test]
@@ -540,6 +785,7 @@ mod tests {
         let limits = TcpLimits {
             max_flows: 16,
             reorder_window: 8,
+            ..TcpLimits::default()
         };
         let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
         let lost_then = [&B[10..], A].concat();
@@ -553,12 +799,28 @@ mod tests {
                 seg(1, 40 + lost_then.len() as u32, false, false, A),
             ],
         );
+        // Every byte not read is accounted for: the hole, then the lines
+        // passed over until a message starts.
+        let bytes: u64 = got
+            .iter()
+            .filter_map(|e| e.strip_prefix("tcp-bytes-skipped "))
+            .map(|e| e.split(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert!(got.contains(&"tcp-gaps 10 @29".to_string()), "{got:?}");
+        assert_eq!(bytes, lost_then.len() as u64, "{got:?}");
+        let got: Vec<_> = got
+            .into_iter()
+            .filter(|e| !e.contains(" @") || e.starts_with("msg") || e.starts_with("tcp-gaps @"))
+            .collect();
         assert_eq!(got[0], "msg SIP/2.0 180 Ringing @0");
         assert!(got[1].starts_with("tcp-gaps"), "{got:?}");
         // The tail of B and the A after it were in the segment that did not
         // start a message: skipped. The next segment starts one: counted.
         assert_eq!(got.len(), 3, "{got:?}");
-        assert!(got[2].starts_with("msg SIP/2.0 180 Ringing"), "{got:?}");
+        assert_eq!(
+            got[2],
+            format!("msg SIP/2.0 180 Ringing @{}", 39 + lost_then.len())
+        );
     }
 
     #[test]
@@ -622,5 +884,123 @@ mod tests {
         // Port 2 was evicted (1 was seen again): its bytes start a new flow.
         tcp.segment(&seg(1, 1, false, false, A), &at(), &mut r);
         assert_eq!(r.0.last().unwrap(), "msg SIP/2.0 180 Ringing @0");
+    }
+
+    /// A NOTIFY whose message/sipfrag body is a status line: starting inside
+    /// it must not count the body's status line as a response.
+    const NOTIFY: &[u8] = b"NOTIFY sip:a@b SIP/2.0\r\nEvent: refer\r\nContent-Type: message/sipfrag\r\nContent-Length: 16\r\n\r\nSIP/2.0 200 OK\r\n";
+
+    #[test]
+    fn a_capture_that_starts_inside_a_connection_finds_the_next_message() {
+        // The first segment begins inside the NOTIFY's head: its sipfrag
+        // body's status line frames as a message of its own only if what
+        // follows is a head, which it is not.
+        let stream = [&NOTIFY[30..], A, B].concat();
+        let got = run(&mut new(), &[seg(1, 7000, false, false, &stream)]);
+        let skipped = NOTIFY.len() - 30;
+        assert_eq!(
+            got,
+            [
+                format!("tcp-bytes-skipped {skipped} @0"),
+                format!("msg SIP/2.0 180 Ringing @{skipped}"),
+                format!("msg SIP/2.0 200 OK @{}", skipped + A.len()),
+            ]
+        );
+        // The sipfrag line right before a message, alone in a segment.
+        let got = run(
+            &mut new(),
+            &[
+                seg(1, 1, false, false, b"SIP/2.0 200 OK\r\n"),
+                seg(1, 17, false, false, A),
+            ],
+        );
+        assert_eq!(
+            got,
+            ["tcp-bytes-skipped 16 @0", "msg SIP/2.0 180 Ringing @16"]
+        );
+    }
+
+    #[test]
+    fn a_flow_that_never_shows_sip_stops_being_searched() {
+        let limits = TcpLimits {
+            probe_budget: 100,
+            ..TcpLimits::default()
+        };
+        let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
+        let junk = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(8);
+        // Past the budget, even a SIP message is not looked for any more.
+        let got = run(
+            &mut tcp,
+            &[
+                seg(1, 1, false, false, &junk),
+                seg(1, 1 + junk.len() as u32, false, false, A),
+            ],
+        );
+        assert!(got.is_empty(), "{got:?}");
+        assert_eq!(tcp.memory(), 0);
+    }
+
+    #[test]
+    fn junk_between_messages_is_skipped_and_counted() {
+        let stream = [A, b"  \0\0 ", B].concat();
+        let got = run(&mut new(), &[seg(1, 1, false, false, &stream)]);
+        assert_eq!(
+            got,
+            [
+                "msg SIP/2.0 180 Ringing @0".to_string(),
+                "junk-bytes-between-messages 5 @29".to_string(),
+                "msg SIP/2.0 200 OK @34".to_string(),
+            ]
+        );
+        let mut strict = Reassembler::new(ParserConfig::strict(), TcpLimits::default(), false);
+        let got = run(&mut strict, &[seg(1, 1, false, false, &stream)]);
+        assert_eq!(got[1], "bad method @29");
+    }
+
+    #[test]
+    fn the_memory_budget_evicts_the_least_recently_seen() {
+        let limits = TcpLimits {
+            memory_budget: 100,
+            ..TcpLimits::default()
+        };
+        let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
+        let mut r = Record::default();
+        // Three directions, each holding 40 bytes of an unfinished message.
+        for port in [1, 2, 3] {
+            tcp.segment(&seg(port, 1, false, false, &B[..40]), &at(), &mut r);
+        }
+        assert_eq!(tcp.open_flows(), 2);
+        assert!(tcp.memory() <= 100);
+        assert_eq!(r.0.len(), 1);
+        assert!(r.0[0].contains("tcp-flows-evicted"), "{:?}", r.0);
+        assert!(
+            r.0[0].contains("127.0.0.1:1 ->"),
+            "port 1 was the oldest: {:?}",
+            r.0
+        );
+    }
+
+    #[test]
+    fn idle_flows_close_by_capture_time() {
+        let limits = TcpLimits {
+            idle_timeout: 10.0,
+            ..TcpLimits::default()
+        };
+        let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
+        let mut r = Record::default();
+        let at_time = |t: f64| Location {
+            time: Some(t),
+            ..at()
+        };
+        tcp.segment(&seg(1, 1, false, false, &B[..40]), &at_time(100.0), &mut r);
+        tcp.segment(&seg(2, 1, false, false, A), &at_time(105.0), &mut r);
+        assert_eq!(tcp.open_flows(), 2);
+        // 11 s later the first (inside a message) is closed and reported;
+        // the second (between messages) is still within its time.
+        tcp.segment(&seg(3, 1, false, false, A), &at_time(111.0), &mut r);
+        assert_eq!(tcp.open_flows(), 2);
+        let incomplete: Vec<_> = r.0.iter().filter(|e| e.starts_with("incomplete")).collect();
+        assert_eq!(incomplete.len(), 1);
+        assert!(incomplete[0].contains("127.0.0.1:1 ->"), "{incomplete:?}");
     }
 }

@@ -91,19 +91,20 @@ pub struct CaptureArgs {
     /// Only traffic to or from this port (repeatable).
     #[arg(long = "port")]
     ports: Vec<u16>,
-    /// The most TCP flows held open; the least recently seen is evicted.
-    #[arg(long, default_value_t = 4096)]
+    /// The most TCP directions held open; the least recently seen is evicted.
+    #[arg(long, default_value_t = 65_536)]
     max_flows: usize,
 }
 
 impl CaptureArgs {
     fn options(&self, mode: Mode) -> sipline_capture::ReadOptions {
-        sipline_capture::ReadOptions {
+        let mut opts = sipline_capture::ReadOptions {
             config: mode.config(),
             ports: self.ports.clone(),
-            max_flows: self.max_flows.max(1),
             ..sipline_capture::ReadOptions::default()
-        }
+        };
+        opts.tcp.max_flows = self.max_flows.max(1);
+        opts
     }
 }
 

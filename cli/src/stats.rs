@@ -35,6 +35,8 @@ pub struct Stats {
     first: Option<f64>,
     last: Option<f64>,
     skipped: BTreeMap<Skip, u64>,
+    /// Bytes not read as SIP, by what they were.
+    skipped_bytes: BTreeMap<Skip, u64>,
     /// `check`: print each problem as it is found.
     print_problems: bool,
     /// The progress bar, when one is shown.
@@ -91,6 +93,10 @@ impl Sink for Stats {
         }
     }
 
+    fn skipped_bytes(&mut self, _at: &Location, what: Skip, n: u64) {
+        *self.skipped_bytes.entry(what).or_default() += n;
+    }
+
     fn time(&mut self, ts: f64) {
         self.first = Some(self.first.map_or(ts, |f| f.min(ts)));
         self.last = Some(self.last.map_or(ts, |l| l.max(ts)));
@@ -104,11 +110,36 @@ impl Sink for Stats {
     }
 }
 
+/// The JSON name of a count of bytes of `what`.
+fn bytes_name(what: Skip) -> &'static str {
+    match what {
+        Skip::TcpGap => "tcp-gap-bytes",
+        other => other.name(),
+    }
+}
+
 fn class_of(code: u16) -> StatusClass {
     StatusCode::from_u16(code).map_or(StatusClass::GlobalFailure, StatusCode::class)
 }
 
 impl Stats {
+    /// Every count of what could not be read, zeros included: events (by
+    /// their names) and bytes (`tcp-gap-bytes`, `tcp-bytes-skipped`).
+    fn not_read(&self) -> Vec<(&'static str, u64)> {
+        let mut v: Vec<(&'static str, u64)> = Skip::ALL
+            .iter()
+            .filter(|k| k.is_loss() && **k != Skip::TcpBytesSkipped)
+            .map(|k| (k.name(), self.skipped.get(k).copied().unwrap_or(0)))
+            .collect();
+        for k in [Skip::TcpGap, Skip::TcpBytesSkipped] {
+            v.push((
+                bytes_name(k),
+                self.skipped_bytes.get(&k).copied().unwrap_or(0),
+            ));
+        }
+        v
+    }
+
     fn responses_total(&self) -> u64 {
         self.responses.values().map(|c| c.count).sum()
     }
@@ -181,6 +212,9 @@ impl Stats {
                 "duration_seconds": self.first.zip(self.last).map(|(f, l)| l - f),
             },
             "skipped": skipped,
+            "skipped_bytes": self.skipped_bytes.iter().map(|(k, n)| (bytes_name(*k).to_string(), json!(n))).collect::<Map<String, Value>>(),
+            "not_read": self.not_read().into_iter().map(|(k, n)| (k.to_string(), json!(n))).collect::<Map<String, Value>>(),
+            "all_read": self.not_read().iter().all(|(_, n)| *n == 0),
             "ip_fragments": "counted as skipped, not reassembled",
             "input_errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })
@@ -234,13 +268,31 @@ impl Stats {
         for (m, n) in &self.requests {
             let _ = writeln!(o, "  {m:<12} {n:>8}");
         }
-        if !self.skipped.is_empty() {
-            let list: Vec<String> = self
-                .skipped
-                .iter()
-                .map(|(k, n)| format!("{} {n}", k.name()))
-                .collect();
-            let _ = writeln!(o, "\nNot counted as messages: {}", list.join(", "));
+        let not_read: Vec<String> = self
+            .not_read()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if not_read.is_empty() {
+            let _ = writeln!(o, "\nNot read: nothing that sipline could tell was lost");
+        } else {
+            let _ = writeln!(o, "\nNot read: {}", not_read.join(", "));
+        }
+        let other: Vec<String> = self
+            .skipped
+            .iter()
+            .filter(|(k, _)| !k.is_loss())
+            .map(|(k, n)| format!("{} {n}", k.name()))
+            .chain(
+                self.skipped_bytes
+                    .iter()
+                    .filter(|(k, _)| !k.is_loss())
+                    .map(|(k, n)| format!("{} {n}", bytes_name(*k))),
+            )
+            .collect();
+        if !other.is_empty() {
+            let _ = writeln!(o, "Not SIP, dropped: {}", other.join(", "));
         }
         if !self.examples.is_empty() {
             let _ = writeln!(o, "\nMalformed (first {}):", self.examples.len());
