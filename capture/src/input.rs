@@ -4,11 +4,13 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
 
 use pcap_parser::Linktype;
 use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
 
-use crate::link::{decode, Decoded, TransportPayload};
+use crate::frag::{Defragmenter, Outcome};
+use crate::link::{decode, transport, Decoded, TransportPayload};
 use crate::pcap::{is_capture, read_capture};
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
@@ -129,6 +131,7 @@ fn read_stream(
 pub(crate) struct Reader<'o> {
     opts: &'o ReadOptions,
     tcp: Reassembler,
+    defrag: Defragmenter,
 }
 
 impl<'o> Reader<'o> {
@@ -136,6 +139,7 @@ impl<'o> Reader<'o> {
         Reader {
             opts,
             tcp: Reassembler::new(opts.config, opts.tcp, !opts.ports.is_empty()),
+            defrag: Defragmenter::new(opts.frag),
         }
     }
 
@@ -167,9 +171,32 @@ impl<'o> Reader<'o> {
             flow: None,
             time,
         };
+        let whole;
         let (src, dst, payload) = match decode(linktype, data) {
             Decoded::Packet { src, dst, payload } => (src, dst, payload),
-            Decoded::Fragment => return sink.skipped(&at, Skip::IpFragment),
+            Decoded::Fragment(f) => {
+                // Only UDP and TCP can carry SIP; other fragments are not held.
+                if f.protocol != 17 && f.protocol != 6 {
+                    return;
+                }
+                let mut lost = 0;
+                let outcome = self.defrag.add(&f, time, &mut |n, _| lost += n);
+                for _ in 0..lost {
+                    sink.skipped(&at, Skip::IpFragment);
+                }
+                let Outcome::Complete { protocol, payload } = outcome else {
+                    return;
+                };
+                whole = payload;
+                match transport(protocol, &whole) {
+                    Some((sp, dp, payload)) => (
+                        SocketAddr::new(f.src, sp),
+                        SocketAddr::new(f.dst, dp),
+                        payload,
+                    ),
+                    None => return sink.skipped(&at, Skip::BadFrame),
+                }
+            }
             Decoded::UnknownLinkType => return sink.skipped(&at, Skip::UnknownLinkType),
             Decoded::Bad => return sink.skipped(&at, Skip::BadFrame),
             Decoded::Other => return,
@@ -217,5 +244,17 @@ impl<'o> Reader<'o> {
     /// The capture has ended (after `frames` frames).
     pub(crate) fn finish(&mut self, name: &str, frames: u64, sink: &mut dyn Sink) {
         self.tcp.finish(name, Some(frames), sink);
+        let mut lost = 0;
+        self.defrag.finish(&mut |n, _| lost += n);
+        let at = Location {
+            file: name,
+            frame: Some(frames),
+            offset: 0,
+            flow: None,
+            time: None,
+        };
+        for _ in 0..lost {
+            sink.skipped(&at, Skip::IpFragment);
+        }
     }
 }

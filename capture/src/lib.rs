@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod frag;
 mod input;
 pub mod link;
 mod pcap;
@@ -51,6 +52,7 @@ pub use pcap::is_capture;
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 
+use frag::FragLimits;
 use sipline::ParserConfig;
 use tcp::TcpLimits;
 
@@ -65,4 +67,7 @@ pub struct ReadOptions {
     /// The limits of TCP reassembly: directions held, reorder window, memory
     /// budget, idle timeout.
     pub tcp: TcpLimits,
+    /// The limits of IP fragment reassembly: datagram size, datagrams
+    /// pending, memory budget, timeout.
+    pub frag: FragLimits,
 }

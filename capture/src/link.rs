@@ -4,8 +4,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{EtherType, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{
+    EtherType, Ipv6ExtensionSlice, NetSlice, SlicedPacket, TcpSlice, TransportSlice, UdpSlice,
+};
 use pcap_parser::Linktype;
+
+use crate::frag::Fragment;
 
 /// A TCP segment's header fields that reassembly needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,8 +45,8 @@ pub enum Decoded<'a> {
         /// The payload.
         payload: TransportPayload<'a>,
     },
-    /// An IP fragment (not reassembled).
-    Fragment,
+    /// An IP fragment, to be reassembled ([`crate::frag`]).
+    Fragment(Fragment<'a>),
     /// Something else (ARP, ICMP, another transport): not SIP, not counted.
     Other,
     /// A link type sipline does not read.
@@ -92,46 +96,99 @@ pub fn decode(linktype: Linktype, data: &[u8]) -> Decoded<'_> {
     let Ok(p) = sliced else {
         return Decoded::Bad;
     };
-    let (src, dst, fragmented) = match &p.net {
-        Some(NetSlice::Ipv4(v4)) => (
-            IpAddr::V4(v4.header().source_addr()),
-            IpAddr::V4(v4.header().destination_addr()),
-            v4.is_payload_fragmented(),
-        ),
-        Some(NetSlice::Ipv6(v6)) => (
-            IpAddr::V6(v6.header().source_addr()),
-            IpAddr::V6(v6.header().destination_addr()),
-            v6.is_payload_fragmented(),
-        ),
+    let (src, dst) = match &p.net {
+        Some(NetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            let (src, dst) = (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+            );
+            if v4.is_payload_fragmented() {
+                return Decoded::Fragment(Fragment {
+                    src,
+                    dst,
+                    id: u32::from(h.identification()),
+                    protocol: v4.payload().ip_number.0,
+                    offset: usize::from(h.fragments_offset().value()) * 8,
+                    more: h.more_fragments(),
+                    payload: v4.payload().payload,
+                });
+            }
+            (src, dst)
+        }
+        Some(NetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            let (src, dst) = (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+            );
+            if v6.is_payload_fragmented() {
+                let frag = v6.extensions().clone().into_iter().find_map(|e| match e {
+                    Ipv6ExtensionSlice::Fragment(f) => Some(f),
+                    _ => None,
+                });
+                let Some(f) = frag else {
+                    return Decoded::Bad;
+                };
+                return Decoded::Fragment(Fragment {
+                    src,
+                    dst,
+                    id: f.identification(),
+                    protocol: v6.payload().ip_number.0,
+                    offset: usize::from(f.fragment_offset().value()) * 8,
+                    more: f.more_fragments(),
+                    payload: v6.payload().payload,
+                });
+            }
+            (src, dst)
+        }
         _ => return Decoded::Other,
     };
-    if fragmented {
-        return Decoded::Fragment;
-    }
     let (sp, dp, payload) = match &p.transport {
         Some(TransportSlice::Udp(u)) => (
             u.source_port(),
             u.destination_port(),
             TransportPayload::Udp(u.payload()),
         ),
-        Some(TransportSlice::Tcp(t)) => (
-            t.source_port(),
-            t.destination_port(),
-            TransportPayload::Tcp(
-                TcpHeader {
-                    seq: t.sequence_number(),
-                    syn: t.syn(),
-                    fin: t.fin(),
-                    rst: t.rst(),
-                },
-                t.payload(),
-            ),
-        ),
+        Some(TransportSlice::Tcp(t)) => (t.source_port(), t.destination_port(), tcp_payload(t)),
         _ => return Decoded::Other,
     };
     Decoded::Packet {
         src: SocketAddr::new(src, sp),
         dst: SocketAddr::new(dst, dp),
         payload,
+    }
+}
+
+fn tcp_payload<'a>(t: &TcpSlice<'a>) -> TransportPayload<'a> {
+    TransportPayload::Tcp(
+        TcpHeader {
+            seq: t.sequence_number(),
+            syn: t.syn(),
+            fin: t.fin(),
+            rst: t.rst(),
+        },
+        t.payload(),
+    )
+}
+
+/// The transport layer of a reassembled IP payload of `protocol`: source
+/// and destination ports and the payload; `None` for a protocol other than
+/// UDP and TCP, or a header that does not fit.
+pub fn transport(protocol: u8, bytes: &[u8]) -> Option<(u16, u16, TransportPayload<'_>)> {
+    match protocol {
+        17 => {
+            let u = UdpSlice::from_slice(bytes).ok()?;
+            Some((
+                u.source_port(),
+                u.destination_port(),
+                TransportPayload::Udp(u.payload()),
+            ))
+        }
+        6 => {
+            let t = TcpSlice::from_slice(bytes).ok()?;
+            Some((t.source_port(), t.destination_port(), tcp_payload(&t)))
+        }
+        _ => None,
     }
 }

@@ -96,7 +96,9 @@ impl fmt::Display for Location<'_> {
 pub enum Skip {
     /// A keep-alive (CRLFs) on a stream or in a datagram.
     KeepAlive,
-    /// An IP fragment: not reassembled, counted.
+    /// An IP fragment that could not be reassembled into its datagram (it
+    /// overlapped another, the datagram was too large, or stayed incomplete
+    /// past the timeout, the memory budget or the end of the input).
     IpFragment,
     /// A TCP segment already seen (retransmission), dropped.
     TcpRetransmission,

@@ -96,6 +96,11 @@ struct Flow {
     search_from: usize,
     /// Bytes passed over before the flow was ever seen to be SIP.
     unjudged: u64,
+    /// The flow has ended: a search judges what it has.
+    ended: bool,
+    /// The capture saw the connection open (SYN) and no byte has been
+    /// judged yet: its first line is the start of the stream.
+    opened: bool,
     /// The next sequence number expected; `None` until the first segment.
     next_seq: Option<u32>,
     /// Segments that arrived ahead of `next_seq`, by sequence number.
@@ -212,7 +217,8 @@ impl Reassembler {
             while self.flows.len() >= self.limits.max_flows {
                 self.evict_lru(&at, sink);
             }
-            let flow = self.new_flow(&at);
+            let mut flow = self.new_flow(&at);
+            flow.opened = h.syn;
             self.flows.push(key, flow);
         }
         let (config, limits) = (self.config, self.limits);
@@ -241,7 +247,7 @@ impl Reassembler {
         if h.fin || h.rst {
             if let Some(f) = self.flows.pop(&key) {
                 self.memory = self.memory.saturating_sub(f.memory());
-                f.finish(&at, sink);
+                f.finish(&self.config, &self.limits, &at, sink);
             }
         }
         // The flow just seen is the most recent: others go first.
@@ -277,7 +283,7 @@ impl Reassembler {
                     flow: Some(f.id),
                     ..*at
                 };
-                f.finish(&at, sink);
+                f.finish(&self.config, &self.limits, &at, sink);
             }
         }
     }
@@ -295,7 +301,7 @@ impl Reassembler {
                 flow: Some(f.id),
                 time: f.last_time,
             };
-            f.finish(&at, sink);
+            f.finish(&self.config, &self.limits, &at, sink);
         }
         self.memory = 0;
     }
@@ -316,6 +322,8 @@ impl Reassembler {
             buf: BytesMut::new(),
             search_from: 0,
             unjudged: 0,
+            ended: false,
+            opened: false,
             next_seq: None,
             held: BTreeMap::new(),
             held_bytes: 0,
@@ -367,6 +375,11 @@ impl Flow {
                             std::cmp::Ordering::Greater
                         }
                     });
+                    // What came before the hole is judged as if the stream
+                    // ended there; what is left of it is cut off.
+                    self.ended = true;
+                    self.run(config, limits, at, sink);
+                    self.ended = false;
                     sink.skipped(at, Skip::TcpGap);
                     if self.state == FlowState::Sip {
                         self.state = FlowState::Resyncing;
@@ -429,6 +442,20 @@ impl Flow {
         self.delivered += fresh.len() as u64;
         match self.state {
             FlowState::NotSip => {}
+            FlowState::Probing if self.opened => {
+                // The first bytes after a SYN start the stream: the first
+                // line alone decides (the search is for flows seen midway).
+                self.buf.extend_from_slice(fresh);
+                if !probe_ready(&self.buf) {
+                    return;
+                }
+                self.opened = false;
+                if looks_like_sip(&self.buf) {
+                    self.state = FlowState::Sip;
+                    self.origin = self.buf_origin();
+                }
+                self.run(config, limits, at, sink);
+            }
             FlowState::Sip | FlowState::Probing | FlowState::Resyncing => {
                 self.buf.extend_from_slice(fresh);
                 self.run(config, limits, at, sink);
@@ -553,9 +580,12 @@ impl Flow {
                     .take_while(|b| matches!(b, b' ' | b'\t' | 0))
                     .count();
                 let after = after.get(junk..).unwrap_or_default();
+                // Nothing yet after it: wait, so that the verdict does not
+                // depend on where a segment ended (at the end, accept).
                 Some(match after.first() {
+                    None if !self.ended => return None,
                     None | Some(b'\r' | b'\n') => true,
-                    Some(_) if !probe_ready(after) => return None,
+                    Some(_) if !probe_ready(after) && !self.ended => return None,
                     Some(_) => looks_like_sip(after),
                 })
             }
@@ -633,9 +663,20 @@ impl Flow {
         }
     }
 
-    /// The flow ended: a message cut off is reported where it started (a
-    /// message being decoded, or the one a search was waiting to see whole).
-    fn finish(self, at: &Location<'_>, sink: &mut dyn Sink) {
+    /// The flow ended: what a search was waiting on is judged now, and a
+    /// message cut off is reported where it started (a message being
+    /// decoded, or the one a search was waiting to see whole).
+    fn finish(
+        mut self,
+        config: &ParserConfig,
+        limits: &TcpLimits,
+        at: &Location<'_>,
+        sink: &mut dyn Sink,
+    ) {
+        if matches!(self.state, FlowState::Probing | FlowState::Resyncing) {
+            self.ended = true;
+            self.run(config, limits, at, sink);
+        }
         let cut_at = match self.state {
             FlowState::Sip if !self.decoder.is_between_messages(&self.buf) => {
                 Some(self.origin + self.decoder.stream_offset())
@@ -881,8 +922,9 @@ mod tests {
         assert_eq!(tcp.open_flows(), 2);
         assert_eq!(r.0.len(), 1);
         assert!(r.0[0].starts_with("tcp-flows-evicted"), "{:?}", r.0);
-        // Port 2 was evicted (1 was seen again): its bytes start a new flow.
+        // Port 2 was evicted (1 was seen again); 1 goes on.
         tcp.segment(&seg(1, 1, false, false, A), &at(), &mut r);
+        tcp.finish("t.pcap", None, &mut r);
         assert_eq!(r.0.last().unwrap(), "msg SIP/2.0 180 Ringing @0");
     }
 

@@ -215,7 +215,7 @@ impl Stats {
             "skipped_bytes": self.skipped_bytes.iter().map(|(k, n)| (bytes_name(*k).to_string(), json!(n))).collect::<Map<String, Value>>(),
             "not_read": self.not_read().into_iter().map(|(k, n)| (k.to_string(), json!(n))).collect::<Map<String, Value>>(),
             "all_read": self.not_read().iter().all(|(_, n)| *n == 0),
-            "ip_fragments": "counted as skipped, not reassembled",
+            "ip_fragments": "reassembled; what could not be is counted in not_read",
             "input_errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })
     }
