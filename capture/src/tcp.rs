@@ -98,6 +98,11 @@ struct Flow {
     unjudged: u64,
     /// The flow has ended: a search judges what it has.
     ended: bool,
+    /// While a candidate message is still coming: the buffer length at which
+    /// to parse it again.
+    retry_at: usize,
+    /// While searching: how far into `buf` no line end was found.
+    lf_scanned: usize,
     /// The capture saw the connection open (SYN) and no byte has been
     /// judged yet: its first line is the start of the stream.
     opened: bool,
@@ -323,6 +328,8 @@ impl Reassembler {
             search_from: 0,
             unjudged: 0,
             ended: false,
+            retry_at: 0,
+            lf_scanned: 0,
             opened: false,
             next_seq: None,
             held: BTreeMap::new(),
@@ -362,72 +369,80 @@ impl Flow {
     ) {
         loop {
             let Some(next) = self.next_seq else { return };
-            let found = self.held.iter().find(|(&s, d)| {
-                !seq_lt(next, s) && seq_lt(next, s.wrapping_add(d.len() as u32)) || s == next
-            });
-            let Some((&seq, _)) = found else {
-                if self.held_bytes > limits.reorder_window {
-                    // A hole that will not fill: skip to the earliest held segment.
-                    let first = self.held.keys().copied().min_by(|a, b| {
-                        if seq_lt(*a, *b) {
-                            std::cmp::Ordering::Less
-                        } else {
-                            std::cmp::Ordering::Greater
-                        }
-                    });
-                    // What came before the hole is judged as if the stream
-                    // ended there; what is left of it is cut off.
-                    self.ended = true;
-                    self.run(config, limits, at, sink);
-                    self.ended = false;
-                    sink.skipped(at, Skip::TcpGap);
-                    if self.state == FlowState::Sip {
-                        self.state = FlowState::Resyncing;
-                    }
-                    // What was buffered is cut off by the hole.
-                    self.pass_over(self.buf.len(), at, sink);
-                    self.search_from = 0;
-                    if let (Some(first), Some(next)) = (first, self.next_seq) {
-                        // The hole's bytes never arrived: the stream moves on past them.
-                        let hole = first.wrapping_sub(next);
-                        if self.state == FlowState::Resyncing {
-                            let here = Location {
-                                offset: self.delivered,
-                                ..*at
-                            };
-                            sink.skipped_bytes(&here, Skip::TcpGap, u64::from(hole));
-                        }
-                        self.delivered += u64::from(hole);
-                    }
-                    self.next_seq = first;
+            // The held segment that starts last at or behind `next`: it is
+            // the one to deliver if any is, else it is stale. Each held
+            // segment is looked at once this way (O(log n), not a scan).
+            if let Some(seq) = self.last_at_or_behind(next) {
+                let len = self.held.get(&seq).map_or(0, Vec::len);
+                let data = self.held.remove(&seq).unwrap_or_default();
+                self.held_bytes -= data.len();
+                if seq != next && !seq_lt(next, seq.wrapping_add(len as u32)) {
+                    // Wholly behind what was delivered: retransmitted.
+                    sink.skipped(at, Skip::TcpRetransmission);
                     continue;
                 }
-                self.drop_stale(next, at, sink);
+                let skip = next.wrapping_sub(seq) as usize;
+                let fresh = data.get(skip..).unwrap_or_default();
+                self.next_seq = Some(next.wrapping_add(fresh.len() as u32));
+                self.take(fresh, config, limits, at, sink);
+                continue;
+            }
+            if self.held_bytes <= limits.reorder_window {
                 return;
-            };
-            let data = self.held.remove(&seq).unwrap_or_default();
-            self.held_bytes -= data.len();
-            let skip = next.wrapping_sub(seq) as usize;
-            let fresh = data.get(skip..).unwrap_or_default();
-            self.next_seq = Some(next.wrapping_add(fresh.len() as u32));
-            self.take(fresh, config, limits, at, sink);
+            }
+            // A hole that will not fill: skip to the earliest held segment.
+            let first = self.first_ahead(next);
+            // What came before the hole is judged as if the stream ended
+            // there; what is left of it is cut off.
+            self.ended = true;
+            self.run(config, limits, at, sink);
+            self.ended = false;
+            sink.skipped(at, Skip::TcpGap);
+            if self.state == FlowState::Sip {
+                self.state = FlowState::Resyncing;
+            }
+            self.pass_over(self.buf.len(), at, sink);
+            self.search_from = 0;
+            if let Some(first) = first {
+                // The hole's bytes never arrived: the stream moves on past them.
+                let hole = first.wrapping_sub(next);
+                if self.state == FlowState::Resyncing {
+                    let here = Location {
+                        offset: self.delivered,
+                        ..*at
+                    };
+                    sink.skipped_bytes(&here, Skip::TcpGap, u64::from(hole));
+                }
+                self.delivered += u64::from(hole);
+            }
+            self.next_seq = first;
         }
     }
 
-    /// Drops held segments wholly behind `next` (retransmitted).
-    fn drop_stale(&mut self, next: u32, at: &Location<'_>, sink: &mut dyn Sink) {
-        let stale: Vec<u32> = self
-            .held
-            .iter()
-            .filter(|(&s, d)| !seq_lt(next, s.wrapping_add(d.len() as u32)) && s != next)
-            .map(|(&s, _)| s)
-            .collect();
-        for s in stale {
-            if let Some(d) = self.held.remove(&s) {
-                self.held_bytes -= d.len();
-                sink.skipped(at, Skip::TcpRetransmission);
-            }
+    /// The greatest held sequence number in the half of the sequence space
+    /// at or behind `next` (modulo 2^32).
+    fn last_at_or_behind(&self, next: u32) -> Option<u32> {
+        const HALF: u32 = 1 << 31;
+        let lowest = next.wrapping_sub(HALF).wrapping_add(1);
+        if lowest <= next {
+            self.held.range(lowest..=next).next_back()
+        } else {
+            self.held
+                .range(..=next)
+                .next_back()
+                .or_else(|| self.held.range(lowest..).next_back())
         }
+        .map(|(&s, _)| s)
+    }
+
+    /// The earliest held sequence number after `next` (modulo 2^32).
+    fn first_ahead(&self, next: u32) -> Option<u32> {
+        let start = next.wrapping_add(1);
+        self.held
+            .range(start..)
+            .next()
+            .or_else(|| self.held.range(..start).next())
+            .map(|(&s, _)| s)
     }
 
     /// Bytes that arrived in order.
@@ -515,7 +530,15 @@ impl Flow {
             let Some(line) = self.buf.get(p..) else {
                 return;
             };
-            let Some(lf) = memchr::memchr(b'\n', line) else {
+            // The search for the line end resumes where it stopped, so a long
+            // line arriving in small segments is scanned once.
+            let from = self.lf_scanned.saturating_sub(p).min(line.len());
+            let found = line
+                .get(from..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+                .map(|k| from + k);
+            let Some(lf) = found else {
+                self.lf_scanned = self.buf.len();
                 // No whole line yet: keep at most a head's worth of it.
                 if line.len() > config.head_len_limit() {
                     self.pass_over(line.len(), at, sink);
@@ -523,10 +546,22 @@ impl Flow {
                 self.give_up_if_not_sip(limits);
                 return;
             };
-            if looks_like_sip(line) {
+            // An empty line is judged as a line of its own (never as the
+            // start of the candidate after it), whatever follows it yet.
+            let empty = matches!(line.get(..=lf), Some(b"\n" | b"\r\n"));
+            if !empty && looks_like_sip(line) {
+                // A candidate still coming is parsed again only once the
+                // buffer has doubled (or the flow ends), so that a message
+                // arriving in many small segments costs O(its length).
+                if self.buf.len() < self.retry_at && !self.ended {
+                    return;
+                }
                 match self.frames_here(line, config) {
                     // Wait for more bytes before judging this line.
-                    None => return,
+                    None => {
+                        self.retry_at = self.buf.len().saturating_mul(2);
+                        return;
+                    }
                     Some(true) => {
                         self.pass_over(p, at, sink);
                         if self.state == FlowState::Probing && self.unjudged > 0 {
@@ -542,20 +577,20 @@ impl Flow {
                         self.decoder = StreamDecoder::new(*config);
                         self.origin = self.buf_origin();
                         self.search_from = 0;
+                        self.retry_at = 0;
                         return;
                     }
                     Some(false) => {}
                 }
             }
+            self.retry_at = 0;
             self.search_from = p + lf + 1;
             // Lines judged are dropped, so the buffer holds one line at most
             // (or one candidate message). Line ends before a flow's first
             // message are allowed there (RFC 3261 §7.5), not bytes lost.
             let judged = self.search_from;
-            let empty = matches!(line.get(..=lf), Some(b"\n" | b"\r\n"));
             if empty && self.state == FlowState::Probing && self.unjudged == 0 {
-                let _ = self.buf.split_to(judged);
-                self.search_from = 0;
+                self.drop_front(judged);
             } else {
                 self.pass_over(judged, at, sink);
             }
@@ -594,6 +629,15 @@ impl Flow {
         }
     }
 
+    /// Removes the first `n` bytes of the buffer, keeping the search's
+    /// positions in it right.
+    fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        let _ = self.buf.split_to(n);
+        self.search_from = self.search_from.saturating_sub(n);
+        self.lf_scanned = self.lf_scanned.saturating_sub(n);
+    }
+
     /// Drops the first `n` bytes of the buffer as not SIP, and counts them.
     fn pass_over(&mut self, n: usize, at: &Location<'_>, sink: &mut dyn Sink) {
         let n = n.min(self.buf.len());
@@ -604,8 +648,7 @@ impl Flow {
             offset: self.buf_origin(),
             ..*at
         };
-        let _ = self.buf.split_to(n);
-        self.search_from = self.search_from.saturating_sub(n);
+        self.drop_front(n);
         match self.state {
             FlowState::Resyncing => sink.skipped_bytes(&here, Skip::TcpBytesSkipped, n as u64),
             _ => self.unjudged += n as u64,
@@ -619,6 +662,7 @@ impl Flow {
             self.state = FlowState::NotSip;
             self.buf = BytesMut::new();
             self.search_from = 0;
+            self.lf_scanned = 0;
         }
     }
 
@@ -656,7 +700,7 @@ impl Flow {
                         .and_then(|b| memchr::memchr(b'\n', b))
                         .map_or(self.buf.len(), |lf| bad_at as usize + lf + 1);
                     // Up to the end of the bad line, it was reported as malformed.
-                    let _ = self.buf.split_to(line_end.min(self.buf.len()));
+                    self.drop_front(line_end);
                     return;
                 }
             }

@@ -30,11 +30,12 @@ impl Sink for Check {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let any_port = ReadOptions {
-        max_flows: 8,
-        reorder_window: 4096,
-        ..ReadOptions::default()
-    };
+    let mut any_port = ReadOptions::default();
+    any_port.tcp.max_flows = 8;
+    any_port.tcp.reorder_window = 4096;
+    any_port.tcp.memory_budget = 64 * 1024;
+    any_port.frag.max_pending = 8;
+    any_port.frag.memory_budget = 64 * 1024;
     let sip_port = ReadOptions {
         ports: vec![5060],
         ..any_port.clone()

@@ -53,10 +53,11 @@ fn run(isn: u32, stream_len: usize, segs: &[(usize, &[u8])]) -> Vec<String> {
     let limits = TcpLimits {
         max_flows: 4,
         reorder_window: 1 << 20,
+        ..TcpLimits::default()
     };
     let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
     let mut ev = Events::default();
-    let at = Location { file: "f", frame: None, offset: 0, flow: None };
+    let at = Location { file: "f", frame: None, offset: 0, flow: None, time: None };
     let header = |seq: u32, syn| TcpHeader { seq, syn, fin: false, rst: false };
     tcp.segment(&Segment { src, dst, header: header(isn, true), payload: b"" }, &at, &mut ev);
     for &(off, payload) in segs {
