@@ -4,13 +4,12 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
 
 use pcap_parser::Linktype;
 use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
 
 use crate::frag::{Defragmenter, Outcome};
-use crate::link::{decode, transport, Decoded, TransportPayload};
+use crate::link::{decode, ip_payload, Decoded, TransportPayload};
 use crate::pcap::{is_capture, read_capture};
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
@@ -173,10 +172,22 @@ impl<'o> Reader<'o> {
         };
         let whole;
         let (src, dst, payload) = match decode(linktype, data) {
-            Decoded::Packet { src, dst, payload } => (src, dst, payload),
+            Decoded::Packet {
+                src,
+                dst,
+                payload,
+                time,
+            } => {
+                // HEP carries the original capture time.
+                if time.is_some() {
+                    at.time = time;
+                }
+                (src, dst, payload)
+            }
             Decoded::Fragment(f) => {
-                // Only UDP and TCP can carry SIP; other fragments are not held.
-                if f.protocol != 17 && f.protocol != 6 {
+                // Only UDP, TCP and tunnels can carry SIP; other fragments
+                // (ICMP …) are not held.
+                if !matches!(f.protocol, 17 | 6 | 4 | 41 | 47 | 137) {
                     return;
                 }
                 let mut lost = 0;
@@ -188,13 +199,12 @@ impl<'o> Reader<'o> {
                     return;
                 };
                 whole = payload;
-                match transport(protocol, &whole) {
-                    Some((sp, dp, payload)) => (
-                        SocketAddr::new(f.src, sp),
-                        SocketAddr::new(f.dst, dp),
-                        payload,
-                    ),
-                    None => return sink.skipped(&at, Skip::BadFrame),
+                match ip_payload(f.src, f.dst, protocol, &whole) {
+                    Decoded::Packet {
+                        src, dst, payload, ..
+                    } => (src, dst, payload),
+                    Decoded::Other | Decoded::Fragment(_) | Decoded::UnknownLinkType => return,
+                    Decoded::Bad => return sink.skipped(&at, Skip::BadFrame),
                 }
             }
             Decoded::UnknownLinkType => return sink.skipped(&at, Skip::UnknownLinkType),

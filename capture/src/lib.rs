@@ -40,12 +40,14 @@
 #![deny(missing_docs)]
 
 pub mod frag;
+pub mod hep;
 mod input;
 pub mod link;
 mod pcap;
 mod sink;
 mod sniff;
 pub mod tcp;
+pub mod tunnel;
 
 pub use input::{read, read_path};
 pub use pcap::is_capture;

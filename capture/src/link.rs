@@ -1,6 +1,8 @@
 //! From a captured frame to a transport payload: link layers (Ethernet with
-//! VLAN tags, Linux cooked SLL and SLL2, raw IP, BSD loopback), IPv4 and
-//! IPv6, UDP and TCP, decoded by etherparse.
+//! VLAN tags, 802.1Q and 802.1ad, Linux cooked SLL and SLL2, raw IP, BSD
+//! loopback), IPv4 and IPv6, UDP and TCP, decoded by etherparse; and the
+//! encapsulations of mirrored traffic opened on the way ([`crate::tunnel`]:
+//! MPLS, GRE, ERSPAN, VXLAN, IP-in-IP; [`crate::hep`]: HEP).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -10,6 +12,8 @@ use etherparse::{
 use pcap_parser::Linktype;
 
 use crate::frag::Fragment;
+use crate::hep::{self, HEP_PORT};
+use crate::tunnel::{gre, mpls, vxlan, Inner, VXLAN_PORT};
 
 /// A TCP segment's header fields that reassembly needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,9 +38,9 @@ pub enum TransportPayload<'a> {
 }
 
 /// What a frame holds, as far as SIP is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Decoded<'a> {
-    /// A UDP or TCP packet.
+    /// A UDP or TCP packet (the innermost, when tunnels were opened).
     Packet {
         /// Source address and port.
         src: SocketAddr,
@@ -44,6 +48,8 @@ pub enum Decoded<'a> {
         dst: SocketAddr,
         /// The payload.
         payload: TransportPayload<'a>,
+        /// The original capture time, when an encapsulation carries one (HEP).
+        time: Option<f64>,
     },
     /// An IP fragment, to be reassembled ([`crate::frag`]).
     Fragment(Fragment<'a>),
@@ -93,10 +99,33 @@ pub fn decode(linktype: Linktype, data: &[u8]) -> Decoded<'_> {
         },
         _ => return Decoded::UnknownLinkType,
     };
-    let Ok(p) = sliced else {
+    match sliced {
+        Ok(p) => from_sliced(&p, 0),
+        Err(_) => Decoded::Bad,
+    }
+}
+
+/// How deep encapsulations may nest (a tunnel in a tunnel …) before a
+/// packet is taken as malformed: hostile input must not recurse freely.
+const MAX_DEPTH: u8 = 4;
+
+/// An encapsulated packet, decoded like a frame of its own.
+fn inner(i: Inner<'_>, depth: u8) -> Decoded<'_> {
+    if depth >= MAX_DEPTH {
         return Decoded::Bad;
+    }
+    let sliced = match i {
+        Inner::Ethernet(b) => SlicedPacket::from_ethernet(b),
+        Inner::Ip(b) => SlicedPacket::from_ip(b),
     };
-    let (src, dst) = match &p.net {
+    match sliced {
+        Ok(p) => from_sliced(&p, depth + 1),
+        Err(_) => Decoded::Bad,
+    }
+}
+
+fn from_sliced<'a>(p: &SlicedPacket<'a>, depth: u8) -> Decoded<'a> {
+    let (src, dst, ip_payload) = match &p.net {
         Some(NetSlice::Ipv4(v4)) => {
             let h = v4.header();
             let (src, dst) = (
@@ -114,7 +143,7 @@ pub fn decode(linktype: Linktype, data: &[u8]) -> Decoded<'_> {
                     payload: v4.payload().payload,
                 });
             }
-            (src, dst)
+            (src, dst, v4.payload())
         }
         Some(NetSlice::Ipv6(v6)) => {
             let h = v6.header();
@@ -140,23 +169,84 @@ pub fn decode(linktype: Linktype, data: &[u8]) -> Decoded<'_> {
                     payload: v6.payload().payload,
                 });
             }
-            (src, dst)
+            (src, dst, v6.payload())
         }
-        _ => return Decoded::Other,
+        Some(NetSlice::Arp(_)) => return Decoded::Other,
+        None => {
+            // MPLS over Ethernet: etherparse stops at the label stack.
+            let ether = p
+                .link_exts
+                .last()
+                .and_then(|e| e.ether_payload())
+                .or_else(|| p.link.as_ref().and_then(|l| l.ether_payload()));
+            return match ether {
+                Some(e) if matches!(e.ether_type.0, 0x8847 | 0x8848) => match mpls(e.payload) {
+                    Some(ip) => inner(Inner::Ip(ip), depth),
+                    None => Decoded::Other,
+                },
+                _ => Decoded::Other,
+            };
+        }
     };
-    let (sp, dp, payload) = match &p.transport {
-        Some(TransportSlice::Udp(u)) => (
-            u.source_port(),
-            u.destination_port(),
-            TransportPayload::Udp(u.payload()),
+    match &p.transport {
+        Some(TransportSlice::Udp(u)) => udp(
+            SocketAddr::new(src, u.source_port()),
+            SocketAddr::new(dst, u.destination_port()),
+            u.payload(),
+            depth,
         ),
-        Some(TransportSlice::Tcp(t)) => (t.source_port(), t.destination_port(), tcp_payload(t)),
-        _ => return Decoded::Other,
-    };
+        Some(TransportSlice::Tcp(t)) => Decoded::Packet {
+            src: SocketAddr::new(src, t.source_port()),
+            dst: SocketAddr::new(dst, t.destination_port()),
+            payload: tcp_payload(t),
+            time: None,
+        },
+        _ => tunnel(ip_payload.ip_number.0, ip_payload.payload, depth),
+    }
+}
+
+/// A UDP payload: VXLAN and HEP are opened, anything else is the datagram.
+fn udp<'a>(src: SocketAddr, dst: SocketAddr, payload: &'a [u8], depth: u8) -> Decoded<'a> {
+    let port = |p: u16| src.port() == p || dst.port() == p;
+    if port(VXLAN_PORT) {
+        if let Some(eth) = vxlan(payload) {
+            return inner(Inner::Ethernet(eth), depth);
+        }
+    }
+    if port(HEP_PORT) || payload.starts_with(b"HEP3") {
+        if let Some(h) = hep::parse(payload) {
+            // Chunk 11 says what the payload is: 1 is SIP.
+            if h.payload_type.is_none_or(|t| t == 1) {
+                return Decoded::Packet {
+                    src: h.src,
+                    dst: h.dst,
+                    payload: TransportPayload::Udp(h.payload),
+                    time: h.time,
+                };
+            }
+            return Decoded::Other;
+        }
+    }
     Decoded::Packet {
-        src: SocketAddr::new(src, sp),
-        dst: SocketAddr::new(dst, dp),
-        payload,
+        src,
+        dst,
+        payload: TransportPayload::Udp(payload),
+        time: None,
+    }
+}
+
+/// An IP payload that is not UDP or TCP: IP-in-IP, 6in4, 4in6, GRE (and
+/// ERSPAN in it), MPLS-in-IP; anything else is not SIP.
+fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Decoded<'_> {
+    let found = match protocol {
+        4 | 41 => Some(Inner::Ip(payload)),
+        47 => gre(payload),
+        137 => mpls(payload).map(Inner::Ip),
+        _ => None,
+    };
+    match found {
+        Some(i) => inner(i, depth),
+        None => Decoded::Other,
     }
 }
 
@@ -172,23 +262,28 @@ fn tcp_payload<'a>(t: &TcpSlice<'a>) -> TransportPayload<'a> {
     )
 }
 
-/// The transport layer of a reassembled IP payload of `protocol`: source
-/// and destination ports and the payload; `None` for a protocol other than
-/// UDP and TCP, or a header that does not fit.
-pub fn transport(protocol: u8, bytes: &[u8]) -> Option<(u16, u16, TransportPayload<'_>)> {
+/// A reassembled IP payload of `protocol` from `src` to `dst`, decoded as
+/// the rest of a packet is: UDP and TCP, and the tunnels that IP carries.
+pub fn ip_payload(src: IpAddr, dst: IpAddr, protocol: u8, bytes: &[u8]) -> Decoded<'_> {
     match protocol {
-        17 => {
-            let u = UdpSlice::from_slice(bytes).ok()?;
-            Some((
-                u.source_port(),
-                u.destination_port(),
-                TransportPayload::Udp(u.payload()),
-            ))
-        }
-        6 => {
-            let t = TcpSlice::from_slice(bytes).ok()?;
-            Some((t.source_port(), t.destination_port(), tcp_payload(&t)))
-        }
-        _ => None,
+        17 => match UdpSlice::from_slice(bytes) {
+            Ok(u) => udp(
+                SocketAddr::new(src, u.source_port()),
+                SocketAddr::new(dst, u.destination_port()),
+                u.payload(),
+                0,
+            ),
+            Err(_) => Decoded::Bad,
+        },
+        6 => match TcpSlice::from_slice(bytes) {
+            Ok(t) => Decoded::Packet {
+                src: SocketAddr::new(src, t.source_port()),
+                dst: SocketAddr::new(dst, t.destination_port()),
+                payload: tcp_payload(&t),
+                time: None,
+            },
+            Err(_) => Decoded::Bad,
+        },
+        other => tunnel(other, bytes, 0),
     }
 }

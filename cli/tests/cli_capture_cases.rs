@@ -250,3 +250,184 @@ fn junk_between_messages_on_tcp_loses_nothing() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["malformed"], 1, "{v}");
 }
+
+// --- encapsulations --------------------------------------------------------
+
+const CALL: [&[u8]; 3] = [
+    b"INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKenc\r\nCall-ID: enc\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+    b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKenc\r\nCall-ID: enc\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+    b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKenc\r\nCall-ID: enc\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+];
+
+/// An IPv4 packet carrying a UDP datagram with `msg`.
+fn ip_udp(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    PacketBuilder::ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+        .udp(5060, 5060)
+        .write(&mut out, msg)
+        .unwrap();
+    out
+}
+
+/// An Ethernet frame carrying `ip_udp(msg)`.
+fn eth_udp(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    PacketBuilder::ethernet2([3; 6], [4; 6])
+        .ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+        .udp(5060, 5060)
+        .write(&mut out, msg)
+        .unwrap();
+    out
+}
+
+/// An Ethernet frame of an outer IPv4 packet of `protocol` carrying `inner`.
+fn outer_ip(protocol: u8, inner: &[u8]) -> Vec<u8> {
+    let mut ip = Ipv4Header::new(
+        inner.len() as u16,
+        64,
+        IpNumber(protocol),
+        [198, 51, 100, 1],
+        [198, 51, 100, 2],
+    )
+    .unwrap();
+    ip.header_checksum = ip.calc_header_checksum();
+    let mut frame = Vec::new();
+    Ethernet2Header {
+        source: [1; 6],
+        destination: [2; 6],
+        ether_type: EtherType::IPV4,
+    }
+    .write(&mut frame)
+    .unwrap();
+    ip.write(&mut frame).unwrap();
+    frame.extend_from_slice(inner);
+    frame
+}
+
+/// An Ethernet frame of an outer IPv4/UDP datagram to `port` carrying `inner`.
+fn outer_udp(port: u16, inner: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
+        .udp(40000, port)
+        .write(&mut out, inner)
+        .unwrap();
+    out
+}
+
+fn hep3(msg: &[u8]) -> Vec<u8> {
+    let mut chunks = Vec::new();
+    let mut chunk = |kind: u16, value: &[u8]| {
+        chunks.extend_from_slice(&0u16.to_be_bytes());
+        chunks.extend_from_slice(&kind.to_be_bytes());
+        chunks.extend_from_slice(&((6 + value.len()) as u16).to_be_bytes());
+        chunks.extend_from_slice(value);
+    };
+    chunk(1, &[2]);
+    chunk(2, &[17]);
+    chunk(3, &[192, 0, 2, 1]);
+    chunk(4, &[192, 0, 2, 2]);
+    chunk(7, &5060u16.to_be_bytes());
+    chunk(8, &5060u16.to_be_bytes());
+    chunk(9, &1_700_000_000u32.to_be_bytes());
+    chunk(10, &0u32.to_be_bytes());
+    chunk(11, &[1]);
+    chunk(12, &2001u32.to_be_bytes());
+    chunk(15, msg);
+    let mut out = b"HEP3".to_vec();
+    out.extend_from_slice(&((6 + chunks.len()) as u16).to_be_bytes());
+    out.extend_from_slice(&chunks);
+    out
+}
+
+#[test]
+fn encapsulations_are_opened() {
+    type Wrap = fn(&[u8]) -> Vec<u8>;
+    let cases: [(&str, Wrap); 9] = [
+        ("qinq", |m| {
+            let mut out = Vec::new();
+            PacketBuilder::ethernet2([3; 6], [4; 6])
+                .double_vlan(
+                    etherparse::VlanId::try_new(100).unwrap(),
+                    etherparse::VlanId::try_new(200).unwrap(),
+                )
+                .ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+                .udp(5060, 5060)
+                .write(&mut out, m)
+                .unwrap();
+            out
+        }),
+        ("mpls", |m| {
+            let mut frame = Vec::new();
+            Ethernet2Header {
+                source: [1; 6],
+                destination: [2; 6],
+                ether_type: EtherType(0x8847),
+            }
+            .write(&mut frame)
+            .unwrap();
+            frame.extend_from_slice(&[0x00, 0x01, 0x01, 0x40]); // label 16, bottom of stack
+            frame.extend_from_slice(&ip_udp(m));
+            frame
+        }),
+        ("gre", |m| {
+            let mut gre = vec![0x00, 0x00, 0x08, 0x00];
+            gre.extend_from_slice(&ip_udp(m));
+            outer_ip(47, &gre)
+        }),
+        ("erspan2", |m| {
+            let mut gre = vec![0x10, 0x00, 0x88, 0xBE, 0, 0, 0, 7];
+            gre.extend_from_slice(&[0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
+            gre.extend_from_slice(&eth_udp(m));
+            outer_ip(47, &gre)
+        }),
+        ("vxlan", |m| {
+            let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x2a, 0];
+            vx.extend_from_slice(&eth_udp(m));
+            outer_udp(4789, &vx)
+        }),
+        ("ipip", |m| outer_ip(4, &ip_udp(m))),
+        ("6in4", |m| {
+            let mut v6 = Vec::new();
+            PacketBuilder::ipv6(
+                [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+                64,
+            )
+            .udp(5060, 5060)
+            .write(&mut v6, m)
+            .unwrap();
+            outer_ip(41, &v6)
+        }),
+        ("gre-in-vxlan", |m| {
+            let mut gre = vec![0x00, 0x00, 0x08, 0x00];
+            gre.extend_from_slice(&ip_udp(m));
+            let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x2a, 0];
+            vx.extend_from_slice(&outer_ip(47, &gre));
+            outer_udp(4789, &vx)
+        }),
+        ("hep3", |m| outer_udp(9060, &hep3(m))),
+    ];
+    for (name, wrap) in cases {
+        let frames: Vec<Vec<u8>> = CALL.iter().map(|m| wrap(m)).collect();
+        let path = write(&format!("{name}.pcap"), &pcap(&frames));
+        let v = stats(&path);
+        assert_eq!(v["requests"]["INVITE"], 1, "{name}: {v}");
+        assert_eq!(
+            (&v["responses"]["180"], &v["responses"]["200"]),
+            (&1.into(), &1.into()),
+            "{name}"
+        );
+        assert_eq!(v["all_read"], true, "{name}");
+        if let Some(t) = tshark_counts(&path) {
+            // Debian's tshark has no HEP dissector: it sees UDP to 9060.
+            if name != "hep3" {
+                assert_eq!(t.get("INVITE"), Some(&1), "{name}: tshark {t:?}");
+            }
+        }
+    }
+    // HEP's own addresses and timestamp replace the outer packet's.
+    let path = write("hep-time.pcap", &pcap(&[outer_udp(9060, &hep3(CALL[0]))]));
+    let v = stats(&path);
+    assert_eq!(v["totals"]["first_packet"], 1_700_000_000.0);
+}
