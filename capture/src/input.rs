@@ -11,6 +11,7 @@ use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
 use crate::frag::{Defragmenter, Outcome};
 use crate::link::{decode, ip_payload, Decoded, TransportPayload};
 use crate::pcap::{is_capture, read_capture};
+use crate::sctp::data_chunks;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
 use crate::tcp::{Reassembler, Segment};
@@ -225,18 +226,23 @@ impl<'o> Reader<'o> {
                     src,
                     dst,
                 });
-                match parse_datagram(payload, &self.opts.config) {
-                    Ok(Datagram::Message(m)) => sink.message(&at, &m, payload.len()),
-                    Ok(Datagram::KeepAlive) => sink.skipped(&at, Skip::KeepAlive),
-                    // Not SIP at all is not malformed SIP: on any port, only
-                    // what starts like SIP is reported.
-                    Err(e) if ports.is_empty() && !looks_like_sip(payload) => {
-                        let _ = e;
+                let any_port = ports.is_empty();
+                self.one_message(&mut at, payload, any_port, sink);
+            }
+            TransportPayload::Sctp(chunks) => {
+                at.flow = Some(FlowId {
+                    transport: Transport::Sctp,
+                    src,
+                    dst,
+                });
+                for chunk in data_chunks(chunks) {
+                    if !chunk.whole {
+                        sink.skipped(&at, Skip::SctpFragment);
+                        continue;
                     }
-                    Err(e) => {
-                        at.offset = e.offset();
-                        sink.malformed(&at, &e);
-                    }
+                    // RFC 4168 registers no PPID: 0 is SIP; others only if they look it.
+                    let any_port = ports.is_empty() && chunk.ppid != 0;
+                    self.one_message(&mut at, chunk.data, any_port, sink);
                 }
             }
             TransportPayload::Tcp(header, payload) => {
@@ -247,6 +253,21 @@ impl<'o> Reader<'o> {
                     payload,
                 };
                 self.tcp.segment(&seg, &at, sink);
+            }
+        }
+    }
+
+    /// One message in a datagram (UDP, an SCTP DATA chunk). With `sniff`,
+    /// what fails to parse is reported only if it starts like SIP.
+    fn one_message(&self, at: &mut Location<'_>, payload: &[u8], sniff: bool, sink: &mut dyn Sink) {
+        match parse_datagram(payload, &self.opts.config) {
+            Ok(Datagram::Message(m)) => sink.message(at, &m, payload.len()),
+            Ok(Datagram::KeepAlive) => sink.skipped(at, Skip::KeepAlive),
+            // Not SIP at all is not malformed SIP.
+            Err(_) if sniff && !looks_like_sip(payload) => {}
+            Err(e) => {
+                at.offset = e.offset();
+                sink.malformed(at, &e);
             }
         }
     }

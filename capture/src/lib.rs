@@ -44,6 +44,7 @@ pub mod hep;
 mod input;
 pub mod link;
 mod pcap;
+pub mod sctp;
 mod sink;
 mod sniff;
 pub mod tcp;

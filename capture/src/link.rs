@@ -13,6 +13,7 @@ use pcap_parser::Linktype;
 
 use crate::frag::Fragment;
 use crate::hep::{self, HEP_PORT};
+use crate::sctp;
 use crate::tunnel::{gre, mpls, vxlan, Inner, VXLAN_PORT};
 
 /// A TCP segment's header fields that reassembly needs.
@@ -35,6 +36,8 @@ pub enum TransportPayload<'a> {
     Udp(&'a [u8]),
     /// A TCP segment's header fields and payload.
     Tcp(TcpHeader, &'a [u8]),
+    /// An SCTP packet's chunks ([`crate::sctp::data_chunks`]).
+    Sctp(&'a [u8]),
 }
 
 /// What a frame holds, as far as SIP is concerned.
@@ -201,7 +204,7 @@ fn from_sliced<'a>(p: &SlicedPacket<'a>, depth: u8) -> Decoded<'a> {
             payload: tcp_payload(t),
             time: None,
         },
-        _ => tunnel(ip_payload.ip_number.0, ip_payload.payload, depth),
+        _ => tunnel(src, dst, ip_payload.ip_number.0, ip_payload.payload, depth),
     }
 }
 
@@ -235,9 +238,20 @@ fn udp<'a>(src: SocketAddr, dst: SocketAddr, payload: &'a [u8], depth: u8) -> De
     }
 }
 
-/// An IP payload that is not UDP or TCP: IP-in-IP, 6in4, 4in6, GRE (and
-/// ERSPAN in it), MPLS-in-IP; anything else is not SIP.
-fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Decoded<'_> {
+/// An IP payload that is not UDP or TCP: SCTP, and the tunnels IP-in-IP,
+/// 6in4, 4in6, GRE (and ERSPAN in it), MPLS-in-IP; anything else is not SIP.
+fn tunnel(src: IpAddr, dst: IpAddr, protocol: u8, payload: &[u8], depth: u8) -> Decoded<'_> {
+    if protocol == 132 {
+        return match sctp::packet(payload) {
+            Some(p) => Decoded::Packet {
+                src: SocketAddr::new(src, p.src_port),
+                dst: SocketAddr::new(dst, p.dst_port),
+                payload: TransportPayload::Sctp(p.chunks),
+                time: None,
+            },
+            None => Decoded::Bad,
+        };
+    }
     let found = match protocol {
         4 | 41 => Some(Inner::Ip(payload)),
         47 => gre(payload),
@@ -284,6 +298,6 @@ pub fn ip_payload(src: IpAddr, dst: IpAddr, protocol: u8, bytes: &[u8]) -> Decod
             },
             Err(_) => Decoded::Bad,
         },
-        other => tunnel(other, bytes, 0),
+        other => tunnel(src, dst, other, bytes, 0),
     }
 }

@@ -13,14 +13,20 @@ pub enum Transport {
     Udp,
     /// TCP: a reassembled byte stream.
     Tcp,
+    /// SCTP: one message per DATA chunk (RFC 4168).
+    Sctp,
+    /// WebSocket over TCP: one message per WebSocket message (RFC 7118).
+    Ws,
 }
 
 impl Transport {
-    /// `"udp"` or `"tcp"`.
+    /// `"udp"`, `"tcp"`, `"sctp"` or `"ws"`.
     pub const fn name(self) -> &'static str {
         match self {
             Transport::Udp => "udp",
             Transport::Tcp => "tcp",
+            Transport::Sctp => "sctp",
+            Transport::Ws => "ws",
         }
     }
 }
@@ -120,11 +126,16 @@ pub enum Skip {
     /// Junk between messages on a stream (SP, HTAB, NUL, bare CR: lenient
     /// only). Counted in bytes.
     JunkBetweenMessages,
+    /// A TCP direction that starts with a TLS record: not decrypted. Counted
+    /// once per direction, and in bytes.
+    TlsFlow,
+    /// An SCTP DATA chunk that holds part of a user message (not reassembled).
+    SctpFragment,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 10] = [
+    pub const ALL: [Skip; 12] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -135,6 +146,8 @@ impl Skip {
         Skip::BadFrame,
         Skip::TcpBytesSkipped,
         Skip::JunkBetweenMessages,
+        Skip::TlsFlow,
+        Skip::SctpFragment,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -150,6 +163,8 @@ impl Skip {
             Skip::BadFrame => "undecodable-frames",
             Skip::TcpBytesSkipped => "tcp-bytes-skipped",
             Skip::JunkBetweenMessages => "junk-bytes-between-messages",
+            Skip::TlsFlow => "tls-flows-not-decrypted",
+            Skip::SctpFragment => "sctp-fragmented-chunks",
         }
     }
 

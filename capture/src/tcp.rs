@@ -84,6 +84,9 @@ enum FlowState {
     /// A SIP flow after a gap or a malformed message: searching, line by
     /// line, for where a message starts; the bytes passed over are counted.
     Resyncing,
+    /// TLS (its first bytes were a TLS record): not decrypted, its bytes
+    /// counted.
+    Tls,
 }
 
 /// One direction of a TCP connection.
@@ -455,8 +458,22 @@ impl Flow {
         sink: &mut dyn Sink,
     ) {
         self.delivered += fresh.len() as u64;
+        // The first bytes of a direction never judged: a TLS record header?
+        if self.state == FlowState::Probing && self.unjudged == 0 && self.buf.is_empty() {
+            if let [0x14..=0x17, 0x03, 0..=0x04, ..] = fresh {
+                self.state = FlowState::Tls;
+                sink.skipped(at, Skip::TlsFlow);
+            }
+        }
         match self.state {
             FlowState::NotSip => {}
+            FlowState::Tls => {
+                let here = Location {
+                    offset: self.delivered - fresh.len() as u64,
+                    ..*at
+                };
+                sink.skipped_bytes(&here, Skip::TlsFlow, fresh.len() as u64);
+            }
             FlowState::Probing if self.opened => {
                 // The first bytes after a SYN start the stream: the first
                 // line alone decides (the search is for flows seen midway).
@@ -501,7 +518,7 @@ impl Flow {
                         return;
                     }
                 }
-                FlowState::NotSip => return,
+                FlowState::NotSip | FlowState::Tls => return,
             }
         }
     }
@@ -1088,5 +1105,23 @@ mod tests {
         let incomplete: Vec<_> = r.0.iter().filter(|e| e.starts_with("incomplete")).collect();
         assert_eq!(incomplete.len(), 1);
         assert!(incomplete[0].contains("127.0.0.1:1 ->"), "{incomplete:?}");
+    }
+
+    #[test]
+    fn tls_flows_are_counted_not_read() {
+        // A ClientHello record header, then anything.
+        let hello = [&[0x16, 0x03, 0x01, 0x00, 0x40][..], &[0xAB; 64]].concat();
+        let got = run(
+            &mut new(),
+            &[
+                seg(1, 0, true, false, b""),
+                seg(1, 1, false, false, &hello),
+                seg(1, 70, false, false, &[0xCD; 30]),
+            ],
+        );
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].starts_with("tls-flows-not-decrypted @0"), "{got:?}");
+        assert_eq!(got[1], "tls-flows-not-decrypted 69 @0");
+        assert_eq!(got[2], "tls-flows-not-decrypted 30 @69");
     }
 }

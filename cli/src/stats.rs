@@ -114,6 +114,7 @@ impl Sink for Stats {
 fn bytes_name(what: Skip) -> &'static str {
     match what {
         Skip::TcpGap => "tcp-gap-bytes",
+        Skip::TlsFlow => "tls-bytes-not-decrypted",
         other => other.name(),
     }
 }
@@ -131,7 +132,7 @@ impl Stats {
             .filter(|k| k.is_loss() && **k != Skip::TcpBytesSkipped)
             .map(|k| (k.name(), self.skipped.get(k).copied().unwrap_or(0)))
             .collect();
-        for k in [Skip::TcpGap, Skip::TcpBytesSkipped] {
+        for k in [Skip::TcpGap, Skip::TcpBytesSkipped, Skip::TlsFlow] {
             v.push((
                 bytes_name(k),
                 self.skipped_bytes.get(&k).copied().unwrap_or(0),

@@ -431,3 +431,50 @@ fn encapsulations_are_opened() {
     let v = stats(&path);
     assert_eq!(v["totals"]["first_packet"], 1_700_000_000.0);
 }
+
+/// An SCTP packet on port 5060 with one DATA chunk per message (PPID 0).
+fn sctp(msgs: &[&[u8]], tsn: u32) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&5060u16.to_be_bytes());
+    p.extend_from_slice(&5060u16.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0]); // verification tag, checksum
+    for (k, m) in msgs.iter().enumerate() {
+        p.extend_from_slice(&[0, 0x03]);
+        p.extend_from_slice(&((16 + m.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&(tsn + k as u32).to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, k as u8, 0, 0, 0, 0]);
+        p.extend_from_slice(m);
+        while p.len() % 4 != 0 {
+            p.push(0);
+        }
+    }
+    outer_ip(132, &p)
+}
+
+#[test]
+fn sip_over_sctp_and_tls_counted() {
+    // Two messages bundled in one packet, one in another.
+    let path = write(
+        "sctp.pcap",
+        &pcap(&[sctp(&CALL[..2], 1), sctp(&CALL[2..], 3)]),
+    );
+    let v = stats(&path);
+    assert_eq!(v["requests"]["INVITE"], 1, "{v}");
+    assert_eq!(
+        (&v["responses"]["180"], &v["responses"]["200"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!(v["all_read"], true);
+    if let Some(t) = tshark_counts(&path) {
+        assert_eq!(t.get("INVITE"), Some(&1), "tshark {t:?}");
+    }
+    // A TLS connection on 5061: not read, and said so.
+    let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0x40];
+    hello.extend_from_slice(&[0xAB; 64]);
+    let frames = [tcp(100, &hello), tcp(169, &[0x17, 0x03, 0x03, 0x00, 0x10])];
+    let path = write("tls.pcap", &pcap(&frames));
+    let v = stats(&path);
+    assert_eq!(v["not_read"]["tls-flows-not-decrypted"], 1, "{v}");
+    assert_eq!(v["not_read"]["tls-bytes-not-decrypted"], 74);
+    assert_eq!(v["all_read"], false);
+}
