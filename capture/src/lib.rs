@@ -49,6 +49,7 @@ mod sink;
 mod sniff;
 pub mod tcp;
 pub mod tunnel;
+pub mod ws;
 
 pub use input::{read, read_path};
 pub use pcap::is_capture;

@@ -20,11 +20,18 @@ use std::net::SocketAddr;
 
 use bytes::BytesMut;
 use lru::LruCache;
-use sipline::{parse_message, Frame, Parsed, ParserConfig, StreamDecoder};
+use sipline::{
+    parse_datagram, parse_message, Datagram, Frame, Parsed, ParserConfig, StreamDecoder,
+};
 
 use crate::link::TcpHeader;
 use crate::sink::{FlowId, Location, Sink, Skip, Transport};
 use crate::sniff::{looks_like_sip, probe_ready};
+use crate::ws::{frame_header, opens_sip_websocket, unmask_into, Header};
+
+/// The longest HTTP Upgrade head looked at before a direction is judged
+/// otherwise.
+const WS_HEAD_MAX: usize = 8 * 1024;
 
 /// One TCP segment, as reassembly sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +94,8 @@ enum FlowState {
     /// TLS (its first bytes were a TLS record): not decrypted, its bytes
     /// counted.
     Tls,
+    /// SIP over WebSocket, after the HTTP Upgrade (RFC 7118).
+    WebSocket,
 }
 
 /// One direction of a TCP connection.
@@ -106,6 +115,10 @@ struct Flow {
     retry_at: usize,
     /// While searching: how far into `buf` no line end was found.
     lf_scanned: usize,
+    /// WebSocket: the message being joined from its frames, and where its
+    /// first frame started.
+    ws_msg: Vec<u8>,
+    ws_msg_at: u64,
     /// The capture saw the connection open (SYN) and no byte has been
     /// judged yet: its first line is the start of the stream.
     opened: bool,
@@ -333,6 +346,8 @@ impl Reassembler {
             ended: false,
             retry_at: 0,
             lf_scanned: 0,
+            ws_msg: Vec::new(),
+            ws_msg_at: 0,
             opened: false,
             next_seq: None,
             held: BTreeMap::new(),
@@ -347,7 +362,7 @@ impl Reassembler {
 impl Flow {
     /// The bytes this direction holds.
     fn memory(&self) -> usize {
-        self.buf.len() + self.held_bytes
+        self.buf.len() + self.held_bytes + self.ws_msg.len()
     }
 
     /// Holds `data` at `seq` until it is in order. A re-send at the same
@@ -457,41 +472,134 @@ impl Flow {
         at: &Location<'_>,
         sink: &mut dyn Sink,
     ) {
+        let at_start = self.state == FlowState::Probing && self.buf_origin() == self.delivered;
         self.delivered += fresh.len() as u64;
         // The first bytes of a direction never judged: a TLS record header?
-        if self.state == FlowState::Probing && self.unjudged == 0 && self.buf.is_empty() {
+        if at_start && self.unjudged == 0 && self.buf.is_empty() {
             if let [0x14..=0x17, 0x03, 0..=0x04, ..] = fresh {
                 self.state = FlowState::Tls;
                 sink.skipped(at, Skip::TlsFlow);
             }
         }
         match self.state {
-            FlowState::NotSip => {}
+            FlowState::NotSip => return,
             FlowState::Tls => {
                 let here = Location {
                     offset: self.delivered - fresh.len() as u64,
                     ..*at
                 };
                 sink.skipped_bytes(&here, Skip::TlsFlow, fresh.len() as u64);
+                return;
             }
-            FlowState::Probing if self.opened => {
-                // The first bytes after a SYN start the stream: the first
-                // line alone decides (the search is for flows seen midway).
-                self.buf.extend_from_slice(fresh);
-                if !probe_ready(&self.buf) {
+            _ => self.buf.extend_from_slice(fresh),
+        }
+        if self.state == FlowState::WebSocket {
+            return self.ws_drain(config, at, sink);
+        }
+        // An HTTP Upgrade to a SIP WebSocket at the start of a direction.
+        if self.state == FlowState::Probing
+            && self.unjudged == 0
+            && self.buf_origin() == 0
+            && (self.buf.starts_with(b"GET ") || self.buf.starts_with(b"HTTP/1.1 101"))
+        {
+            let window = self.buf.get(..WS_HEAD_MAX).unwrap_or(&self.buf);
+            match memchr::memmem::find(window, b"\r\n\r\n") {
+                None if window.len() < WS_HEAD_MAX => return,
+                Some(end) if opens_sip_websocket(window.get(..end + 4).unwrap_or_default()) => {
+                    self.drop_front(end + 4);
+                    self.state = FlowState::WebSocket;
+                    self.opened = false;
+                    return self.ws_drain(config, at, sink);
+                }
+                _ => {}
+            }
+        }
+        if self.state == FlowState::Probing && self.opened {
+            // The first bytes after a SYN start the stream: the first line
+            // alone decides (the search is for flows seen midway).
+            if !probe_ready(&self.buf) {
+                return;
+            }
+            self.opened = false;
+            if looks_like_sip(&self.buf) {
+                self.state = FlowState::Sip;
+                self.origin = self.buf_origin();
+            }
+        }
+        self.run(config, limits, at, sink);
+    }
+
+    /// WebSocket frames: each whole text or binary message is one SIP
+    /// message (RFC 7118 §5); fragments are joined, control frames passed
+    /// over, a close ends the direction.
+    fn ws_drain(&mut self, config: &ParserConfig, at: &Location<'_>, sink: &mut dyn Sink) {
+        let at = Location {
+            flow: at.flow.map(|f| FlowId {
+                transport: Transport::Ws,
+                ..f
+            }),
+            ..*at
+        };
+        loop {
+            let h = match frame_header(&self.buf) {
+                Header::Incomplete => return,
+                Header::Invalid => {
+                    // Not WebSocket after all: what is left is not read.
+                    self.state = FlowState::Resyncing;
+                    self.ws_msg = Vec::new();
+                    return self.pass_over(self.buf.len(), &at, sink);
+                }
+                Header::Frame(h) => h,
+            };
+            let limit = config.head_len_limit() as u64 + config.body_len_limit();
+            let total = h.payload_len.saturating_add(h.header_len as u64);
+            if h.payload_len > limit || self.ws_msg.len() as u64 + h.payload_len > limit {
+                // Larger than any message the parser would take.
+                self.state = FlowState::Resyncing;
+                self.ws_msg = Vec::new();
+                return self.pass_over(self.buf.len(), &at, sink);
+            }
+            if (self.buf.len() as u64) < total {
+                return;
+            }
+            let frame_at = self.buf_origin();
+            let payload = self
+                .buf
+                .get(h.header_len..total as usize)
+                .unwrap_or_default();
+            match h.opcode {
+                0..=2 => {
+                    if h.opcode != 0 {
+                        self.ws_msg.clear();
+                        self.ws_msg_at = frame_at;
+                    }
+                    unmask_into(payload, h.mask, &mut self.ws_msg);
+                    if h.fin {
+                        let msg = std::mem::take(&mut self.ws_msg);
+                        let mut here = Location {
+                            offset: self.ws_msg_at,
+                            ..at
+                        };
+                        match parse_datagram(&msg, config) {
+                            Ok(Datagram::Message(m)) => sink.message(&here, &m, msg.len()),
+                            Ok(Datagram::KeepAlive) => sink.skipped(&here, Skip::KeepAlive),
+                            Err(e) => {
+                                here.offset += e.offset();
+                                sink.malformed(&here, &e);
+                            }
+                        }
+                    }
+                }
+                8 => {
+                    // Close: nothing SIP follows in this direction.
+                    self.drop_front(total as usize);
+                    self.state = FlowState::NotSip;
+                    self.buf = BytesMut::new();
                     return;
                 }
-                self.opened = false;
-                if looks_like_sip(&self.buf) {
-                    self.state = FlowState::Sip;
-                    self.origin = self.buf_origin();
-                }
-                self.run(config, limits, at, sink);
+                _ => {} // ping, pong
             }
-            FlowState::Sip | FlowState::Probing | FlowState::Resyncing => {
-                self.buf.extend_from_slice(fresh);
-                self.run(config, limits, at, sink);
-            }
+            self.drop_front(total as usize);
         }
     }
 
@@ -518,7 +626,7 @@ impl Flow {
                         return;
                     }
                 }
-                FlowState::NotSip | FlowState::Tls => return,
+                FlowState::NotSip | FlowState::Tls | FlowState::WebSocket => return,
             }
         }
     }
