@@ -8,7 +8,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use etherparse::{EtherType, Ethernet2Header, IpFragOffset, IpNumber, Ipv4Header, PacketBuilder};
@@ -54,32 +54,6 @@ fn tshark_counts(path: &Path) -> Option<BTreeMap<String, u64>> {
         m.insert(left.trim().to_string(), n);
     }
     Some(m)
-}
-
-fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    f.extend_from_slice(&2u16.to_le_bytes());
-    f.extend_from_slice(&4u16.to_le_bytes());
-    f.extend_from_slice(&[0; 8]);
-    f.extend_from_slice(&65535u32.to_le_bytes());
-    f.extend_from_slice(&1u32.to_le_bytes());
-    for (i, fr) in frames.iter().enumerate() {
-        f.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
-        f.extend_from_slice(&0u32.to_le_bytes());
-        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
-        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
-        f.extend_from_slice(fr);
-    }
-    f
-}
-
-fn write(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sipline-cases-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
 }
 
 /// An INVITE with an SDP body of about `size` bytes.
@@ -165,7 +139,7 @@ fn fragmented_invites_are_reassembled() {
     overlapping[n - 1] ^= 0xff;
     bad.insert(1, overlapping);
     frames.extend(bad);
-    let path = write("fragments.pcap", &pcap(&frames));
+    let path = common::write_temp("fragments.pcap", &common::pcap(1, &frames));
     let v = stats(&path);
     assert_eq!(v["requests"]["INVITE"], 5, "{v}");
     assert_eq!(v["malformed"], 0);
@@ -215,7 +189,7 @@ fn a_capture_that_starts_mid_connection_counts_what_follows() {
         frames.push(tcp(seq, part));
         seq += part.len() as u32;
     }
-    let path = write("midstream.pcap", &pcap(&frames));
+    let path = common::write_temp("midstream.pcap", &common::pcap(1, &frames));
     let v = stats(&path);
     assert_eq!(v["requests"]["OPTIONS"], 19, "{v}");
     assert_eq!(v["malformed"], 0);
@@ -235,7 +209,7 @@ fn junk_between_messages_on_tcp_loses_nothing() {
         stream.extend_from_slice(&options(i));
         stream.extend_from_slice(if i % 2 == 0 { b"    " } else { b"\0\0\0\0" });
     }
-    let path = write("junk.pcap", &pcap(&[tcp(1, &stream)]));
+    let path = common::write_temp("junk.pcap", &common::pcap(1, &[tcp(1, &stream)]));
     let v = stats(&path);
     assert_eq!(v["requests"]["OPTIONS"], 10, "{v}");
     assert_eq!(v["malformed"], 0);
@@ -410,7 +384,7 @@ fn encapsulations_are_opened() {
     ];
     for (name, wrap) in cases {
         let frames: Vec<Vec<u8>> = CALL.iter().map(|m| wrap(m)).collect();
-        let path = write(&format!("{name}.pcap"), &pcap(&frames));
+        let path = common::write_temp(&format!("{name}.pcap"), &common::pcap(1, &frames));
         let v = stats(&path);
         assert_eq!(v["requests"]["INVITE"], 1, "{name}: {v}");
         assert_eq!(
@@ -427,7 +401,10 @@ fn encapsulations_are_opened() {
         }
     }
     // HEP's own addresses and timestamp replace the outer packet's.
-    let path = write("hep-time.pcap", &pcap(&[outer_udp(9060, &hep3(CALL[0]))]));
+    let path = common::write_temp(
+        "hep-time.pcap",
+        &common::pcap(1, &[outer_udp(9060, &hep3(CALL[0]))]),
+    );
     let v = stats(&path);
     assert_eq!(v["totals"]["first_packet"], 1_700_000_000.0);
 }
@@ -454,9 +431,9 @@ fn sctp(msgs: &[&[u8]], tsn: u32) -> Vec<u8> {
 #[test]
 fn sip_over_sctp_and_tls_counted() {
     // Two messages bundled in one packet, one in another.
-    let path = write(
+    let path = common::write_temp(
         "sctp.pcap",
-        &pcap(&[sctp(&CALL[..2], 1), sctp(&CALL[2..], 3)]),
+        &common::pcap(1, &[sctp(&CALL[..2], 1), sctp(&CALL[2..], 3)]),
     );
     let v = stats(&path);
     assert_eq!(v["requests"]["INVITE"], 1, "{v}");
@@ -472,7 +449,7 @@ fn sip_over_sctp_and_tls_counted() {
     let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0x40];
     hello.extend_from_slice(&[0xAB; 64]);
     let frames = [tcp(100, &hello), tcp(169, &[0x17, 0x03, 0x03, 0x00, 0x10])];
-    let path = write("tls.pcap", &pcap(&frames));
+    let path = common::write_temp("tls.pcap", &common::pcap(1, &frames));
     let v = stats(&path);
     assert_eq!(v["not_read"]["tls-flows-not-decrypted"], 1, "{v}");
     assert_eq!(v["not_read"]["tls-bytes-not-decrypted"], 74);
@@ -547,7 +524,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: si
         ),
         tcp_dir(server, client, 1, &server_bytes),
     ];
-    let path = write("ws.pcap", &pcap(&frames));
+    let path = common::write_temp("ws.pcap", &common::pcap(1, &frames));
     let v = stats(&path);
     assert_eq!(v["requests"]["INVITE"], 1, "{v}");
     assert_eq!(

@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use etherparse::PacketBuilder;
@@ -147,25 +147,6 @@ fn counts_equal_tsharks_on_the_recorded_captures() {
 
 // --- synthetic captures ---------------------------------------------------
 
-/// A classic pcap file of `frames` with link type `linktype`.
-fn pcap(linktype: u32, frames: &[Vec<u8>]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    f.extend_from_slice(&2u16.to_le_bytes());
-    f.extend_from_slice(&4u16.to_le_bytes());
-    f.extend_from_slice(&[0; 8]);
-    f.extend_from_slice(&65535u32.to_le_bytes());
-    f.extend_from_slice(&linktype.to_le_bytes());
-    for (i, fr) in frames.iter().enumerate() {
-        f.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
-        f.extend_from_slice(&0u32.to_le_bytes());
-        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
-        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
-        f.extend_from_slice(fr);
-    }
-    f
-}
-
 fn tcp4(seq: u32, syn: bool, payload: &[u8]) -> Vec<u8> {
     let b = PacketBuilder::ethernet2([1; 6], [2; 6])
         .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
@@ -174,14 +155,6 @@ fn tcp4(seq: u32, syn: bool, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     b.write(&mut out, payload).unwrap();
     out
-}
-
-fn write(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sipline-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
 }
 
 const M1: &[u8] =
@@ -271,7 +244,10 @@ fn tcp_in_order_out_of_order_retransmitted_overlapping() {
         ),
     ];
     for (name, frames) in cases {
-        let (v, code) = stats(&write(&format!("{name}.pcap"), &pcap(1, &frames)));
+        let (v, code) = stats(&common::write_temp(
+            &format!("{name}.pcap"),
+            &common::pcap(1, &frames),
+        ));
         assert_eq!(code, 0, "{name}");
         assert_eq!(counts(&v), (1, 1, 1), "{name}: {v}");
         assert_eq!(v["malformed"], 0, "{name}");
@@ -309,7 +285,7 @@ fn a_missing_tcp_segment_is_a_gap_not_a_guess() {
             &filler,
         ));
     }
-    let (v, code) = stats(&write("gap.pcap", &pcap(1, &frames)));
+    let (v, code) = stats(&common::write_temp("gap.pcap", &common::pcap(1, &frames)));
     assert_eq!(code, 0);
     assert!(v["skipped"]["tcp-gaps"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(
@@ -319,7 +295,9 @@ fn a_missing_tcp_segment_is_a_gap_not_a_guess() {
     );
     let (out, code) = sipline(&[
         "check",
-        write("gap2.pcap", &pcap(1, &frames)).to_str().unwrap(),
+        common::write_temp("gap2.pcap", &common::pcap(1, &frames))
+            .to_str()
+            .unwrap(),
     ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("tcp-gaps"), "{out}");
@@ -344,7 +322,10 @@ fn ipv6_vlan_sll_and_sll2() {
         .udp(5060, 5070)
         .write(&mut vlan, M3)
         .unwrap();
-    let (v, _) = stats(&write("v6vlan.pcap", &pcap(1, &[v6, vlan])));
+    let (v, _) = stats(&common::write_temp(
+        "v6vlan.pcap",
+        &common::pcap(1, &[v6, vlan]),
+    ));
     assert_eq!(counts(&v), (0, 1, 1), "{v}");
 
     // Linux cooked (SLL, 113) and SLL2 (276) around an IPv4 UDP datagram.
@@ -359,14 +340,20 @@ fn ipv6_vlan_sll_and_sll2() {
         0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0,
     ];
     sll2.extend_from_slice(&ip);
-    let (v, _) = stats(&write("sll.pcap", &pcap(113, &[sll])));
+    let (v, _) = stats(&common::write_temp("sll.pcap", &common::pcap(113, &[sll])));
     assert_eq!(counts(&v), (1, 0, 0), "SLL, any port: {v}");
-    let (v, _) = stats(&write("sll2.pcap", &pcap(276, &[sll2])));
+    let (v, _) = stats(&common::write_temp(
+        "sll2.pcap",
+        &common::pcap(276, &[sll2]),
+    ));
     assert_eq!(counts(&v), (1, 0, 0), "SLL2: {v}");
     // Raw IP (101), and --port narrowing it away.
-    let (v, _) = stats(&write("raw.pcap", &pcap(101, &[ip.clone()])));
+    let (v, _) = stats(&common::write_temp(
+        "raw.pcap",
+        &common::pcap(101, &[ip.clone()]),
+    ));
     assert_eq!(counts(&v), (1, 0, 0));
-    let path = write("raw2.pcap", &pcap(101, &[ip]));
+    let path = common::write_temp("raw2.pcap", &common::pcap(101, &[ip]));
     let (out, _) = sipline(&["stats", "--json", "--port", "5060", path.to_str().unwrap()]);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(counts(&v), (0, 0, 0));
@@ -379,9 +366,9 @@ fn truncated_and_corrupt_captures_name_file_and_offset_and_keep_counts() {
     let segs = segments(&[]);
     good.push(tcp4(segs[0].0, false, &segs[0].1));
     good.extend(frames);
-    let file = pcap(1, &good);
+    let file = common::pcap(1, &good);
     let cut = &file[..file.len() - 10];
-    let path = write("truncated.pcap", cut);
+    let path = common::write_temp("truncated.pcap", cut);
     let (out, code) = sipline(&["stats", "--json", path.to_str().unwrap()]);
     assert_eq!(code, 2);
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -400,7 +387,7 @@ fn truncated_and_corrupt_captures_name_file_and_offset_and_keep_counts() {
     // A record header claiming a 3 GB frame.
     let second = 24 + 16 + good[0].len();
     corrupt[second + 8..second + 12].copy_from_slice(&0xC000_0000u32.to_le_bytes());
-    let path = write("corrupt.pcap", &corrupt);
+    let path = common::write_temp("corrupt.pcap", &corrupt);
     let (out, code) = sipline(&["stats", path.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(

@@ -166,3 +166,32 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
         unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
 }
+
+/// A classic pcap file (microseconds, little-endian) of `frames` with link
+/// type `linktype`, one second apart from 2023-11-14.
+pub fn pcap(linktype: u32, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    f.extend_from_slice(&2u16.to_le_bytes());
+    f.extend_from_slice(&4u16.to_le_bytes());
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_le_bytes());
+    f.extend_from_slice(&linktype.to_le_bytes());
+    for (i, fr) in frames.iter().enumerate() {
+        f.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
+        f.extend_from_slice(&(fr.len() as u32).to_le_bytes());
+        f.extend_from_slice(fr);
+    }
+    f
+}
+
+/// Writes `bytes` to a file `name` in a folder of this test process's own.
+pub fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sipline-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
