@@ -47,6 +47,14 @@ pub enum ErrorKind {
     /// A stream ended inside a message: the offset is where that message
     /// started in the stream.
     IncompleteMessage,
+    /// A Via value does not follow §25.1 (sent-protocol, sent-by, parameters).
+    Via,
+    /// A CSeq value is not a number below 2^31 and a method.
+    CSeq,
+    /// A Max-Forwards value is not a number from 0 to 255.
+    MaxForwards,
+    /// A Call-ID value is empty or holds a byte a Call-ID may not.
+    CallId,
 }
 
 impl ErrorKind {
@@ -72,6 +80,10 @@ impl ErrorKind {
             ErrorKind::TruncatedHead => "truncated-head",
             ErrorKind::Syntax => "syntax",
             ErrorKind::IncompleteMessage => "incomplete-message",
+            ErrorKind::Via => "via",
+            ErrorKind::CSeq => "cseq",
+            ErrorKind::MaxForwards => "max-forwards",
+            ErrorKind::CallId => "call-id",
         }
     }
 
@@ -99,6 +111,10 @@ impl ErrorKind {
             ErrorKind::TruncatedHead => "input ends inside the message head",
             ErrorKind::Syntax => "input does not match the grammar",
             ErrorKind::IncompleteMessage => "stream ended inside a message",
+            ErrorKind::Via => "Via must be sent-protocol, sent-by and parameters",
+            ErrorKind::CSeq => "CSeq must be a number below 2^31 and a method",
+            ErrorKind::MaxForwards => "Max-Forwards must be a number from 0 to 255",
+            ErrorKind::CallId => "Call-ID must be a word, or two joined by @",
         }
     }
 }

@@ -5,6 +5,7 @@
 use ::nom::Err as NomErr;
 
 use crate::config::ParserConfig;
+use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
 use crate::header::{
     check_field_line, content_length, is_content_length, names_equal, HeaderField, Headers,
@@ -14,6 +15,7 @@ use crate::request_line::{Method, RequestLine};
 use crate::start_line::{start_line, StartLine};
 use crate::status::StatusCode;
 use crate::status_line::{ReasonPhrase, StatusLine};
+use crate::via::{parse_via, Via};
 
 /// A message head: the start line and the header fields, borrowed.
 ///
@@ -84,6 +86,46 @@ impl<'a> Head<'a> {
     /// as one; several different ones are an error before a head is made).
     pub const fn content_length(&self) -> Option<u64> {
         self.content_length
+    }
+
+    /// Every Via value of every Via field (`Via` or `v`), in order: the top
+    /// one first. Comma-separated values and repeated fields both count.
+    /// Error offsets count from the start of the field's value.
+    ///
+    /// ```
+    /// use sipline::{parse_head, ParserConfig};
+    ///
+    /// let buf = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b\r\n\
+    /// v: SIP/2.0/TCP c;received=192.0.2.1\r\nl: 0\r\n\r\n";
+    /// let head = parse_head(buf, &ParserConfig::default())?.value().unwrap();
+    /// let hosts: Vec<String> = head.vias().map(|v| v.unwrap().host.to_string()).collect();
+    /// assert_eq!(hosts, ["a", "b", "c"]);
+    /// assert_eq!(head.top_via().unwrap()?.branch(), Some("z9hG4bK1"));
+    /// # Ok::<(), sipline::Error>(())
+    /// ```
+    pub fn vias(&self) -> impl Iterator<Item = Result<Via<'a>, Error>> + 'a {
+        self.headers_named("Via").flat_map(|f| parse_via(f.value))
+    }
+
+    /// The top Via, when there is one.
+    pub fn top_via(&self) -> Option<Result<Via<'a>, Error>> {
+        self.vias().next()
+    }
+
+    /// The CSeq, when the head has one (the first field).
+    pub fn cseq(&self) -> Option<Result<CSeq<'a>, Error>> {
+        self.header("CSeq").map(|f| parse_cseq(f.value))
+    }
+
+    /// The Call-ID (`Call-ID` or `i`), when the head has one: its exact bytes.
+    pub fn call_id(&self) -> Option<Result<&'a [u8], Error>> {
+        self.header("Call-ID").map(|f| parse_call_id(f.value))
+    }
+
+    /// The Max-Forwards, when the head has one.
+    pub fn max_forwards(&self) -> Option<Result<u8, Error>> {
+        self.header("Max-Forwards")
+            .map(|f| parse_max_forwards(f.value))
     }
 }
 

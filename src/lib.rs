@@ -17,6 +17,8 @@ mod status_line;
 mod request_line;
 mod start_line;
 mod header;
+mod via;
+mod cseq;
 mod head;
 mod message;
 #[cfg(feature = "std")]
@@ -31,6 +33,7 @@ pub mod nom;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use codec::CodecError;
 pub use config::ParserConfig;
+pub use cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use error::StreamError;
@@ -49,3 +52,4 @@ pub use status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, S
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
+pub use via::{parse_via, Host, Params, Via, Vias};
