@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::error::{Error, ErrorKind};
+use crate::header::{is_ws as is_lws, trim_at};
 use crate::request_line::Method;
 
 /// A CSeq: a sequence number below 2^31 and the request's method (§8.1.1.5).
@@ -27,10 +28,6 @@ impl fmt::Display for CSeq<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.number, self.method)
     }
-}
-
-fn is_lws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Parses a CSeq value: `1*DIGIT LWS Method`. Error offsets count from the
@@ -84,15 +81,7 @@ pub fn parse_cseq(value: &[u8]) -> Result<CSeq<'_>, Error> {
 /// assert!(parse_max_forwards(b"-1").is_err());
 /// ```
 pub fn parse_max_forwards(value: &[u8]) -> Result<u8, Error> {
-    let start = value
-        .iter()
-        .position(|&c| !is_lws(c))
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|&c| !is_lws(c))
-        .map_or(start, |e| e + 1);
-    let digits = value.get(start..end).unwrap_or_default();
+    let (start, digits) = trim_at(value);
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         let bad = digits.iter().position(|c| !c.is_ascii_digit()).unwrap_or(0);
         return Err(Error::at(ErrorKind::MaxForwards, start + bad));
@@ -117,15 +106,7 @@ pub fn parse_max_forwards(value: &[u8]) -> Result<u8, Error> {
 /// assert!(parse_call_id(b"two words").is_err());
 /// ```
 pub fn parse_call_id(value: &[u8]) -> Result<&[u8], Error> {
-    let start = value
-        .iter()
-        .position(|&c| !is_lws(c))
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|&c| !is_lws(c))
-        .map_or(start, |e| e + 1);
-    let id = value.get(start..end).unwrap_or_default();
+    let (start, id) = trim_at(value);
     let word = |c: u8| c.is_ascii_alphanumeric() || b"-.!%*_+`'~()<>:\\\"/[]?{}@".contains(&c);
     if id.is_empty() {
         return Err(Error::at(ErrorKind::CallId, start));

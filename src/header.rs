@@ -119,17 +119,24 @@ pub(crate) fn names_equal(a: &[u8], b: &[u8]) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// Linear white space: SP, HTAB, and the CR and LF of folded lines.
 #[inline]
-fn is_ws(b: u8) -> bool {
+pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// `b` without leading and trailing SP, HTAB, CR and LF.
 #[inline]
 pub(crate) fn trim(b: &[u8]) -> &[u8] {
+    trim_at(b).1
+}
+
+/// [`trim`], with the offset in `b` where the trimmed bytes start.
+#[inline]
+pub(crate) fn trim_at(b: &[u8]) -> (usize, &[u8]) {
     let start = b.iter().position(|&c| !is_ws(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|&c| !is_ws(c)).map_or(start, |e| e + 1);
-    b.get(start..end).unwrap_or_default()
+    (start, b.get(start..end).unwrap_or_default())
 }
 
 /// `true` for `Content-Length` in any letter case, or its compact form `l`.

@@ -7,6 +7,7 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::chars::is_token;
 use crate::error::{Error, ErrorKind};
+use crate::header::{is_ws as is_lws, trim};
 
 /// A host: a name, an IPv4 address, or an IPv6 reference (`[…]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,17 +214,6 @@ impl<'a> Iterator for Params<'a> {
             value.and_then(|v| core::str::from_utf8(v).ok()),
         ))
     }
-}
-
-/// Linear white space, folded line ends included.
-fn is_lws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|&c| !is_lws(c)).unwrap_or(b.len());
-    let end = b.iter().rposition(|&c| !is_lws(c)).map_or(start, |e| e + 1);
-    b.get(start..end).unwrap_or_default()
 }
 
 /// The index of the first `sep` outside a quoted string.
