@@ -16,6 +16,8 @@
 /// | [`allow_missing_content_length`](Self::allow_missing_content_length) | no | yes | a stream message without Content-Length has an empty body |
 /// | [`allow_missing_empty_line`](Self::allow_missing_empty_line) | no | yes | a datagram's head may end at the datagram's end, without the empty line |
 /// | [`allow_junk_between_messages`](Self::allow_junk_between_messages) | no | yes | on a stream, runs of SP, HTAB, NUL and bare CR between messages are skipped |
+/// | [`allow_controls_in_values`](Self::allow_controls_in_values) | no | yes | control bytes (NUL included) anywhere in a header value, not only in a quoted-pair |
+/// | [`allow_loose_addresses`](Self::allow_loose_addresses) | no | yes | LWS inside `<…>` and an unquoted display name of any text in From/To |
 ///
 /// **The default is lenient.** sipline sits in proxies and border
 /// controllers, where dropping a peer's `200 OK` because its reason phrase
@@ -25,9 +27,10 @@
 /// code is three digits in `100..=699`, and a NUL in a start line or a bare CR is never
 /// accepted. Use strict mode to check that a peer conforms.
 ///
-/// Header field values are not switched: in both modes they may hold any byte
-/// but CR and LF (a quoted-pair may carry controls, NUL included: RFC 3261
-/// §25.1, RFC 4475 "intmeth"), and a bare CR ends nothing and is refused.
+/// Header field values: in strict mode a control byte (NUL, BEL, DEL …; HTAB
+/// excepted) may stand only in a quoted-pair inside a quoted string (RFC 3261
+/// §25.1, RFC 4475 "intmeth"), so `X-A: a\0b` is refused; lenient mode
+/// accepts any byte but CR and LF. A bare CR ends nothing and is refused in both.
 ///
 /// ```
 /// use sipline::{parse_status_line_with, ParserConfig, ErrorKind};
@@ -51,6 +54,8 @@ pub struct ParserConfig {
     pub(crate) allow_missing_content_length: bool,
     pub(crate) allow_missing_empty_line: bool,
     pub(crate) allow_junk_between_messages: bool,
+    pub(crate) allow_controls_in_values: bool,
+    pub(crate) allow_loose_addresses: bool,
     pub(crate) max_line_len: usize,
     pub(crate) max_head_len: usize,
     pub(crate) max_headers: usize,
@@ -78,6 +83,8 @@ impl ParserConfig {
             allow_missing_content_length: false,
             allow_missing_empty_line: false,
             allow_junk_between_messages: false,
+            allow_controls_in_values: false,
+            allow_loose_addresses: false,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -95,6 +102,8 @@ impl ParserConfig {
             allow_missing_content_length: true,
             allow_missing_empty_line: true,
             allow_junk_between_messages: true,
+            allow_controls_in_values: true,
+            allow_loose_addresses: true,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -163,6 +172,25 @@ impl ParserConfig {
         self
     }
 
+    /// Accept control bytes (0x00–0x1F but HTAB, and DEL) anywhere in a
+    /// header value (strict: only as the second byte of a quoted-pair inside
+    /// a quoted string, §25.1: [`ErrorKind::HeaderValue`](crate::ErrorKind::HeaderValue)).
+    /// A responder that copies values back to a peer wants strict.
+    pub const fn allow_controls_in_values(mut self, allow: bool) -> ParserConfig {
+        self.allow_controls_in_values = allow;
+        self
+    }
+
+    /// The typed address headers (From, To, Contact, Route, Record-Route)
+    /// accept LWS just inside the angle brackets (`< sip:a@b >`, RFC 4475
+    /// "badaspec") and, in From and To, a display name of unquoted text that
+    /// is not tokens (`Bell, Alexander <sip:…>`, RFC 4475 "baddn"). Strict:
+    /// [`ErrorKind::NameAddr`](crate::ErrorKind::NameAddr).
+    pub const fn allow_loose_addresses(mut self, allow: bool) -> ParserConfig {
+        self.allow_loose_addresses = allow;
+        self
+    }
+
     /// The longest start line, line end included, before the parser gives up
     /// with [`ErrorKind::LineTooLong`](crate::ErrorKind::LineTooLong) instead
     /// of asking for more bytes. At least 16; default
@@ -220,7 +248,9 @@ impl ParserConfig {
             || self.allow_any_reason_bytes
             || self.allow_missing_content_length
             || self.allow_missing_empty_line
-            || self.allow_junk_between_messages)
+            || self.allow_junk_between_messages
+            || self.allow_controls_in_values
+            || self.allow_loose_addresses)
     }
 
     /// The configured maximum start-line length.

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
 use crate::header::{is_ws as is_lws, trim_at};
 use crate::request_line::Method;
@@ -10,10 +11,10 @@ use crate::request_line::Method;
 /// A CSeq: a sequence number below 2^31 and the request's method (§8.1.1.5).
 ///
 /// ```
-/// use sipline::parse_cseq;
-/// let c = parse_cseq(b"4711 INVITE")?;
+/// use sipline::{parse_cseq, ParserConfig};
+/// let c = parse_cseq(b"4711 INVITE", &ParserConfig::strict())?;
 /// assert_eq!((c.number, c.method.as_str()), (4711, "INVITE"));
-/// assert_eq!(parse_cseq(b"2147483648 INVITE").unwrap_err().offset(), 0);
+/// assert_eq!(parse_cseq(b"2147483648 INVITE", &ParserConfig::strict()).unwrap_err().offset(), 0);
 /// # Ok::<(), sipline::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,7 +33,7 @@ impl fmt::Display for CSeq<'_> {
 
 /// Parses a CSeq value: `1*DIGIT LWS Method`. Error offsets count from the
 /// start of `value`.
-pub fn parse_cseq(value: &[u8]) -> Result<CSeq<'_>, Error> {
+pub fn parse_cseq<'a>(value: &'a [u8], _config: &ParserConfig) -> Result<CSeq<'a>, Error> {
     let err = |at: usize| Error::at(ErrorKind::CSeq, at);
     let start = value
         .iter()
@@ -75,12 +76,12 @@ pub fn parse_cseq(value: &[u8]) -> Result<CSeq<'_>, Error> {
 /// Parses a Max-Forwards value: `1*DIGIT`, 0–255 (§20.22).
 ///
 /// ```
-/// use sipline::parse_max_forwards;
-/// assert_eq!(parse_max_forwards(b" 70 "), Ok(70));
-/// assert!(parse_max_forwards(b"256").is_err());
-/// assert!(parse_max_forwards(b"-1").is_err());
+/// use sipline::{parse_max_forwards, ParserConfig};
+/// assert_eq!(parse_max_forwards(b" 70 ", &ParserConfig::strict()), Ok(70));
+/// assert!(parse_max_forwards(b"256", &ParserConfig::strict()).is_err());
+/// assert!(parse_max_forwards(b"-1", &ParserConfig::strict()).is_err());
 /// ```
-pub fn parse_max_forwards(value: &[u8]) -> Result<u8, Error> {
+pub fn parse_max_forwards(value: &[u8], _config: &ParserConfig) -> Result<u8, Error> {
     let (start, digits) = trim_at(value);
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         let bad = digits.iter().position(|c| !c.is_ascii_digit()).unwrap_or(0);
@@ -101,11 +102,11 @@ pub fn parse_max_forwards(value: &[u8]) -> Result<u8, Error> {
 /// which compare case-sensitively (§8.1.1.4).
 ///
 /// ```
-/// use sipline::parse_call_id;
-/// assert_eq!(parse_call_id(b" a84b4c76e66710@pc33.atlanta.com "), Ok(&b"a84b4c76e66710@pc33.atlanta.com"[..]));
-/// assert!(parse_call_id(b"two words").is_err());
+/// use sipline::{parse_call_id, ParserConfig};
+/// assert_eq!(parse_call_id(b" a84b4c76e66710@pc33.atlanta.com ", &ParserConfig::strict()), Ok(&b"a84b4c76e66710@pc33.atlanta.com"[..]));
+/// assert!(parse_call_id(b"two words", &ParserConfig::strict()).is_err());
 /// ```
-pub fn parse_call_id(value: &[u8]) -> Result<&[u8], Error> {
+pub fn parse_call_id<'a>(value: &'a [u8], _config: &ParserConfig) -> Result<&'a [u8], Error> {
     let (start, id) = trim_at(value);
     let word = |c: u8| c.is_ascii_alphanumeric() || b"-.!%*_+`'~()<>:\\\"/[]?{}@".contains(&c);
     if id.is_empty() {

@@ -55,6 +55,21 @@ pub enum ErrorKind {
     MaxForwards,
     /// A Call-ID value is empty or holds a byte a Call-ID may not.
     CallId,
+    /// A URI does not follow §25.1 (SIP/SIPS URI, tel URI, or
+    /// `scheme ":" …` for other schemes).
+    Uri,
+    /// A From, To, Contact, Route or Record-Route value is not a name-addr or
+    /// addr-spec followed by parameters (§20.10, §25.1).
+    NameAddr,
+    /// A Reason value is not `protocol *(; param)` (RFC 3326 §2).
+    Reason,
+    /// A Date value is not an RFC 1123 date in GMT (§20.17).
+    Date,
+    /// A header value holds a control byte outside a quoted-pair (strict mode, §25.1).
+    HeaderValue,
+    /// A header field the operation needs (Via, CSeq, Call-ID, From, To) is
+    /// absent; the offset is the end of the header fields.
+    MissingHeader,
 }
 
 impl ErrorKind {
@@ -84,6 +99,12 @@ impl ErrorKind {
             ErrorKind::CSeq => "cseq",
             ErrorKind::MaxForwards => "max-forwards",
             ErrorKind::CallId => "call-id",
+            ErrorKind::Uri => "uri",
+            ErrorKind::NameAddr => "name-addr",
+            ErrorKind::Reason => "reason",
+            ErrorKind::Date => "date",
+            ErrorKind::HeaderValue => "header-value",
+            ErrorKind::MissingHeader => "missing-header",
         }
     }
 
@@ -115,6 +136,12 @@ impl ErrorKind {
             ErrorKind::CSeq => "CSeq must be a number below 2^31 and a method",
             ErrorKind::MaxForwards => "Max-Forwards must be a number from 0 to 255",
             ErrorKind::CallId => "Call-ID must be a word, or two joined by @",
+            ErrorKind::Uri => "URI does not follow RFC 3261 25.1",
+            ErrorKind::NameAddr => "address must be a name-addr or addr-spec with parameters",
+            ErrorKind::Reason => "Reason must be a protocol and parameters (RFC 3326)",
+            ErrorKind::Date => "Date must be an RFC 1123 date in GMT",
+            ErrorKind::HeaderValue => "control byte outside a quoted-pair in a header value",
+            ErrorKind::MissingHeader => "a header field the operation needs is missing",
         }
     }
 }

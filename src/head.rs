@@ -4,13 +4,15 @@
 
 use ::nom::Err as NomErr;
 
+use crate::addr::{parse_name_addr, parse_name_addrs, NameAddr};
 use crate::config::ParserConfig;
 use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
 use crate::header::{
-    check_field_line, content_length, is_content_length, names_equal, HeaderField, Headers,
+    check_field_line, content_length, is_content_length, names_equal, trim, HeaderField, Headers,
 };
 use crate::parsed::Parsed;
+use crate::reason::{parse_reason, Reason};
 use crate::request_line::{Method, RequestLine};
 use crate::start_line::{start_line, StartLine};
 use crate::status::StatusCode;
@@ -30,7 +32,7 @@ use crate::via::{parse_via, Via};
 /// assert_eq!(head.content_length(), Some(0));
 /// # Ok::<(), sipline::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Head<'a> {
     /// The request line or status line.
     pub start_line: StartLine<'a>,
@@ -38,9 +40,30 @@ pub struct Head<'a> {
     pub(crate) fields: &'a [u8],
     pub(crate) header_count: usize,
     pub(crate) content_length: Option<u64>,
+    pub(crate) loose_addresses: bool,
 }
 
+/// Two heads are equal when their bytes and what was read from them are;
+/// the configuration they were read with does not count.
+impl PartialEq for Head<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.start_line == other.start_line
+            && self.bytes == other.bytes
+            && self.fields == other.fields
+            && self.header_count == other.header_count
+            && self.content_length == other.content_length
+    }
+}
+
+impl Eq for Head<'_> {}
+
 impl<'a> Head<'a> {
+    /// The configuration the typed lookups read with: strict, but for the
+    /// address leniency of the configuration that framed this head.
+    fn typed_config(&self) -> ParserConfig {
+        ParserConfig::strict().allow_loose_addresses(self.loose_addresses)
+    }
+
     /// The whole head: start line, header fields and the empty line.
     pub const fn as_bytes(&self) -> &'a [u8] {
         self.bytes
@@ -88,9 +111,21 @@ impl<'a> Head<'a> {
         self.content_length
     }
 
+    /// Where the header fields end: the offset of the empty line.
+    pub(crate) fn fields_end(&self) -> usize {
+        self.offset_of(self.fields) + self.fields.len()
+    }
+
+    /// The offset of `part` (a slice of this head) from the head's first byte.
+    pub(crate) fn offset_of(&self, part: &[u8]) -> usize {
+        span(self.bytes, part).0
+    }
+
     /// Every Via value of every Via field (`Via` or `v`), in order: the top
     /// one first. Comma-separated values and repeated fields both count.
-    /// Error offsets count from the start of the field's value.
+    ///
+    /// The typed lookups of a head (`vias`, `cseq`, `from`, …) give error
+    /// offsets from the head's first byte.
     ///
     /// ```
     /// use sipline::{parse_head, ParserConfig};
@@ -104,7 +139,11 @@ impl<'a> Head<'a> {
     /// # Ok::<(), sipline::Error>(())
     /// ```
     pub fn vias(&self) -> impl Iterator<Item = Result<Via<'a>, Error>> + 'a {
-        self.headers_named("Via").flat_map(|f| parse_via(f.value))
+        let (cfg, head) = (self.typed_config(), *self);
+        self.headers_named("Via").flat_map(move |f| {
+            let at = head.offset_of(f.value) as u64;
+            parse_via(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
+        })
     }
 
     /// The top Via, when there is one.
@@ -114,18 +153,96 @@ impl<'a> Head<'a> {
 
     /// The CSeq, when the head has one (the first field).
     pub fn cseq(&self) -> Option<Result<CSeq<'a>, Error>> {
-        self.header("CSeq").map(|f| parse_cseq(f.value))
+        self.header("CSeq").map(|f| {
+            parse_cseq(f.value, &self.typed_config())
+                .map_err(|e| e.shifted(self.offset_of(f.value) as u64))
+        })
     }
 
     /// The Call-ID (`Call-ID` or `i`), when the head has one: its exact bytes.
     pub fn call_id(&self) -> Option<Result<&'a [u8], Error>> {
-        self.header("Call-ID").map(|f| parse_call_id(f.value))
+        self.header("Call-ID").map(|f| {
+            parse_call_id(f.value, &self.typed_config())
+                .map_err(|e| e.shifted(self.offset_of(f.value) as u64))
+        })
     }
 
     /// The Max-Forwards, when the head has one.
     pub fn max_forwards(&self) -> Option<Result<u8, Error>> {
-        self.header("Max-Forwards")
-            .map(|f| parse_max_forwards(f.value))
+        self.header("Max-Forwards").map(|f| {
+            parse_max_forwards(f.value, &self.typed_config())
+                .map_err(|e| e.shifted(self.offset_of(f.value) as u64))
+        })
+    }
+
+    /// The From address (`From` or `f`), when the head has one.
+    ///
+    /// ```
+    /// use sipline::{parse_head, ParserConfig};
+    ///
+    /// let buf = b"BYE sip:b@h SIP/2.0\r\nf: <sip:a@h>;tag=x1\r\nt: \"B\" <sip:b@h>;tag=y2\r\n\r\n";
+    /// let head = parse_head(buf, &ParserConfig::default())?.value().unwrap();
+    /// assert_eq!(head.from().unwrap()?.tag(), Some("x1"));
+    /// assert_eq!(head.to().unwrap()?.display_name, Some("B"));
+    /// # Ok::<(), sipline::Error>(())
+    /// ```
+    pub fn from(&self) -> Option<Result<NameAddr<'a>, Error>> {
+        self.header("From").map(|f| {
+            parse_name_addr(f.value, &self.typed_config())
+                .map_err(|e| e.shifted(self.offset_of(f.value) as u64))
+        })
+    }
+
+    /// The To address (`To` or `t`), when the head has one.
+    pub fn to(&self) -> Option<Result<NameAddr<'a>, Error>> {
+        self.header("To").map(|f| {
+            parse_name_addr(f.value, &self.typed_config())
+                .map_err(|e| e.shifted(self.offset_of(f.value) as u64))
+        })
+    }
+
+    /// Every Contact address (`Contact` or `m`) of every Contact field, in
+    /// order. `Contact: *` yields nothing here: see [`Head::contact_star`].
+    pub fn contacts(&self) -> impl Iterator<Item = Result<NameAddr<'a>, Error>> + 'a {
+        let (cfg, head) = (self.typed_config(), *self);
+        self.headers_named("Contact")
+            .filter(|f| trim(f.value) != b"*")
+            .flat_map(move |f| {
+                let at = head.offset_of(f.value) as u64;
+                parse_name_addrs(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
+            })
+    }
+
+    /// `true` when a Contact field is `*` (§10.2.2: remove every binding).
+    pub fn contact_star(&self) -> bool {
+        self.headers_named("Contact").any(|f| trim(f.value) == b"*")
+    }
+
+    /// Every Route address, in order (the next hop first).
+    pub fn routes(&self) -> impl Iterator<Item = Result<NameAddr<'a>, Error>> + 'a {
+        let (cfg, head) = (self.typed_config(), *self);
+        self.headers_named("Route").flat_map(move |f| {
+            let at = head.offset_of(f.value) as u64;
+            parse_name_addrs(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
+        })
+    }
+
+    /// Every Record-Route address, in order.
+    pub fn record_routes(&self) -> impl Iterator<Item = Result<NameAddr<'a>, Error>> + 'a {
+        let (cfg, head) = (self.typed_config(), *self);
+        self.headers_named("Record-Route").flat_map(move |f| {
+            let at = head.offset_of(f.value) as u64;
+            parse_name_addrs(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
+        })
+    }
+
+    /// Every Reason value (RFC 3326) of every Reason field, in order.
+    pub fn reasons(&self) -> impl Iterator<Item = Result<Reason<'a>, Error>> + 'a {
+        let (cfg, head) = (self.typed_config(), *self);
+        self.headers_named("Reason").flat_map(move |f| {
+            let at = head.offset_of(f.value) as u64;
+            parse_reason(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
+        })
     }
 }
 
@@ -208,6 +325,7 @@ pub(crate) struct HeadInfo {
     pub(crate) head_len: usize,
     pub(crate) header_count: usize,
     pub(crate) content_length: Option<u64>,
+    pub(crate) loose_addresses: bool,
 }
 
 impl HeadInfo {
@@ -218,6 +336,7 @@ impl HeadInfo {
             fields: slice(msg, self.fields),
             header_count: self.header_count,
             content_length: self.content_length,
+            loose_addresses: self.loose_addresses,
         }
     }
 }
@@ -354,6 +473,7 @@ impl HeadScan {
                         head_len: lf + 1,
                         header_count: self.headers,
                         content_length: self.content_length,
+                        loose_addresses: cfg.allow_loose_addresses,
                     }));
                 }
                 (Some(_), None) => {
@@ -428,6 +548,7 @@ impl HeadScan {
             head_len: msg.len(),
             header_count: self.headers,
             content_length: self.content_length,
+            loose_addresses: cfg.allow_loose_addresses,
         }))
     }
 
@@ -454,6 +575,12 @@ impl HeadScan {
             }
             sink.field(field.name, (start, stop))?;
         }
+        if !cfg.allow_controls_in_values {
+            let value = msg.get(field.value..end).unwrap_or_default();
+            if let Some(bad) = control_outside_quoted_pair(value) {
+                return Err(Error::at(ErrorKind::HeaderValue, field.value + bad));
+            }
+        }
         if !field.is_content_length {
             return Ok(());
         }
@@ -468,6 +595,27 @@ impl HeadScan {
             }
         }
     }
+}
+
+/// The index of the first control byte of `value` (HTAB, and the CR/LF of
+/// folded lines, excepted) that is not the second byte of a quoted-pair in a
+/// quoted string (§25.1). One pass of a cheap test; quotes are tracked only
+/// when a control byte is present.
+fn control_outside_quoted_pair(value: &[u8]) -> Option<usize> {
+    let is_ctl = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f;
+    value.iter().position(|&b| is_ctl(b))?;
+    let mut quoted = false;
+    let mut i = 0;
+    while let Some(&b) = value.get(i) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\\' if quoted => i += 1,
+            b if is_ctl(b) => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parses the message head at the start of `buf` (no leading CRLFs).

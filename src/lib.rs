@@ -18,8 +18,12 @@ mod request_line;
 mod start_line;
 mod header;
 mod via;
+mod addr;
+mod reason;
 mod cseq;
 mod head;
+mod keys;
+mod validate;
 mod message;
 #[cfg(feature = "std")]
 mod stream;
@@ -29,6 +33,9 @@ mod read;
 mod codec;
 pub mod nom;
 
+pub use addr::{
+    parse_contact, parse_name_addr, parse_name_addrs, parse_uri, Contact, NameAddr, NameAddrs, Uri,
+};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use codec::CodecError;
@@ -40,11 +47,13 @@ pub use error::StreamError;
 pub use error::{Error, ErrorKind};
 pub use head::{parse_head, parse_head_into, Head};
 pub use header::{expand_compact, HeaderField, Headers, COMPACT_FORMS};
+pub use keys::{DialogId, DialogSide, SentBy, Token, TransactionKey, MAGIC_COOKIE};
 pub use message::{parse_datagram, parse_message, parse_sipfrag, Datagram, Message, Sipfrag};
 pub use parsed::Parsed;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use read::Frames;
+pub use reason::{parse_date, parse_reason, Reason, Reasons, SipDate};
 pub use request_line::{parse_request_line, Method, RequestLine};
 pub use start_line::{parse_start_line, StartLine};
 pub use status::{StatusClass, StatusCode};
@@ -52,4 +61,5 @@ pub use status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, S
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
+pub use validate::{Invalid, InvalidKind};
 pub use via::{parse_via, Host, Params, Via, Vias};

@@ -6,6 +6,7 @@ use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::chars::is_token;
+use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
 use crate::header::{is_ws as is_lws, trim};
 
@@ -66,10 +67,10 @@ pub(crate) fn parse_host(b: &[u8]) -> Option<Host<'_>> {
 /// One Via value: `SIP/2.0/UDP host:port;branch=…;…`.
 ///
 /// ```
-/// use sipline::{parse_via, Host};
+/// use sipline::{parse_via, Host, ParserConfig};
 ///
 /// let value = b"SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK776;rport, SIP/2.0/TCP p.example.com";
-/// let vias: Vec<_> = parse_via(value).collect::<Result<_, _>>()?;
+/// let vias: Vec<_> = parse_via(value, &ParserConfig::strict()).collect::<Result<_, _>>()?;
 /// assert_eq!(vias.len(), 2);
 /// assert_eq!(vias[0].transport, "UDP");
 /// assert_eq!(vias[0].host, Host::Ipv6("2001:db8::9".parse().unwrap()));
@@ -194,6 +195,13 @@ pub struct Params<'a> {
     rest: &'a [u8],
 }
 
+impl<'a> Params<'a> {
+    /// The parameters in `rest` (`;a=b;c`), already checked.
+    pub(crate) const fn new(rest: &'a [u8]) -> Params<'a> {
+        Params { rest }
+    }
+}
+
 impl<'a> Iterator for Params<'a> {
     type Item = (&'a str, Option<&'a str>);
 
@@ -217,7 +225,7 @@ impl<'a> Iterator for Params<'a> {
 }
 
 /// The index of the first `sep` outside a quoted string.
-fn split_point(b: &[u8], sep: u8) -> Option<usize> {
+pub(crate) fn split_point(b: &[u8], sep: u8) -> Option<usize> {
     let mut quoted = false;
     let mut escaped = false;
     for (i, &c) in b.iter().enumerate() {
@@ -234,7 +242,7 @@ fn split_point(b: &[u8], sep: u8) -> Option<usize> {
 
 /// The values of a Via header field's value (`a, b, c`), each parsed.
 /// Error offsets count from the start of `value`.
-pub fn parse_via(value: &[u8]) -> Vias<'_> {
+pub fn parse_via<'a>(value: &'a [u8], _config: &ParserConfig) -> Vias<'a> {
     Vias {
         whole: value,
         at: 0,
@@ -363,7 +371,7 @@ fn via_value(b: &[u8]) -> Result<Via<'_>, usize> {
 }
 
 /// `*( SEMI token [ EQUAL gen-value ] )` with LWS around, to the end of `b`.
-fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
+pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
     let skip_lws = |i: &mut usize| {
         while b.get(*i).is_some_and(|&c| is_lws(c)) {
             *i += 1;

@@ -1,8 +1,9 @@
 //! Every message of `../shared/corpus/` frames as its folder's README says,
 //! and the RFC 4475 / RFC 5118 torture tests get their verdicts: valid
-//! messages are accepted and framed with the right body length; invalid
-//! messages whose flaw lies in what sipline parses are rejected with the
-//! right error kind; the rest are listed with the reason sipline accepts them.
+//! messages are accepted, framed with the right body length and pass
+//! `validate()`; invalid messages are rejected by the parser with the right
+//! error kind, or framed and refused by `validate()` with the right rule,
+//! and the table printed says which status each sender is owed.
 
 mod common;
 
@@ -15,18 +16,22 @@ use sipline::{
 
 #[derive(Debug, Clone, Copy)]
 enum Expect {
-    /// Accepted in both modes.
+    /// Accepted in both modes, and `validate()` passes.
     Accept,
-    /// Rejected in both modes with this kind.
+    /// Rejected by the parser in both modes with this kind.
     Reject(ErrorKind),
-    /// Rejected in strict mode with this kind, accepted in lenient mode
-    /// (RFC 4475 says a liberal element may accept it).
+    /// Rejected by the parser in strict mode with this kind, accepted in
+    /// lenient mode (RFC 4475 says a liberal element may accept it).
     StrictReject(ErrorKind),
-    /// Invalid, but the flaw lies in something sipline does not parse.
-    Beyond(&'static str),
+    /// Framed, then refused by `validate()` with this rule (kind name) in
+    /// both modes.
+    Invalid(&'static str),
+    /// Refused by `validate()` in strict mode; lenient mode's
+    /// `allow_loose_addresses` reads it (RFC 4475 lets a liberal element).
+    StrictInvalid(&'static str),
 }
 
-/// The verdict sipline gives each invalid torture test, and why.
+/// The verdict sipline gives each invalid torture test.
 fn expected_invalid(file: &str) -> Option<Expect> {
     use Expect::*;
     Some(match file {
@@ -38,16 +43,25 @@ fn expected_invalid(file: &str) -> Option<Expect> {
         "ncl.dat" | "mcl01.dat" => Reject(ErrorKind::ContentLength),
         // Checked on its own below: a datagram shorter than its Content-Length.
         "clerr.dat" => Reject(ErrorKind::TruncatedBody),
-        "escruri.dat" => Beyond("escaped headers in a SIP Request-URI are grammatical; RFC 3261 §19.1.1 forbids them there, a rule for the element that uses the URI"),
-        "ipv6-bad.dat" => Beyond("an unbracketed IPv6 host uses only URI bytes; the host syntax is not parsed"),
-        "badinv01.dat" => Beyond("Via and Contact parameters are not parsed"),
-        "scalar02.dat" | "scalarlg.dat" => Beyond("CSeq, Max-Forwards, Expires, Retry-After and Warning values are not parsed"),
-        "quotbal.dat" | "badaspec.dat" | "baddn.dat" => Beyond("To/From name-addr syntax is not parsed"),
-        "regbadct.dat" => Beyond("Contact syntax is not parsed"),
-        "baddate.dat" => Beyond("Date values are not parsed"),
-        "mismatch01.dat" | "mismatch02.dat" | "insuf.dat" | "multi01.dat" => Beyond("semantic: a proxy or UAS judges it"),
+        "escruri.dat" => Invalid("request-uri-headers"),
+        "ipv6-bad.dat" => Invalid("request-uri"),
+        "badinv01.dat" | "scalar02.dat" | "scalarlg.dat" | "quotbal.dat" | "regbadct.dat"
+        | "baddate.dat" => Invalid("malformed"),
+        "badaspec.dat" | "baddn.dat" => StrictInvalid("malformed"),
+        "mismatch01.dat" | "mismatch02.dat" => Invalid("cseq-method"),
+        "insuf.dat" => Invalid("missing"),
+        "multi01.dat" => Invalid("repeated"),
         _ => return None,
     })
+}
+
+/// What the sender is owed, as the table prints it: a status for a
+/// request, "discard" for a response.
+fn owed(bytes: &[u8], status: Option<sipline::StatusCode>) -> String {
+    match status {
+        Some(s) if !bytes.starts_with(b"SIP/") => s.as_u16().to_string(),
+        _ => "discard".to_string(),
+    }
 }
 
 #[test]
@@ -72,46 +86,37 @@ fn torture_tests_get_their_verdicts() {
             ] {
                 let got = parse_datagram(&bytes, &cfg);
                 let what = format!("{dir}/{name} ({mode})");
-                let must_accept = match expect {
-                    Expect::Accept | Expect::Beyond(_) => true,
+                let must_frame = match expect {
+                    Expect::Accept | Expect::Invalid(_) | Expect::StrictInvalid(_) => true,
                     Expect::StrictReject(_) => mode == "lenient",
                     Expect::Reject(_) => false,
                 };
-                if must_accept {
+                let mut note = String::new();
+                let verdict;
+                if must_frame {
                     let Ok(Datagram::Message(m)) = got else {
                         panic!("{what}: {got:?}")
                     };
-                    // The body is Content-Length long (RFC 4475 dblreq: the
-                    // bytes after it are discarded; RFC 5118's three files with
-                    // a longer CRLF body likewise).
-                    let Some(cl) = m.head.content_length() else {
-                        // inv2543 (RFC 2543 style) has no Content-Length: as a
-                        // datagram its body is the rest; a stream needs it.
-                        assert_eq!(name, "inv2543.dat");
-                        assert_eq!(m.head.len() + m.body.len(), bytes.len(), "{what}");
-                        let stream = parse_message(&bytes, &cfg);
-                        if mode == "strict" {
-                            assert_eq!(stream.unwrap_err().kind(), ErrorKind::MissingContentLength);
-                        } else {
-                            assert_eq!(stream.unwrap().consumed(), Some(m.head.len()));
-                        }
-                        *counts.entry("accepted").or_default() += 1;
-                        if mode == "lenient" {
-                            table.push(format!(
-                                "{dir}/{name:<36} {:<10} accepted  no Content-Length",
-                                row["verdict"]
-                            ));
-                        }
-                        continue;
+                    check_body_length(&bytes, &m, &cfg, mode, name, &what);
+                    let rule = match expect {
+                        Expect::Invalid(r) => Some(r),
+                        Expect::StrictInvalid(r) if mode == "strict" => Some(r),
+                        _ => None,
                     };
-                    assert_eq!(m.body.len() as u64, cl, "{what}");
-                    // As a stream, the first message frames with the same length.
-                    let Ok(Parsed::Complete { value, consumed }) = parse_message(&bytes, &cfg)
-                    else {
-                        panic!("{what}: stream framing")
-                    };
-                    assert_eq!(value.body.len() as u64, cl, "{what}");
-                    assert_eq!(consumed, m.head.len() + cl as usize, "{what}");
+                    match (rule, m.head.validate()) {
+                        (None, Ok(())) => verdict = "accepted",
+                        (None, Err(e)) => panic!("{what}: valid, but validate says {e}"),
+                        (Some(_), Ok(())) => panic!("{what}: invalid, but validate passes"),
+                        (Some(r), Err(e)) => {
+                            assert_eq!(e.kind().name(), r, "{what}: {e}");
+                            assert!(e.offset() < bytes.len() as u64, "{what}");
+                            verdict = "refused";
+                            note = format!("owed {} ({e})", owed(&bytes, e.status()));
+                        }
+                    }
+                    if verdict == "accepted" && matches!(expect, Expect::StrictInvalid(_)) {
+                        note = "lenient reading (allow_loose_addresses)".to_string();
+                    }
                 } else {
                     let kind = match expect {
                         Expect::Reject(k) | Expect::StrictReject(k) => k,
@@ -119,30 +124,61 @@ fn torture_tests_get_their_verdicts() {
                     };
                     let e = got.expect_err(&what);
                     assert_eq!(e.kind(), kind, "{what}: {e}");
+                    verdict = "rejected";
+                    note = format!("owed {} ({e})", owed(&bytes, Some(e.status_owed())));
                 }
-                let verdict = if must_accept { "accepted" } else { "rejected" };
+                if name == "badvers.dat" {
+                    assert_eq!(note.get(..8), Some("owed 505"), "{what}");
+                }
+                if matches!(expect, Expect::StrictReject(_)) && mode == "lenient" {
+                    note = "lenient reading".to_string();
+                }
                 *counts.entry(verdict).or_default() += 1;
-                if mode == "lenient" {
-                    let note = match expect {
-                        Expect::Beyond(why) => why.to_string(),
-                        Expect::StrictReject(k) => format!("strict: {}", k.name()),
-                        Expect::Reject(k) => k.name().to_string(),
-                        Expect::Accept => String::new(),
-                    };
-                    table.push(format!(
-                        "{dir}/{name:<36} {:<10} {verdict:<9} {note}",
-                        row["verdict"]
-                    ));
-                }
+                table.push(format!(
+                    "{dir}/{name:<36} {:<8} {mode:<8} {verdict:<9} {note}",
+                    row["verdict"].split(' ').next().unwrap_or_default()
+                ));
             }
         }
     }
-    println!("torture-test verdicts (lenient column; strict differs only where noted):");
+    println!("torture-test verdicts:");
     for line in &table {
         println!("  {line}");
     }
     println!("counts over both modes: {counts:?}");
-    assert_eq!(table.len(), 49 + 12);
+    assert_eq!(table.len(), 2 * (49 + 12));
+}
+
+/// The body is Content-Length long (RFC 4475 dblreq: the bytes after it are
+/// discarded; RFC 5118's three files with a longer CRLF body likewise), and
+/// the first message of the bytes as a stream frames the same.
+fn check_body_length(
+    bytes: &[u8],
+    m: &sipline::Message<'_>,
+    cfg: &ParserConfig,
+    mode: &str,
+    name: &str,
+    what: &str,
+) {
+    let Some(cl) = m.head.content_length() else {
+        // inv2543 (RFC 2543 style) has no Content-Length: as a datagram its
+        // body is the rest; a stream needs it.
+        assert_eq!(name, "inv2543.dat");
+        assert_eq!(m.head.len() + m.body.len(), bytes.len(), "{what}");
+        let stream = parse_message(bytes, cfg);
+        if mode == "strict" {
+            assert_eq!(stream.unwrap_err().kind(), ErrorKind::MissingContentLength);
+        } else {
+            assert_eq!(stream.unwrap().consumed(), Some(m.head.len()));
+        }
+        return;
+    };
+    assert_eq!(m.body.len() as u64, cl, "{what}");
+    let Ok(Parsed::Complete { value, consumed }) = parse_message(bytes, cfg) else {
+        panic!("{what}: stream framing")
+    };
+    assert_eq!(value.body.len() as u64, cl, "{what}");
+    assert_eq!(consumed, m.head.len() + cl as usize, "{what}");
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn via_case_table() {
         ),
     ];
     for (value, hosts, ports, branches) in ok {
-        let vias: Vec<_> = parse_via(value.as_bytes())
+        let vias: Vec<_> = parse_via(value.as_bytes(), &ParserConfig::strict())
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("{value:?}: {e}"));
         let got_hosts: Vec<String> = vias.iter().map(|v| v.host.to_string()).collect();
@@ -92,7 +92,10 @@ fn via_case_table() {
         // What Display writes parses back to the same values.
         for v in &vias {
             let text = v.to_string();
-            let again = parse_via(text.as_bytes()).next().unwrap().unwrap();
+            let again = parse_via(text.as_bytes(), &ParserConfig::strict())
+                .next()
+                .unwrap()
+                .unwrap();
             assert_eq!(&again, v);
         }
     }
@@ -106,7 +109,7 @@ fn via_case_table() {
         ("SIP/2.0/UDP a;x=\"open", 21),     // unterminated quoted string
     ];
     for (value, at) in bad {
-        let e = parse_via(value.as_bytes())
+        let e = parse_via(value.as_bytes(), &ParserConfig::strict())
             .find_map(Result::err)
             .expect(value);
         assert_eq!(
@@ -116,15 +119,18 @@ fn via_case_table() {
         );
     }
     // rport with and without a value; ttl and maddr.
-    let v = parse_via(b"SIP/2.0/UDP a;rport;maddr=224.0.1.75;ttl=16")
-        .next()
-        .unwrap()
-        .unwrap();
+    let v = parse_via(
+        b"SIP/2.0/UDP a;rport;maddr=224.0.1.75;ttl=16",
+        &ParserConfig::strict(),
+    )
+    .next()
+    .unwrap()
+    .unwrap();
     assert_eq!(
         (v.rport(), v.maddr(), v.ttl()),
         (Some(None), Some("224.0.1.75"), Some(16))
     );
-    let v = parse_via(b"SIP/2.0/UDP a;RPORT=5090")
+    let v = parse_via(b"SIP/2.0/UDP a;RPORT=5090", &ParserConfig::strict())
         .next()
         .unwrap()
         .unwrap();
@@ -133,9 +139,14 @@ fn via_case_table() {
 
 #[test]
 fn cseq_max_forwards_call_id() {
-    let c = parse_cseq(b" 314159 INVITE ").unwrap();
+    let c = parse_cseq(b" 314159 INVITE ", &ParserConfig::strict()).unwrap();
     assert_eq!((c.number, c.method.as_str()), (314159, "INVITE"));
-    assert_eq!(parse_cseq(b"2147483647 ACK").unwrap().number, (1 << 31) - 1);
+    assert_eq!(
+        parse_cseq(b"2147483647 ACK", &ParserConfig::strict())
+            .unwrap()
+            .number,
+        (1 << 31) - 1
+    );
     for (v, at) in [
         ("2147483648 INVITE", 0),
         ("12INVITE", 2),
@@ -143,32 +154,42 @@ fn cseq_max_forwards_call_id() {
         ("1 ", 2),
         ("1 IN VITE", 2),
     ] {
-        let e = parse_cseq(v.as_bytes()).unwrap_err();
+        let e = parse_cseq(v.as_bytes(), &ParserConfig::strict()).unwrap_err();
         assert_eq!(
             (e.kind(), e.offset() as usize),
             (ErrorKind::CSeq, at),
             "{v:?}"
         );
     }
-    assert_eq!(parse_max_forwards(b"0"), Ok(0));
-    assert_eq!(parse_max_forwards(b"255"), Ok(255));
-    assert_eq!(parse_max_forwards(b"00070"), Ok(70));
+    assert_eq!(parse_max_forwards(b"0", &ParserConfig::strict()), Ok(0));
+    assert_eq!(parse_max_forwards(b"255", &ParserConfig::strict()), Ok(255));
+    assert_eq!(
+        parse_max_forwards(b"00070", &ParserConfig::strict()),
+        Ok(70)
+    );
     for v in ["256", "", "7 0", "-1", "99999999999999999999"] {
         assert_eq!(
-            parse_max_forwards(v.as_bytes()).unwrap_err().kind(),
+            parse_max_forwards(v.as_bytes(), &ParserConfig::strict())
+                .unwrap_err()
+                .kind(),
             ErrorKind::MaxForwards,
             "{v:?}"
         );
     }
     assert_eq!(
-        parse_call_id(b"f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com")
-            .unwrap()
-            .len(),
+        parse_call_id(
+            b"f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com",
+            &ParserConfig::strict()
+        )
+        .unwrap()
+        .len(),
         48
     );
     for v in ["", "a b", "a@b@c", "a;b"] {
         assert_eq!(
-            parse_call_id(v.as_bytes()).unwrap_err().kind(),
+            parse_call_id(v.as_bytes(), &ParserConfig::strict())
+                .unwrap_err()
+                .kind(),
             ErrorKind::CallId,
             "{v:?}"
         );

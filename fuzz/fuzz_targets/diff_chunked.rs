@@ -12,7 +12,11 @@ fn run(cfg: ParserConfig, data: &[u8], sizes: &[u8]) -> (Vec<Frame>, Option<Erro
     let mut at = 0;
     let mut k = 0;
     while at < data.len() {
-        let n = if sizes.is_empty() { data.len() } else { usize::from(sizes[k % sizes.len()]).max(1) };
+        let n = if sizes.is_empty() {
+            data.len()
+        } else {
+            usize::from(sizes[k % sizes.len()]).max(1)
+        };
         k += 1;
         let end = (at + n).min(data.len());
         buf.extend_from_slice(&data[at..end]);
@@ -29,10 +33,15 @@ fn run(cfg: ParserConfig, data: &[u8], sizes: &[u8]) -> (Vec<Frame>, Option<Erro
 }
 
 libfuzzer_sys::fuzz_target!(|input: &[u8]| {
-    let Some((&n, rest)) = input.split_first() else { return };
+    let Some((&n, rest)) = input.split_first() else {
+        return;
+    };
     let n = usize::from(n % 16).min(rest.len());
     let (sizes, data) = rest.split_at(n);
-    for cfg in [ParserConfig::strict(), ParserConfig::lenient().max_line_len(64).max_head_len(300)] {
+    for cfg in [
+        ParserConfig::strict(),
+        ParserConfig::lenient().max_line_len(64).max_head_len(300),
+    ] {
         let whole = run(cfg, data, &[]);
         let chunked = run(cfg, data, sizes);
         let bytewise = run(cfg, data, &[1]);

@@ -28,7 +28,9 @@ fn frag(id: u32, offset: usize, more: bool, payload: &[u8]) -> Fragment<'_> {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let [seed, step, rest @ ..] = data else { return };
+    let [seed, step, rest @ ..] = data else {
+        return;
+    };
     let limits = FragLimits {
         max_datagram: 4096,
         max_pending: 4,
@@ -39,8 +41,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let datagram = &rest[..rest.len().min(4000)];
     if !datagram.is_empty() {
         let per = (usize::from(*step) % 16 + 1) * 8;
-        let mut parts: Vec<(usize, &[u8])> =
-            datagram.chunks(per).enumerate().map(|(k, c)| (k * per, c)).collect();
+        let mut parts: Vec<(usize, &[u8])> = datagram
+            .chunks(per)
+            .enumerate()
+            .map(|(k, c)| (k * per, c))
+            .collect();
         let mut rng = Rng(u64::from(*seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         for i in (1..parts.len()).rev() {
             parts.swap(i, rng.below(i + 1));
@@ -66,10 +71,16 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // 2. Arbitrary fragments: the limits hold whatever comes.
     let mut d = Defragmenter::new(limits);
     for chunk in rest.chunks(6) {
-        let [id, off_hi, off_lo, flags, len, fill, ..] = *chunk else { break };
+        let [id, off_hi, off_lo, flags, len, fill, ..] = *chunk else {
+            break;
+        };
         let offset = usize::from(u16::from_be_bytes([off_hi, off_lo]) & 0x1fff) * 8;
         let payload = vec![fill; usize::from(len)];
-        let _ = d.add(&frag(u32::from(id % 8), offset, flags & 1 == 1, &payload), Some(f64::from(flags)), &mut |_, _| {});
+        let _ = d.add(
+            &frag(u32::from(id % 8), offset, flags & 1 == 1, &payload),
+            Some(f64::from(flags)),
+            &mut |_, _| {},
+        );
         assert!(d.pending() <= limits.max_pending);
         assert!(d.memory() <= limits.memory_budget + limits.max_datagram);
     }

@@ -1,7 +1,7 @@
 #![no_main]
 //! Round trip: what Display and the encoder write parses back to the same value.
 use bytes::BytesMut;
-use sipline::{parse_status_line_with, Frame, ParserConfig, Parsed, StatusCode, StreamDecoder};
+use sipline::{parse_status_line_with, Frame, Parsed, ParserConfig, StatusCode, StreamDecoder};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let cfg = ParserConfig::lenient();

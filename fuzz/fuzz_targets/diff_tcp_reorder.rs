@@ -17,7 +17,8 @@ struct Events(Vec<String>);
 
 impl Sink for Events {
     fn message(&mut self, at: &Location<'_>, m: &Message<'_>, len: usize) {
-        self.0.push(format!("msg {} {} {len}", at.offset, m.head.start_line));
+        self.0
+            .push(format!("msg {} {} {len}", at.offset, m.head.start_line));
     }
     fn malformed(&mut self, at: &Location<'_>, e: &Error) {
         self.0.push(format!("bad {} {}", at.offset, e.kind()));
@@ -57,12 +58,41 @@ fn run(isn: u32, stream_len: usize, segs: &[(usize, &[u8])]) -> Vec<String> {
     };
     let mut tcp = Reassembler::new(ParserConfig::default(), limits, false);
     let mut ev = Events::default();
-    let at = Location { file: "f", frame: None, offset: 0, flow: None, time: None };
-    let header = |seq: u32, syn| TcpHeader { seq, syn, fin: false, rst: false };
-    tcp.segment(&Segment { src, dst, header: header(isn, true), payload: b"" }, &at, &mut ev);
+    let at = Location {
+        file: "f",
+        frame: None,
+        offset: 0,
+        flow: None,
+        time: None,
+    };
+    let header = |seq: u32, syn| TcpHeader {
+        seq,
+        syn,
+        fin: false,
+        rst: false,
+    };
+    tcp.segment(
+        &Segment {
+            src,
+            dst,
+            header: header(isn, true),
+            payload: b"",
+        },
+        &at,
+        &mut ev,
+    );
     for &(off, payload) in segs {
         let seq = isn.wrapping_add(1).wrapping_add(off as u32);
-        tcp.segment(&Segment { src, dst, header: header(seq, false), payload }, &at, &mut ev);
+        tcp.segment(
+            &Segment {
+                src,
+                dst,
+                header: header(seq, false),
+                payload,
+            },
+            &at,
+            &mut ev,
+        );
     }
     let _ = stream_len;
     tcp.finish("f", None, &mut ev);
@@ -70,7 +100,9 @@ fn run(isn: u32, stream_len: usize, segs: &[(usize, &[u8])]) -> Vec<String> {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let [seed, size, isn0, isn1, stream @ ..] = data else { return };
+    let [seed, size, isn0, isn1, stream @ ..] = data else {
+        return;
+    };
     let stream = &stream[..stream.len().min(16 * 1024)];
     // Sequence numbers near the wrap-around too.
     let isn = u32::from_be_bytes([*isn0, *isn1, 0xff, 0xf0]);

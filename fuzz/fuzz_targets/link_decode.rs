@@ -14,10 +14,17 @@ fn within(outer: &[u8], inner: &[u8]) {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    for lt in [Linktype::ETHERNET, Linktype::RAW, Linktype::LINUX_SLL, Linktype::LINUX_SLL2, Linktype::NULL] {
+    for lt in [
+        Linktype::ETHERNET,
+        Linktype::RAW,
+        Linktype::LINUX_SLL,
+        Linktype::LINUX_SLL2,
+        Linktype::NULL,
+    ] {
         match decode(lt, data) {
             Decoded::Packet {
-                payload: TransportPayload::Udp(p) | TransportPayload::Tcp(_, p) | TransportPayload::Sctp(p),
+                payload:
+                    TransportPayload::Udp(p) | TransportPayload::Tcp(_, p) | TransportPayload::Sctp(p),
                 ..
             } => within(data, p),
             Decoded::Fragment(f) => within(data, f.payload),
@@ -25,7 +32,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
     }
     if let Some((&proto, rest)) = data.split_first() {
-        let _ = ip_payload("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap(), proto, rest);
+        let _ = ip_payload(
+            "192.0.2.1".parse().unwrap(),
+            "192.0.2.2".parse().unwrap(),
+            proto,
+            rest,
+        );
     }
     if let Some(h) = hep::parse(data) {
         within(data, h.payload);

@@ -1,0 +1,250 @@
+//! Transaction keys (RFC 3261 §17.1.3, §17.2.3) and dialog identifiers
+//! (§12), borrowed from a message head without allocating.
+
+use core::hash::{Hash, Hasher};
+
+use crate::error::{Error, ErrorKind};
+use crate::head::Head;
+use crate::request_line::Method;
+use crate::start_line::StartLine;
+use crate::via::Host;
+
+/// The branch prefix of RFC 3261 (§8.1.1.7): a branch that starts with it
+/// was built to be unique, and names the transaction alone.
+pub const MAGIC_COOKIE: &str = "z9hG4bK";
+
+/// The top Via's sent-by with the default port filled in (5060; 5061 for
+/// TLS, §18.1.1). Hosts compare case-insensitively, ports as numbers.
+#[derive(Clone, Copy, Debug)]
+pub struct SentBy<'a> {
+    /// The host.
+    pub host: Host<'a>,
+    /// The port, defaulted when the Via has none.
+    pub port: u16,
+}
+
+impl PartialEq for SentBy<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.port == other.port
+            && match (self.host, other.host) {
+                (Host::Name(a), Host::Name(b)) => a.eq_ignore_ascii_case(b),
+                (a, b) => a == b,
+            }
+    }
+}
+
+impl Eq for SentBy<'_> {}
+
+impl Hash for SentBy<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.port.hash(state);
+        match self.host {
+            Host::Name(n) => hash_folded(n.as_bytes(), state),
+            other => other.hash(state),
+        }
+    }
+}
+
+/// Hashes `b` as if it were lower case, so that hashing agrees with
+/// `eq_ignore_ascii_case`.
+fn hash_folded<H: Hasher>(b: &[u8], state: &mut H) {
+    state.write_usize(b.len());
+    for &c in b {
+        state.write_u8(c.to_ascii_lowercase());
+    }
+}
+
+/// A token compared as §7.3.1 says tokens compare: case-insensitively.
+#[derive(Clone, Copy, Debug)]
+pub struct Token<'a>(pub &'a str);
+
+impl PartialEq for Token<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Token<'_> {}
+
+impl Hash for Token<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_folded(self.0.as_bytes(), state);
+    }
+}
+
+/// What names a transaction, as a passive observer or a stateful element
+/// matches it (see the spec's §1.1). A request and each of its responses
+/// give equal keys; the ACK for a non-2xx final gives its INVITE's key
+/// (method `INVITE`); a CANCEL has its own (method `CANCEL`).
+///
+/// ```
+/// use sipline::{parse_head, ParserConfig, TransactionKey};
+///
+/// let cfg = ParserConfig::default();
+/// let req = b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP pc.example.com;branch=z9hG4bK74bf9\r\n\
+/// Call-ID: c1\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n\r\n";
+/// let resp = b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP PC.example.com:5060;branch=z9hG4bK74BF9;received=192.0.2.1\r\n\
+/// Call-ID: c1\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=9\r\n\r\n";
+/// let a = parse_head(req, &cfg)?.value().unwrap();
+/// let b = parse_head(resp, &cfg)?.value().unwrap();
+/// assert_eq!(a.transaction_key()?, b.transaction_key()?);
+/// assert!(matches!(a.transaction_key()?, TransactionKey::Rfc3261 { .. }));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransactionKey<'a> {
+    /// The top Via branch starts with the magic cookie (§17.2.3).
+    Rfc3261 {
+        /// The top Via's branch, cookie included.
+        branch: Token<'a>,
+        /// The top Via's sent-by.
+        sent_by: SentBy<'a>,
+        /// The request's method (the CSeq method for a response), ACK as INVITE.
+        method: Method<'a>,
+    },
+    /// No branch, or one without the cookie: an RFC 2543 peer (§17.2.3).
+    /// The reduced key a response can match too: Call-ID, From tag, CSeq
+    /// number, method and top Via sent-by. A server matching RFC 2543
+    /// requests also compares the Request-URI and, but for ACK, the To tag.
+    Rfc2543 {
+        /// The Call-ID, compared byte for byte.
+        call_id: &'a [u8],
+        /// The From tag (RFC 2543 did not require one).
+        from_tag: Option<Token<'a>>,
+        /// The CSeq number.
+        cseq: u32,
+        /// The method, ACK as INVITE.
+        method: Method<'a>,
+        /// The top Via's sent-by.
+        sent_by: SentBy<'a>,
+    },
+}
+
+/// The dialog a message belongs to (§12): its Call-ID and the From and To
+/// tags as they stand in this message. Which tag is local and which remote
+/// depends on the side: see [`DialogId::local_remote`].
+/// [`DialogId::same_dialog`] compares two messages whatever their direction.
+///
+/// ```
+/// use sipline::{parse_head, DialogSide, ParserConfig};
+///
+/// let cfg = ParserConfig::default();
+/// let bye_by_callee = b"BYE sip:a@h SIP/2.0\r\nCall-ID: c1\r\nFrom: <sip:b@h>;tag=9\r\nTo: <sip:a@h>;tag=1\r\n\r\n";
+/// let ok = b"SIP/2.0 200 OK\r\nCall-ID: c1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=9\r\n\r\n";
+/// let bye = parse_head(bye_by_callee, &cfg)?.value().unwrap().dialog_id()?;
+/// let ok = parse_head(ok, &cfg)?.value().unwrap().dialog_id()?;
+/// assert!(bye.same_dialog(&ok));
+/// assert_eq!(ok.local_remote(DialogSide::Uac), (Some("1"), Some("9")));
+/// assert_eq!(ok.local_remote(DialogSide::Uas), (Some("9"), Some("1")));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DialogId<'a> {
+    /// The Call-ID, compared byte for byte (§8.1.1.4).
+    pub call_id: &'a [u8],
+    /// The From tag.
+    pub from_tag: Option<&'a str>,
+    /// The To tag (absent on a request outside a dialog).
+    pub to_tag: Option<&'a str>,
+}
+
+/// Which end of a dialog is asking, for [`DialogId::local_remote`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DialogSide {
+    /// The side that sent the request carrying this From (§12.1.2: the
+    /// local tag is the From tag).
+    Uac,
+    /// The side that received it (§12.1.1: the local tag is the To tag).
+    Uas,
+}
+
+impl<'a> DialogId<'a> {
+    /// `(local tag, remote tag)` as `side` holds them.
+    pub const fn local_remote(&self, side: DialogSide) -> (Option<&'a str>, Option<&'a str>) {
+        match side {
+            DialogSide::Uac => (self.from_tag, self.to_tag),
+            DialogSide::Uas => (self.to_tag, self.from_tag),
+        }
+    }
+
+    /// `true` when both messages are in the same dialog, whichever side
+    /// sent each: equal Call-IDs and the same pair of tags in either order
+    /// (tags compare case-insensitively, §19.3; a missing tag is null).
+    pub fn same_dialog(&self, other: &DialogId<'_>) -> bool {
+        let eq = |a: Option<&str>, b: Option<&str>| match (a, b) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.call_id == other.call_id
+            && ((eq(self.from_tag, other.from_tag) && eq(self.to_tag, other.to_tag))
+                || (eq(self.from_tag, other.to_tag) && eq(self.to_tag, other.from_tag)))
+    }
+}
+
+/// An error for a header that must be there and is not. The offset is the
+/// end of the head's fields, where it would have stood.
+pub(crate) fn missing(head: &Head<'_>) -> Error {
+    Error::at(ErrorKind::MissingHeader, head.fields_end())
+}
+
+impl<'a> Head<'a> {
+    /// The transaction this message belongs to (see [`TransactionKey`]):
+    /// RFC 3261's key when the top Via branch carries the magic cookie, the
+    /// RFC 2543 fallback otherwise. Errors: a missing or malformed top Via
+    /// or CSeq (and Call-ID and From, for the fallback), offsets within the head.
+    pub fn transaction_key(&self) -> Result<TransactionKey<'a>, Error> {
+        let via = self.top_via().ok_or_else(|| missing(self))?;
+        let via = via?;
+        let cseq = self.cseq().ok_or_else(|| missing(self))??;
+        let method = match self.start_line {
+            StartLine::Request(r) => r.method,
+            StartLine::Status(_) => cseq.method,
+        };
+        let method = if method == *"ACK" {
+            Method("INVITE")
+        } else {
+            method
+        };
+        let default_port = if via.transport.eq_ignore_ascii_case("TLS") {
+            5061
+        } else {
+            5060
+        };
+        let sent_by = SentBy {
+            host: via.host,
+            port: via.port.unwrap_or(default_port),
+        };
+        match via.branch() {
+            Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(TransactionKey::Rfc3261 {
+                branch: Token(b),
+                sent_by,
+                method,
+            }),
+            _ => {
+                let call_id = self.call_id().ok_or_else(|| missing(self))??;
+                let from = self.from().ok_or_else(|| missing(self))??;
+                Ok(TransactionKey::Rfc2543 {
+                    call_id,
+                    from_tag: from.tag().map(Token),
+                    cseq: cseq.number,
+                    method,
+                    sent_by,
+                })
+            }
+        }
+    }
+
+    /// The dialog this message belongs to (see [`DialogId`]). Errors: a
+    /// missing or malformed Call-ID, From or To.
+    pub fn dialog_id(&self) -> Result<DialogId<'a>, Error> {
+        let call_id = self.call_id().ok_or_else(|| missing(self))??;
+        let from = self.from().ok_or_else(|| missing(self))??;
+        let to = self.to().ok_or_else(|| missing(self))??;
+        Ok(DialogId {
+            call_id,
+            from_tag: from.tag(),
+            to_tag: to.tag(),
+        })
+    }
+}
