@@ -2,7 +2,7 @@
 //! run. See BENCHMARKS.md for the machine, the command and the figures.
 //!
 //! Groups: (a) `status_line`, (b) `message`, (c) `stream`, (d) `reasons`,
-//! (e) `corpus`. Rows labelled "pre-split" or "whole response" give a peer
+//! (e) `corpus`, (f) `typed` (transaction and dialog fields of the 200 OK). Rows labelled "pre-split" or "whole response" give a peer
 //! input it can handle where it cannot do the job itself.
 
 use std::hint::black_box;
@@ -406,5 +406,135 @@ fn corpus(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, status_line, message, stream, reasons, corpus);
+/// What a proxy reads first: top Via branch, CSeq number, Call-ID, From
+/// and To tags. Each function parses `buf` and reads them.
+type TxFields = (String, u32, usize, String, String);
+
+fn sipline_tx_fields(buf: &[u8]) -> Option<(usize, u32, usize, usize, usize)> {
+    let head = sipline::parse_head(buf, &ParserConfig::default())
+        .ok()?
+        .value()?;
+    let branch = head.top_via()?.ok()?.branch()?.len();
+    let cseq = head.cseq()?.ok()?.number;
+    let call_id = head.call_id()?.ok()?.len();
+    let from = head.from()?.ok()?.tag()?.len();
+    let to = head.to()?.ok()?.tag()?.len();
+    Some((branch, cseq, call_id, from, to))
+}
+
+/// The same, on a message the stream decoder framed (its field index used).
+fn sipline_tx_fields_owned(
+    dec: &mut StreamDecoder,
+    bytes: &[u8],
+) -> Option<(usize, u32, usize, usize, usize)> {
+    let mut buf = BytesMut::from(bytes);
+    let Ok(Some(Frame::Message(m))) = dec.decode(&mut buf) else {
+        return None;
+    };
+    let head = m.head();
+    let branch = head.top_via()?.ok()?.branch()?.len();
+    let cseq = head.cseq()?.ok()?.number;
+    let call_id = head.call_id()?.ok()?.len();
+    let from = head.from()?.ok()?.tag()?.len();
+    let to = head.to()?.ok()?.tag()?.len();
+    Some((branch, cseq, call_id, from, to))
+}
+
+fn ezk_tx_fields(buf: &[u8]) -> Option<TxFields> {
+    use ezk_sip_types::header::typed::{CSeq, CallID, FromTo, Via};
+    use ezk_sip_types::{Headers, Name};
+    let src = Bytes::copy_from_slice(buf);
+    let mut pull = ezk_sip_types::msg::PullParser::new(&src, 0);
+    let _start = pull.next()?.ok()?;
+    let mut headers = Headers::new();
+    for line in pull.by_ref() {
+        let line = std::str::from_utf8(line.ok()?).ok()?;
+        let (name, value) = line.split_once(':')?;
+        headers.insert(
+            Name::from(bytesstr::BytesStr::from_parse(&src, name.trim())),
+            bytesstr::BytesStr::from_parse(&src, value.trim()),
+        );
+    }
+    let via: Via = headers.get_named().ok()?;
+    let branch = via.params.get_val("branch")?.to_string();
+    let cseq: CSeq = headers.get_named().ok()?;
+    let call_id: CallID = headers.get_named().ok()?;
+    let from: FromTo = headers.get(Name::FROM).ok()?;
+    let to: FromTo = headers.get(Name::TO).ok()?;
+    Some((
+        branch,
+        cseq.cseq,
+        call_id.0.len(),
+        from.tag?.to_string(),
+        to.tag?.to_string(),
+    ))
+}
+
+fn rsip_tx_fields(buf: &[u8]) -> Option<TxFields> {
+    use rsip::prelude::*;
+    let r = rsip::Response::try_from(buf).ok()?;
+    let via = r.via_header().ok()?.typed().ok()?;
+    let branch = via.branch()?.to_string();
+    let cseq = r.cseq_header().ok()?.typed().ok()?.seq;
+    let call_id = r.call_id_header().ok()?.value().len();
+    let from = r.from_header().ok()?.tag().ok()??.to_string();
+    let to = r.to_header().ok()?.tag().ok()??.to_string();
+    Some((branch, cseq, call_id, from, to))
+}
+
+fn typed(c: &mut Criterion) {
+    let mut g = c.benchmark_group("typed");
+    let msg = ok_to_invite(0);
+    let head_len = msg.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    g.throughput(Throughput::Bytes(msg.len() as u64));
+    let want = sipline_tx_fields(&msg).unwrap();
+    assert_eq!(want, (18, 314159, 44, 10, 7));
+    let mut dec = StreamDecoder::default();
+    assert_eq!(sipline_tx_fields_owned(&mut dec, &msg), Some(want));
+    let ezk = ezk_tx_fields(&msg).unwrap();
+    let rs = rsip_tx_fields(&msg).unwrap();
+    for peer in [&ezk, &rs] {
+        assert_eq!(
+            (peer.0.len(), peer.1, peer.2, peer.3.len(), peer.4.len()),
+            want
+        );
+    }
+    g.bench_function("sipline: frame the head alone (parse_head)", |b| {
+        b.iter(|| {
+            sipline::parse_head(black_box(&msg), &ParserConfig::default())
+                .ok()
+                .and_then(|p| p.consumed())
+        })
+    });
+    assert_eq!(
+        sipline::parse_head(&msg, &ParserConfig::default())
+            .unwrap()
+            .consumed(),
+        Some(head_len)
+    );
+    g.bench_function("sipline: parse_head + branch, CSeq, Call-ID, tags", |b| {
+        b.iter(|| sipline_tx_fields(black_box(&msg)))
+    });
+    g.bench_function(
+        "sipline: StreamDecoder frame + the same (field index)",
+        |b| b.iter(|| sipline_tx_fields_owned(&mut dec, black_box(&msg))),
+    );
+    g.bench_function("ezk-sip-types: parse + the same", |b| {
+        b.iter(|| ezk_tx_fields(black_box(&msg)))
+    });
+    g.bench_function("rsip: parse + the same", |b| {
+        b.iter(|| rsip_tx_fields(black_box(&msg)))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    status_line,
+    message,
+    stream,
+    reasons,
+    corpus,
+    typed
+);
 criterion_main!(benches);

@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::chars::is_token;
+use crate::chars::{is_token, uri_class};
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
 use crate::header::is_ws as is_lws;
@@ -75,14 +75,9 @@ impl fmt::Display for Uri<'_> {
     }
 }
 
-/// `unreserved` (§25.1).
-fn is_unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c)
-}
-
 /// Checks that every `%` in `b` starts two hex digits; the offset of the
 /// first bad byte otherwise. `ok` says which other bytes may stand there.
-fn check_chars(b: &[u8], ok: impl Fn(u8) -> bool) -> Result<(), usize> {
+fn check_chars(b: &[u8], class: u8) -> Result<(), usize> {
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         if c == b'%' {
@@ -91,7 +86,7 @@ fn check_chars(b: &[u8], ok: impl Fn(u8) -> bool) -> Result<(), usize> {
                 return Err(i);
             }
             i += 3;
-        } else if ok(c) {
+        } else if uri_class(c) & class != 0 {
             i += 1;
         } else {
             return Err(i);
@@ -150,13 +145,11 @@ pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
             if user.is_empty() {
                 return Err(base);
             }
-            check_chars(user, |c| is_unreserved(c) || b"&=+$,;?/".contains(&c))
-                .map_err(|e| base + e)?;
+            check_chars(user, uri_class::USER).map_err(|e| base + e)?;
             out.user = Some(sub(base, base + user.len()));
             if let Some(p) = pw {
                 let pw_b = info.get(p + 1..).unwrap_or_default();
-                check_chars(pw_b, |c| is_unreserved(c) || b"&=+$,".contains(&c))
-                    .map_err(|e| base + p + 1 + e)?;
+                check_chars(pw_b, uri_class::PASSWORD).map_err(|e| base + p + 1 + e)?;
                 out.password = Some(sub(base + p + 1, base + at));
             }
             i = at + 1;
@@ -207,8 +200,7 @@ pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
             if one.is_empty() {
                 return Err(base + start);
             }
-            check_chars(one, |c| is_unreserved(c) || b"[]/:&+$=".contains(&c))
-                .map_err(|e| base + start + e)?;
+            check_chars(one, uri_class::PARAM).map_err(|e| base + start + e)?;
         }
         out.params = sub(base + params_start, base + i);
         match rest.get(i) {
@@ -218,8 +210,7 @@ pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
                 if h.is_empty() {
                     return Err(base + i + 1);
                 }
-                check_chars(h, |c| is_unreserved(c) || b"[]/?:+$=&".contains(&c))
-                    .map_err(|e| base + i + 1 + e)?;
+                check_chars(h, uri_class::HEADER).map_err(|e| base + i + 1 + e)?;
                 out.headers = Some(sub(base + i + 1, b.len()));
             }
             Some(_) => return Err(base + i),
@@ -232,13 +223,13 @@ pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
         if number.is_empty() {
             return Err(base);
         }
-        check_chars(number, |c| {
-            c.is_ascii_hexdigit() || b"+-.()*#pPwW".contains(&c)
-        })
-        .map_err(|e| base + e)?;
+        check_chars(number, uri_class::TEL).map_err(|e| base + e)?;
         let params = rest.get(end..).unwrap_or_default();
-        check_chars(params, |c| is_unreserved(c) || b";[]/:&+$=".contains(&c))
-            .map_err(|e| base + end + e)?;
+        let mut at = end;
+        for p in params.split(|&c| c == b';').skip(1) {
+            check_chars(p, uri_class::PARAM).map_err(|e| base + at + 1 + e)?;
+            at += 1 + p.len();
+        }
         out.user = Some(sub(base, base + end));
         out.params = sub(base + end, b.len());
         return Ok(out);
@@ -248,7 +239,7 @@ pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
     if rest.is_empty() {
         return Err(base);
     }
-    check_chars(rest, |c| c > b' ' && c < 0x7f && !b"<>\"".contains(&c)).map_err(|e| base + e)?;
+    check_chars(rest, uri_class::OPAQUE).map_err(|e| base + e)?;
     Ok(out)
 }
 

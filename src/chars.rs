@@ -111,3 +111,51 @@ mod tests {
         }
     }
 }
+
+/// The classes of URI bytes (RFC 3261 §25.1): one table, one bit per
+/// class, so that each URI part is checked with one load per byte.
+pub(crate) mod uri_class {
+    /// `user` (unreserved, user-unreserved `&=+$,;?/`).
+    pub(crate) const USER: u8 = 1;
+    /// `password` (unreserved, `&=+$,`).
+    pub(crate) const PASSWORD: u8 = 2;
+    /// `paramchar` (unreserved, param-unreserved `[]/:&+$`, and `=`).
+    pub(crate) const PARAM: u8 = 4;
+    /// `hname`/`hvalue` (unreserved, hnv-unreserved `[]/?:+$`, and `=&`).
+    pub(crate) const HEADER: u8 = 8;
+    /// A tel URI's number (hex digits and visual separators, `+*#pw`).
+    pub(crate) const TEL: u8 = 16;
+    /// Another scheme's rest: printable, no `<`, `>`, `"`.
+    pub(crate) const OPAQUE: u8 = 32;
+    /// Call-ID `word` bytes (§25.1).
+    pub(crate) const WORD: u8 = 64;
+}
+
+/// The [`uri_class`] bits of byte `b`.
+#[inline]
+pub(crate) fn uri_class(b: u8) -> u8 {
+    URI_CLASS[b as usize]
+}
+
+static URI_CLASS: [u8; 256] = {
+    use uri_class::*;
+    const UNRES: u8 = USER | PASSWORD | PARAM | HEADER | OPAQUE | WORD;
+    byte_table!(u8, default 0;
+        b'p' | b'P' | b'w' | b'W' => UNRES | TEL,
+        b'a'..=b'f' | b'A'..=b'F' | b'0'..=b'9' => UNRES | TEL,
+        b'g'..=b'z' | b'G'..=b'Z' => UNRES,
+        b'-' | b'.' | b'(' | b')' | b'*' => UNRES | TEL,
+        b'_' | b'!' | b'~' | b'\'' => UNRES,
+        b'+' => UNRES | TEL,
+        b'#' => TEL | OPAQUE,
+        b'&' | b'=' | b'$' => USER | PASSWORD | PARAM | HEADER | OPAQUE,
+        b',' => USER | PASSWORD | OPAQUE,
+        b';' => USER | OPAQUE,
+        b'?' => USER | HEADER | OPAQUE | WORD,
+        b'/' => USER | PARAM | HEADER | OPAQUE | WORD,
+        b'[' | b']' | b':' => PARAM | HEADER | OPAQUE | WORD,
+        b'%' | b'`' | b'\\' | b'{' | b'}' | b'@' => OPAQUE | WORD,
+        b'<' | b'>' | b'"' => WORD,
+        b'^' | b'|' => OPAQUE,
+    )
+};

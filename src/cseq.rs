@@ -108,7 +108,7 @@ pub fn parse_max_forwards(value: &[u8], _config: &ParserConfig) -> Result<u8, Er
 /// ```
 pub fn parse_call_id<'a>(value: &'a [u8], _config: &ParserConfig) -> Result<&'a [u8], Error> {
     let (start, id) = trim_at(value);
-    let word = |c: u8| c.is_ascii_alphanumeric() || b"-.!%*_+`'~()<>:\\\"/[]?{}@".contains(&c);
+    let word = |c: u8| crate::chars::uri_class(c) & crate::chars::uri_class::WORD != 0;
     if id.is_empty() {
         return Err(Error::at(ErrorKind::CallId, start));
     }

@@ -9,7 +9,7 @@ use crate::config::ParserConfig;
 use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
 use crate::header::{
-    check_field_line, content_length, is_content_length, names_equal, trim, HeaderField, Headers,
+    check_field_line, content_length, expand_compact, is_content_length, trim, HeaderField, Headers,
 };
 use crate::parsed::Parsed;
 use crate::reason::{parse_reason, Reason};
@@ -41,6 +41,7 @@ pub struct Head<'a> {
     pub(crate) header_count: usize,
     pub(crate) content_length: Option<u64>,
     pub(crate) loose_addresses: bool,
+    pub(crate) index: HeaderIndex,
 }
 
 /// Two heads are equal when their bytes and what was read from them are;
@@ -92,17 +93,49 @@ impl<'a> Head<'a> {
     /// The first field named `name` (case-insensitive, compact forms known:
     /// `"Call-ID"` finds `i:`).
     pub fn header(&self, name: &str) -> Option<HeaderField<'a>> {
-        self.headers()
-            .find(|h| names_equal(h.name, name.as_bytes()))
+        self.headers_named(name).next()
     }
 
     /// Every field named `name`, in order.
+    ///
+    /// The scan that framed the head noted where the fields a proxy reads
+    /// are (Via, From, To, Call-ID, CSeq, Max-Forwards, Contact, Route,
+    /// Record-Route, Content-Type, Reason, Expires, Date; compact forms
+    /// included): the walk for one of them starts at its first field, stops
+    /// after its last, and costs nothing when it is absent.
     pub fn headers_named<'n>(&self, name: &'n str) -> impl Iterator<Item = HeaderField<'a>> + 'n
     where
         'a: 'n,
     {
-        self.headers()
-            .filter(move |h| names_equal(h.name, name.as_bytes()))
+        let query = expand_compact(name.as_bytes()).map_or(name.as_bytes(), str::as_bytes);
+        let (first, block, count) = match self.index.get(name.as_bytes()) {
+            Some(slot) if slot.count == 0 => (None, &[][..], 0),
+            // One field of this class: straight from the index, if it is
+            // the one asked for.
+            Some(slot) if slot.count == 1 => {
+                let field = slot.field(self.bytes);
+                let hit = expand_compact(field.name)
+                    .map_or(field.name, str::as_bytes)
+                    .eq_ignore_ascii_case(query);
+                (hit.then_some(field), &[][..], 0)
+            }
+            Some(slot) => (
+                None,
+                self.bytes
+                    .get(slot.name as usize..self.fields_end())
+                    .unwrap_or_default(),
+                usize::from(slot.count),
+            ),
+            None => (None, self.fields, usize::MAX),
+        };
+        first.into_iter().chain(
+            Headers::new(block)
+                .filter(move |h| {
+                    let n = expand_compact(h.name).map_or(h.name, str::as_bytes);
+                    n.len() == query.len() && n.eq_ignore_ascii_case(query)
+                })
+                .take(count),
+        )
     }
 
     /// The Content-Length, when the head has one (several equal fields count
@@ -139,9 +172,9 @@ impl<'a> Head<'a> {
     /// # Ok::<(), sipline::Error>(())
     /// ```
     pub fn vias(&self) -> impl Iterator<Item = Result<Via<'a>, Error>> + 'a {
-        let (cfg, head) = (self.typed_config(), *self);
+        let (cfg, base) = (self.typed_config(), self.bytes);
         self.headers_named("Via").flat_map(move |f| {
-            let at = head.offset_of(f.value) as u64;
+            let at = span(base, f.value).0 as u64;
             parse_via(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
         })
     }
@@ -204,11 +237,11 @@ impl<'a> Head<'a> {
     /// Every Contact address (`Contact` or `m`) of every Contact field, in
     /// order. `Contact: *` yields nothing here: see [`Head::contact_star`].
     pub fn contacts(&self) -> impl Iterator<Item = Result<NameAddr<'a>, Error>> + 'a {
-        let (cfg, head) = (self.typed_config(), *self);
+        let (cfg, base) = (self.typed_config(), self.bytes);
         self.headers_named("Contact")
             .filter(|f| trim(f.value) != b"*")
             .flat_map(move |f| {
-                let at = head.offset_of(f.value) as u64;
+                let at = span(base, f.value).0 as u64;
                 parse_name_addrs(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
             })
     }
@@ -220,27 +253,27 @@ impl<'a> Head<'a> {
 
     /// Every Route address, in order (the next hop first).
     pub fn routes(&self) -> impl Iterator<Item = Result<NameAddr<'a>, Error>> + 'a {
-        let (cfg, head) = (self.typed_config(), *self);
+        let (cfg, base) = (self.typed_config(), self.bytes);
         self.headers_named("Route").flat_map(move |f| {
-            let at = head.offset_of(f.value) as u64;
+            let at = span(base, f.value).0 as u64;
             parse_name_addrs(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
         })
     }
 
     /// Every Record-Route address, in order.
     pub fn record_routes(&self) -> impl Iterator<Item = Result<NameAddr<'a>, Error>> + 'a {
-        let (cfg, head) = (self.typed_config(), *self);
+        let (cfg, base) = (self.typed_config(), self.bytes);
         self.headers_named("Record-Route").flat_map(move |f| {
-            let at = head.offset_of(f.value) as u64;
+            let at = span(base, f.value).0 as u64;
             parse_name_addrs(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
         })
     }
 
     /// Every Reason value (RFC 3326) of every Reason field, in order.
     pub fn reasons(&self) -> impl Iterator<Item = Result<Reason<'a>, Error>> + 'a {
-        let (cfg, head) = (self.typed_config(), *self);
+        let (cfg, base) = (self.typed_config(), self.bytes);
         self.headers_named("Reason").flat_map(move |f| {
-            let at = head.offset_of(f.value) as u64;
+            let at = span(base, f.value).0 as u64;
             parse_reason(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
         })
     }
@@ -326,6 +359,7 @@ pub(crate) struct HeadInfo {
     pub(crate) header_count: usize,
     pub(crate) content_length: Option<u64>,
     pub(crate) loose_addresses: bool,
+    pub(crate) index: HeaderIndex,
 }
 
 impl HeadInfo {
@@ -337,7 +371,101 @@ impl HeadInfo {
             header_count: self.header_count,
             content_length: self.content_length,
             loose_addresses: self.loose_addresses,
+            index: self.index,
         }
+    }
+}
+
+/// The header fields a proxy reads, as the scan found them: for each, where
+/// its first field's name starts and how many fields it has. Filled by
+/// [`StreamDecoder`](crate::StreamDecoder) and kept in the
+/// [`SipMessage`](crate::SipMessage).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HeaderIndex {
+    slots: [Slot; SLOTS],
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Slot {
+    /// Where the first field's name starts (from the message's start).
+    name: u32,
+    /// Where the first field ends (its value's last byte, line end excluded).
+    end: u32,
+    /// The name's length (indexed names are at most 12 bytes).
+    name_len: u8,
+    /// How many fields (saturating); 0: absent.
+    count: u16,
+}
+
+/// The number of slots of a [`HeaderIndex`].
+const SLOTS: usize = 13;
+
+/// The slot a header name falls in, from its length and first letter alone
+/// (a few instructions per field while scanning). Each indexed name (Via,
+/// From, To, Call-ID, CSeq, Max-Forwards, Contact, Route, Record-Route,
+/// Content-Type, Reason, Expires, Date, and the compact forms v, f, t, i, m,
+/// c) falls in its own slot; other names may share it, which is why a
+/// lookup compares the name it finds there.
+#[inline]
+fn class_of(name: &[u8]) -> Option<usize> {
+    let first = name.first()? | 0x20;
+    let second = name.get(1).map_or(0, |c| c | 0x20);
+    Some(match (name.len(), first) {
+        (1, b'v') | (3, b'v') => 0,
+        (1, b'f') | (4, b'f') => 1,
+        (1, b't') | (2, b't') => 2,
+        (1, b'i') => 3,
+        (7, b'c') if second == b'a' => 3,
+        (4, b'c') => 4,
+        (12, b'm') => 5,
+        (1, b'm') | (7, b'c') => 6,
+        (5, b'r') => 7,
+        (12, b'r') => 8,
+        (1, b'c') | (12, b'c') => 9,
+        (6, b'r') => 10,
+        (7, b'e') => 11,
+        (4, b'd') => 12,
+        _ => return None,
+    })
+}
+
+impl Slot {
+    /// The first field of the slot, from the head's bytes: the name, then
+    /// the value after the colon, trimmed.
+    fn field(self, bytes: &[u8]) -> HeaderField<'_> {
+        let start = self.name as usize;
+        let name_end = start + usize::from(self.name_len);
+        let rest = slice(bytes, (name_end, self.end as usize));
+        let colon = memchr::memchr(b':', rest).map_or(rest.len(), |c| c + 1);
+        HeaderField {
+            name: slice(bytes, (start, name_end)),
+            value: trim(rest.get(colon..).unwrap_or_default()),
+        }
+    }
+}
+
+impl HeaderIndex {
+    /// The slot of `name`'s class.
+    fn get(&self, name: &[u8]) -> Option<Slot> {
+        self.slots.get(class_of(name)?).copied()
+    }
+}
+
+impl HeaderIndex {
+    /// Notes a field: its name's span and where the field ends.
+    #[inline]
+    fn note(&mut self, msg: &[u8], name: (usize, usize), end: usize) {
+        let Some(slot) = class_of(slice(msg, name)).and_then(|k| self.slots.get_mut(k)) else {
+            return;
+        };
+        if slot.count == 0 {
+            // Offsets fit: a head is far below 4 GiB (`max_head_len`); a
+            // wrong span would only resolve to an empty slice.
+            slot.name = name.0 as u32;
+            slot.name_len = (name.1 - name.0) as u8;
+            slot.end = end as u32;
+        }
+        slot.count = slot.count.saturating_add(1);
     }
 }
 
@@ -353,13 +481,18 @@ struct FieldAt {
 pub(crate) trait FieldSink {
     /// `false` for the sink that ignores fields, so that no work is done for it.
     const WANTS: bool;
-    fn field(&mut self, name: (usize, usize), value: (usize, usize)) -> Result<(), Error>;
+    fn field(
+        &mut self,
+        msg: &[u8],
+        name: (usize, usize),
+        value: (usize, usize),
+    ) -> Result<(), Error>;
 }
 
 impl FieldSink for () {
     const WANTS: bool = false;
     #[inline(always)]
-    fn field(&mut self, _: (usize, usize), _: (usize, usize)) -> Result<(), Error> {
+    fn field(&mut self, _: &[u8], _: (usize, usize), _: (usize, usize)) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -377,6 +510,7 @@ pub(crate) struct HeadScan {
     field: Option<FieldAt>,
     content_length: Option<u64>,
     early_checked: bool,
+    index: HeaderIndex,
 }
 
 /// How many bytes of a partial start line are worth parsing before its line
@@ -474,6 +608,7 @@ impl HeadScan {
                         header_count: self.headers,
                         content_length: self.content_length,
                         loose_addresses: cfg.allow_loose_addresses,
+                        index: self.index,
                     }));
                 }
                 (Some(_), None) => {
@@ -549,6 +684,7 @@ impl HeadScan {
             header_count: self.headers,
             content_length: self.content_length,
             loose_addresses: cfg.allow_loose_addresses,
+            index: self.index,
         }))
     }
 
@@ -563,6 +699,7 @@ impl HeadScan {
         let Some(field) = self.field.take() else {
             return Ok(());
         };
+        self.index.note(msg, field.name, end);
         if S::WANTS {
             let ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\r' | b'\n'));
             let mut start = field.value;
@@ -573,7 +710,7 @@ impl HeadScan {
             while stop > start && ws(msg.get(stop - 1)) {
                 stop -= 1;
             }
-            sink.field(field.name, (start, stop))?;
+            sink.field(msg, field.name, (start, stop))?;
         }
         if !cfg.allow_controls_in_values {
             let value = msg.get(field.value..end).unwrap_or_default();
@@ -664,7 +801,12 @@ pub fn parse_head_into<'b>(
     impl FieldSink for Fill<'_, '_> {
         const WANTS: bool = true;
         #[inline]
-        fn field(&mut self, name: (usize, usize), value: (usize, usize)) -> Result<(), Error> {
+        fn field(
+            &mut self,
+            _: &[u8],
+            name: (usize, usize),
+            value: (usize, usize),
+        ) -> Result<(), Error> {
             let Some(slot) = self.out.get_mut(self.n) else {
                 return Err(Error::at(ErrorKind::TooManyHeaders, name.0));
             };

@@ -54,8 +54,10 @@ pub(crate) fn parse_host(b: &[u8]) -> Option<Host<'_>> {
             .map(Host::Ipv6);
     }
     let text = core::str::from_utf8(b).ok()?;
-    if let Ok(a) = text.parse::<Ipv4Addr>() {
-        return Some(Host::Ipv4(a));
+    if b.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
+        if let Ok(a) = text.parse::<Ipv4Addr>() {
+            return Some(Host::Ipv4(a));
+        }
     }
     let ok = !text.is_empty()
         && text
@@ -99,7 +101,7 @@ impl<'a> Via<'a> {
     /// The parameters in order, as `(name, value)`; a parameter without `=`
     /// has no value.
     pub fn params(&self) -> Params<'a> {
-        Params { rest: self.params }
+        Params::new(self.params)
     }
 
     /// The first parameter named `name` (case-insensitive): `None` when
@@ -192,40 +194,54 @@ impl fmt::Display for Via<'_> {
 /// The parameters of a header value: `;name[=value]` in order.
 #[derive(Clone, Debug)]
 pub struct Params<'a> {
-    rest: &'a [u8],
+    rest: &'a str,
 }
 
 impl<'a> Params<'a> {
-    /// The parameters in `rest` (`;a=b;c`), already checked.
-    pub(crate) const fn new(rest: &'a [u8]) -> Params<'a> {
+    /// The parameters in `rest` (`;a=b;c`), already checked. Text after a
+    /// byte that is not UTF-8 is left out.
+    pub(crate) fn new(rest: &'a [u8]) -> Params<'a> {
+        let rest = match core::str::from_utf8(rest) {
+            Ok(s) => s,
+            Err(e) => core::str::from_utf8(rest.get(..e.valid_up_to()).unwrap_or_default())
+                .unwrap_or_default(),
+        };
         Params { rest }
     }
+}
+
+/// `s` without leading and trailing LWS.
+fn trim_str(s: &str) -> &str {
+    s.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
 impl<'a> Iterator for Params<'a> {
     type Item = (&'a str, Option<&'a str>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        // The parameters were checked when the value was parsed.
-        let b = self.rest;
-        let semi = b.iter().position(|&c| c == b';')?;
-        let after = b.get(semi + 1..)?;
-        let end = split_point(after, b';').unwrap_or(after.len());
+        // The parameters were checked when the value was parsed; the
+        // delimiters looked for are ASCII, so every slice is on a boundary.
+        let s = self.rest;
+        let semi = memchr::memchr(b';', s.as_bytes())?;
+        let after = s.get(semi + 1..)?;
+        let end = split_point(after.as_bytes(), b';').unwrap_or(after.len());
         self.rest = after.get(end..).unwrap_or_default();
-        let one = trim(after.get(..end)?);
-        let (name, value) = match one.iter().position(|&c| c == b'=') {
-            Some(eq) => (trim(one.get(..eq)?), Some(trim(one.get(eq + 1..)?))),
+        let one = trim_str(after.get(..end)?);
+        Some(match memchr::memchr(b'=', one.as_bytes()) {
+            Some(eq) => (trim_str(one.get(..eq)?), Some(trim_str(one.get(eq + 1..)?))),
             None => (one, None),
-        };
-        Some((
-            core::str::from_utf8(name).ok()?,
-            value.and_then(|v| core::str::from_utf8(v).ok()),
-        ))
+        })
     }
 }
 
 /// The index of the first `sep` outside a quoted string.
 pub(crate) fn split_point(b: &[u8], sep: u8) -> Option<usize> {
+    // No quote before the first separator: that separator (the usual case).
+    match memchr::memchr2(sep, b'"', b) {
+        Some(i) if b.get(i) == Some(&sep) => return Some(i),
+        None => return None,
+        Some(_) => {}
+    }
     let mut quoted = false;
     let mut escaped = false;
     for (i, &c) in b.iter().enumerate() {
@@ -286,17 +302,17 @@ impl<'a> Iterator for Vias<'a> {
 
 /// One `via-parm`; an error is the offset of the first bad byte in `b`.
 fn via_value(b: &[u8]) -> Result<Via<'_>, usize> {
+    let text = core::str::from_utf8(b).map_err(|e| e.valid_up_to())?;
     let mut i = b.iter().position(|&c| !is_lws(c)).unwrap_or(b.len());
     let token = |i: &mut usize| -> Result<&str, usize> {
         let start = *i;
         while b.get(*i).is_some_and(|&c| is_token(c)) {
             *i += 1;
         }
-        let t = b.get(start..*i).unwrap_or_default();
-        if t.is_empty() {
-            return Err(start);
+        match text.get(start..*i) {
+            Some(t) if !t.is_empty() => Ok(t),
+            _ => Err(start),
         }
-        Ok(core::str::from_utf8(t).unwrap_or_default())
     };
     let skip_lws = |i: &mut usize| {
         while b.get(*i).is_some_and(|&c| is_lws(c)) {
@@ -404,7 +420,7 @@ pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
                 *i += 1;
                 loop {
                     match b.get(*i) {
-                        None => return Err(*i),
+                        None => return Err(b.len()),
                         Some(b'\\') => *i += 2,
                         Some(b'"') => {
                             *i += 1;

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_head, parse_message, parse_sipfrag, parse_status_line_with, Error, Frame,
-    Parsed, ParserConfig, StreamDecoder,
+    parse_cseq, parse_datagram, parse_date, parse_head, parse_message, parse_name_addr,
+    parse_name_addrs, parse_reason, parse_sipfrag, parse_status_line_with, parse_uri, parse_via,
+    Error, Frame, Parsed, ParserConfig, StreamDecoder,
 };
 
 fn run(cfg: ParserConfig, data: &[u8], sizes: &[u8]) -> (Vec<Frame>, Option<Error>) {
@@ -65,6 +66,31 @@ fn check(input: &[u8]) {
     }
     if let Ok(dg) = parse_datagram(input, &strict) {
         assert_eq!(parse_datagram(input, &lenient), Ok(dg));
+    }
+    // typed_headers and validate_keys: error offsets stay inside the input.
+    for cfg in [strict, lenient] {
+        let len = input.len() as u64;
+        let inside = |e: Error| assert!(e.offset() <= len, "{e}");
+        parse_via(input, &cfg)
+            .filter_map(Result::err)
+            .for_each(inside);
+        parse_reason(input, &cfg)
+            .filter_map(Result::err)
+            .for_each(inside);
+        parse_name_addrs(input, &cfg)
+            .filter_map(Result::err)
+            .for_each(inside);
+        let _ = parse_name_addr(input, &cfg).map_err(inside);
+        let _ = parse_uri(input, &cfg).map_err(inside);
+        let _ = parse_date(input, &cfg).map_err(inside);
+        let _ = parse_cseq(input, &cfg).map_err(inside);
+        if let Ok(sipline::Datagram::Message(m)) = parse_datagram(input, &cfg) {
+            let head_len = m.head.len() as u64;
+            if let Err(e) = m.head.validate_to_forward() {
+                assert!(e.offset() <= head_len);
+            }
+            let _ = (m.head.transaction_key(), m.head.dialog_id());
+        }
     }
     for cfg in [strict, lenient] {
         if let Ok(Parsed::Complete { value, .. }) = parse_head(input, &cfg) {

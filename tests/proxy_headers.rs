@@ -787,3 +787,80 @@ proptest! {
         }
     }
 }
+
+/// Names to look up: every indexed name in several spellings, compact
+/// forms, and names that are not indexed.
+const LOOKUPS: &[&str] = &[
+    "Via",
+    "v",
+    "VIA",
+    "From",
+    "f",
+    "To",
+    "t",
+    "TO",
+    "Call-ID",
+    "i",
+    "call-id",
+    "CSeq",
+    "cseq",
+    "Max-Forwards",
+    "Contact",
+    "m",
+    "Route",
+    "Record-Route",
+    "record-route",
+    "Content-Type",
+    "c",
+    "Reason",
+    "Expires",
+    "Date",
+    "Content-Length",
+    "l",
+    "Subject",
+    "s",
+    "X-Nope",
+    "Cseq2",
+    "Froms",
+];
+
+/// What the decoder's index finds equals what the walk finds, on every
+/// message of the shared corpus.
+#[test]
+fn indexed_lookups_equal_the_walk() {
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
+    let mut checked = 0;
+    for dir in [
+        "rfc4475",
+        "rfc5118",
+        "rfc3665",
+        "captured",
+        "rfc-examples/rfc5626",
+    ] {
+        for path in common::dat_files(&corpus.join(dir)) {
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(sipline::Parsed::Complete { value: m, .. }) =
+                sipline::parse_message(&bytes, &lenient())
+            else {
+                continue;
+            };
+            let mut dec = sipline::StreamDecoder::new(lenient());
+            let mut buf = bytes::BytesMut::from(&bytes[..]);
+            let Ok(Some(sipline::Frame::Message(owned))) = dec.decode(&mut buf) else {
+                panic!("{path:?}")
+            };
+            let indexed = owned.head();
+            for name in LOOKUPS {
+                let a: Vec<_> = indexed.headers_named(name).collect();
+                let b: Vec<_> = m.head.headers_named(name).collect();
+                assert_eq!(a, b, "{path:?} {name}");
+                assert_eq!(indexed.header(name), m.head.header(name), "{path:?} {name}");
+            }
+            assert_eq!(indexed.validate(), m.head.validate(), "{path:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 250, "{checked}");
+}
