@@ -343,6 +343,8 @@ pub fn parse_name_addr<'a>(value: &'a [u8], config: &ParserConfig) -> Result<Nam
 /// `single`: From and To, where a lenient reading may take any text before
 /// `<` as the display name (there is no list whose comma it could eat).
 fn name_addr<'a>(b: &'a [u8], cfg: &ParserConfig, single: bool) -> Result<NameAddr<'a>, usize> {
+    // UTF-8 throughout (display names and quoted parameters, §25.1).
+    core::str::from_utf8(b).map_err(|e| e.valid_up_to())?;
     let text = |s: usize, e: usize| {
         b.get(s..e)
             .and_then(|x| core::str::from_utf8(x).ok())
@@ -511,6 +513,16 @@ fn list_split(b: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+impl<'a> NameAddrs<'a> {
+    /// The bytes not read yet: the values after the ones already given.
+    pub fn remaining(&self) -> &'a [u8] {
+        if self.done {
+            return b"";
+        }
+        self.whole.get(self.at..).unwrap_or_default()
+    }
 }
 
 impl<'a> Iterator for NameAddrs<'a> {

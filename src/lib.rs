@@ -26,6 +26,8 @@ mod keys;
 mod validate;
 mod message;
 #[cfg(feature = "std")]
+mod write;
+#[cfg(feature = "std")]
 mod stream;
 #[cfg(feature = "std")]
 mod read;
@@ -63,3 +65,5 @@ pub use status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, S
 pub use stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
 pub use validate::{Invalid, InvalidKind};
 pub use via::{parse_via, Host, Params, Via, Vias};
+#[cfg(feature = "std")]
+pub use write::{Forward, Response};

@@ -99,6 +99,8 @@ impl<'a> Iterator for Reasons<'a> {
 }
 
 fn reason_value(b: &[u8]) -> Result<Reason<'_>, usize> {
+    // UTF-8 throughout (quoted text included, RFC 3261 §25.1).
+    core::str::from_utf8(b).map_err(|e| e.valid_up_to())?;
     let mut i = b.iter().position(|&c| !is_lws(c)).unwrap_or(b.len());
     let start = i;
     while b.get(i).is_some_and(|&c| is_token(c)) {

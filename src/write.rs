@@ -1,0 +1,414 @@
+//! Writing messages into a `BytesMut`: a response built from a request
+//! (RFC 3261 §8.2.6) and the edits a proxy makes to a request it forwards
+//! (§16.6). Lines the edit does not touch are copied as they are.
+
+use bytes::{BufMut, BytesMut};
+
+use crate::chars::is_token;
+use crate::error::{Error, ErrorKind};
+use crate::head::Head;
+use crate::header::{trim, HeaderField};
+use crate::keys::missing;
+use crate::start_line::StartLine;
+use crate::status::StatusCode;
+
+/// A response to a request, written as RFC 3261 §8.2.6 says: the status
+/// line; every Via field, From, Call-ID and CSeq copied as they are; To
+/// copied with a tag added when it has none (not on a 100, §8.2.6.2);
+/// Timestamp copied on a 100 (§8.2.6.1); Record-Route copied on a 101–299
+/// (§12.1.1); the caller's extra fields; Content-Length; the body.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use sipline::{parse_head, ParserConfig, Response, StatusCode};
+///
+/// let req = b"INVITE sip:bob@biloxi.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776\r\n\
+/// Max-Forwards: 70\r\nTo: Bob <sip:bob@biloxi.com>\r\nFrom: <sip:alice@atlanta.com>;tag=1928\r\n\
+/// Call-ID: a84b@pc33\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+/// let head = parse_head(req, &ParserConfig::default())?.value().unwrap();
+/// let mut out = BytesMut::new();
+/// Response::new(&head, StatusCode::OK)
+///     .to_tag("a6c85cf")
+///     .header("Contact", b"<sip:bob@192.0.2.4>")
+///     .write(&mut out)?;
+/// let text = std::str::from_utf8(&out).unwrap();
+/// assert!(text.starts_with("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776\r\n"));
+/// assert!(text.contains("\r\nTo: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n"));
+/// assert!(text.ends_with("Contact: <sip:bob@192.0.2.4>\r\nContent-Length: 0\r\n\r\n"));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Response<'r, 'x> {
+    request: &'r Head<'r>,
+    status: StatusCode,
+    reason: Option<&'x str>,
+    to_tag: Option<&'x str>,
+    extra: [Option<(&'x str, &'x [u8])>; MAX_EXTRA],
+    body: &'x [u8],
+}
+
+/// How many fields [`Response::header`] can add.
+const MAX_EXTRA: usize = 8;
+
+/// The fields a response copies from its request (§8.2.6.2).
+const COPIED: [&str; 4] = ["Via", "From", "Call-ID", "CSeq"];
+
+impl<'r, 'x> Response<'r, 'x> {
+    /// A response with `status` to `request`; the reason phrase is the
+    /// registry's unless [`reason`](Self::reason) sets one.
+    pub fn new(request: &'r Head<'r>, status: StatusCode) -> Response<'r, 'x> {
+        Response {
+            request,
+            status,
+            reason: None,
+            to_tag: None,
+            extra: [None; MAX_EXTRA],
+            body: b"",
+        }
+    }
+
+    /// The reason phrase to write.
+    pub const fn reason(mut self, reason: &'x str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// The tag to add to To when the request's To has none (a UAS picks
+    /// one per dialog it creates, §19.3). Without one, such a To is copied
+    /// as it is, which §8.2.6.2 allows only on a 100.
+    pub const fn to_tag(mut self, tag: &'x str) -> Self {
+        self.to_tag = Some(tag);
+        self
+    }
+
+    /// Adds a field after the copied ones (up to 8; more is an error when
+    /// writing). `name` must be a token; `value` may not hold CR or LF.
+    pub fn header(mut self, name: &'x str, value: &'x [u8]) -> Self {
+        if let Some(slot) = self.extra.iter_mut().find(|s| s.is_none()) {
+            *slot = Some((name, value));
+        } else {
+            // Remembered as an error: a ninth field.
+            self.extra = [Some(("", b"")); MAX_EXTRA];
+        }
+        self
+    }
+
+    /// The body (Content-Length is set from it; add Content-Type with
+    /// [`header`](Self::header)).
+    pub const fn body(mut self, body: &'x [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Appends the response to `out`. Errors: the request is a response, or
+    /// lacks To (or another copied field: [`ErrorKind::MissingHeader`]); a
+    /// To tag or an added field that is not a token name and a CR/LF-free
+    /// value ([`ErrorKind::HeaderName`], [`ErrorKind::HeaderValue`]).
+    pub fn write(&self, out: &mut BytesMut) -> Result<(), Error> {
+        let req = self.request;
+        if !matches!(req.start_line, StartLine::Request(_)) {
+            return Err(Error::at(ErrorKind::Method, 0));
+        }
+        for (name, value) in self.extra.iter().flatten() {
+            check_field(name, value)?;
+        }
+        if let Some(tag) = self.to_tag {
+            if tag.is_empty() || !tag.bytes().all(is_token) {
+                return Err(Error::at(ErrorKind::HeaderValue, 0));
+            }
+        }
+        let to = req.header("To").ok_or_else(|| missing(req))?;
+        for name in COPIED {
+            if req.header(name).is_none() {
+                return Err(missing(req));
+            }
+        }
+        let code = self.status.as_u16();
+        out.reserve(req.len() + self.body.len() + 64);
+        out.put_slice(b"SIP/2.0 ");
+        out.put_slice(itoa3(code).as_slice());
+        out.put_u8(b' ');
+        let reason = self
+            .reason
+            .or(self.status.canonical_reason())
+            .unwrap_or_default();
+        out.put_slice(reason.as_bytes());
+        out.put_slice(b"\r\n");
+        let dialog_creating = (101..=299).contains(&code);
+        for f in req.headers() {
+            let copy = COPIED.iter().any(|n| f.is(n))
+                || (code == 100 && f.is("Timestamp"))
+                || (dialog_creating && f.is("Record-Route"));
+            if copy {
+                put_line(out, req, f);
+            } else if f.is("To") {
+                put_line_without_end(out, req, f);
+                // A 100 gets no tag (§8.2.6.2 allows one; §17.2.1: SHOULD NOT).
+                if let (Some(tag), false, false) = (self.to_tag, code == 100, has_tag(req, to)) {
+                    out.put_slice(b";tag=");
+                    out.put_slice(tag.as_bytes());
+                }
+                out.put_slice(b"\r\n");
+            }
+        }
+        for (name, value) in self.extra.iter().flatten() {
+            out.put_slice(name.as_bytes());
+            out.put_slice(b": ");
+            out.put_slice(value);
+            out.put_slice(b"\r\n");
+        }
+        put_content_length(out, self.body.len());
+        out.put_slice(self.body);
+        Ok(())
+    }
+}
+
+/// `true` when the To field already carries a tag.
+fn has_tag(req: &Head<'_>, to: HeaderField<'_>) -> bool {
+    match req.to() {
+        Some(Ok(a)) => a.tag().is_some(),
+        // Unparsable: look for the parameter's text, so as not to add a second.
+        _ => to.value.windows(4).any(|w| w.eq_ignore_ascii_case(b"tag=")),
+    }
+}
+
+fn check_field(name: &str, value: &[u8]) -> Result<(), Error> {
+    if name.is_empty() || !name.bytes().all(is_token) {
+        return Err(Error::at(ErrorKind::HeaderName, 0));
+    }
+    if let Some(p) = value.iter().position(|&c| c == b'\r' || c == b'\n') {
+        return Err(Error::at(ErrorKind::HeaderValue, p));
+    }
+    Ok(())
+}
+
+/// A status code's three digits.
+fn itoa3(code: u16) -> [u8; 3] {
+    let d = |n: u16| b'0' + (n % 10) as u8;
+    [d(code / 100), d(code / 10), d(code)]
+}
+
+/// The field's line as it stands in the head (folded lines included),
+/// without its line end.
+fn put_line_without_end(out: &mut BytesMut, head: &Head<'_>, f: HeaderField<'_>) {
+    let bytes = head.as_bytes();
+    let start = head.offset_of(f.name);
+    let end = head.offset_of(f.value) + f.value.len();
+    out.put_slice(bytes.get(start..end.max(start)).unwrap_or_default());
+}
+
+/// The field's line, then CRLF.
+fn put_line(out: &mut BytesMut, head: &Head<'_>, f: HeaderField<'_>) {
+    put_line_without_end(out, head, f);
+    out.put_slice(b"\r\n");
+}
+
+fn put_content_length(out: &mut BytesMut, n: usize) {
+    out.put_slice(b"Content-Length: ");
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.put_slice(digits.get(i..).unwrap_or_default());
+    out.put_slice(b"\r\n\r\n");
+}
+
+/// The edits a proxy makes to a request it forwards (§16.6), written as a
+/// new message: a new Request-URI (item 2, optional), Max-Forwards
+/// decremented or added as 70 (item 3), a Record-Route value inserted
+/// before the existing ones (item 4, optional), the first Route value
+/// removed (§16.4, optional), a Via value pushed on top (item 8). Every
+/// other line is copied as it is, and the body follows unchanged.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use sipline::{parse_message, Forward, ParserConfig};
+///
+/// let req = b"INVITE sip:bob@biloxi.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776\r\n\
+/// Max-Forwards: 70\r\nRoute: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n\
+/// To: <sip:bob@biloxi.com>\r\nFrom: <sip:alice@atlanta.com>;tag=1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\
+/// Content-Length: 2\r\n\r\nhi";
+/// let m = parse_message(req, &ParserConfig::default())?.value().unwrap();
+/// let mut out = BytesMut::new();
+/// Forward::new(&m.head)
+///     .via(b"SIP/2.0/UDP p1.example.com;branch=z9hG4bK2d4790.1")
+///     .pop_route()
+///     .record_route(b"<sip:p1.example.com;lr>")
+///     .write(&mut out, m.body)?;
+/// let text = std::str::from_utf8(&out).unwrap();
+/// assert!(text.contains("\r\nVia: SIP/2.0/UDP p1.example.com;branch=z9hG4bK2d4790.1\r\nVia: SIP/2.0/UDP pc33"));
+/// assert!(text.contains("\r\nMax-Forwards: 69\r\n"));
+/// assert!(text.contains("\r\nRoute: <sip:p2.example.com;lr>\r\n"));
+/// assert!(text.contains("\r\nRecord-Route: <sip:p1.example.com;lr>\r\n"));
+/// assert!(text.ends_with("Content-Length: 2\r\n\r\nhi"));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Forward<'r, 'x> {
+    request: &'r Head<'r>,
+    uri: Option<&'x [u8]>,
+    via: Option<&'x [u8]>,
+    record_route: Option<&'x [u8]>,
+    pop_route: bool,
+}
+
+impl<'r, 'x> Forward<'r, 'x> {
+    /// The request to forward.
+    pub const fn new(request: &'r Head<'r>) -> Forward<'r, 'x> {
+        Forward {
+            request,
+            uri: None,
+            via: None,
+            record_route: None,
+            pop_route: false,
+        }
+    }
+
+    /// A new Request-URI (§16.6 item 2).
+    pub const fn request_uri(mut self, uri: &'x [u8]) -> Self {
+        self.uri = Some(uri);
+        self
+    }
+
+    /// The Via value to push on top (§16.6 item 8): this proxy's sent-by
+    /// and a new branch starting with `z9hG4bK`.
+    pub const fn via(mut self, value: &'x [u8]) -> Self {
+        self.via = Some(value);
+        self
+    }
+
+    /// A Record-Route value to insert before the existing ones (§16.6 item 4).
+    pub const fn record_route(mut self, value: &'x [u8]) -> Self {
+        self.record_route = Some(value);
+        self
+    }
+
+    /// Remove the first Route value (§16.4: it named this proxy).
+    pub const fn pop_route(mut self) -> Self {
+        self.pop_route = true;
+        self
+    }
+
+    /// Appends the forwarded request and `body` to `out`. Errors: not a
+    /// request; Max-Forwards of 0 (owed 483, [`ErrorKind::MaxForwards`]) or
+    /// unparsable; a Route to pop that does not parse; a value holding CR or LF.
+    pub fn write(&self, out: &mut BytesMut, body: &[u8]) -> Result<(), Error> {
+        let req = self.request;
+        let StartLine::Request(line) = req.start_line else {
+            return Err(Error::at(ErrorKind::Method, 0));
+        };
+        for v in [self.uri, self.via, self.record_route]
+            .into_iter()
+            .flatten()
+        {
+            check_field("X", v)?;
+        }
+        let max_forwards = match req.max_forwards() {
+            Some(Ok(0)) => {
+                let at = req
+                    .header("Max-Forwards")
+                    .map_or(0, |f| req.offset_of(f.value));
+                return Err(Error::at(ErrorKind::MaxForwards, at));
+            }
+            Some(Ok(n)) => n - 1,
+            Some(Err(e)) => return Err(e),
+            None => 70,
+        };
+        // The bytes of the first Route field that stay once its first value
+        // is gone (None: the whole field goes).
+        let mut route_rest: Option<Option<&[u8]>> = None;
+        if self.pop_route {
+            if let Some(f) = req.header("Route") {
+                let mut values =
+                    crate::addr::parse_name_addrs(f.value, &crate::config::ParserConfig::lenient());
+                values
+                    .next()
+                    .transpose()
+                    .map_err(|e| e.shifted(req.offset_of(f.value) as u64))?;
+                let rest = values.remaining();
+                route_rest = Some((!trim(rest).is_empty()).then_some(trim(rest)));
+            }
+        }
+        out.reserve(req.len() + body.len() + 128);
+        // Start line.
+        out.put_slice(line.method.as_bytes());
+        out.put_u8(b' ');
+        out.put_slice(self.uri.unwrap_or(line.uri));
+        out.put_slice(b" SIP/2.0\r\n");
+        let mut via_done = self.via.is_none();
+        let mut rr_done = self.record_route.is_none();
+        let mut mf_done = false;
+        let mut route_done = route_rest.is_none();
+        for f in req.headers() {
+            if !via_done && f.is("Via") {
+                put_field(out, "Via", self.via.unwrap_or_default());
+                via_done = true;
+            }
+            if !rr_done && f.is("Record-Route") {
+                put_field(out, "Record-Route", self.record_route.unwrap_or_default());
+                rr_done = true;
+            }
+            if f.is("Max-Forwards") {
+                if !mf_done {
+                    put_number_field(out, "Max-Forwards", max_forwards);
+                    mf_done = true;
+                }
+                continue;
+            }
+            if !route_done && f.is("Route") {
+                route_done = true;
+                if let Some(Some(rest)) = route_rest {
+                    put_field(out, "Route", rest);
+                }
+                continue;
+            }
+            if f.is("Content-Length") {
+                continue;
+            }
+            put_line(out, req, f);
+        }
+        if !via_done {
+            put_field(out, "Via", self.via.unwrap_or_default());
+        }
+        if !rr_done {
+            put_field(out, "Record-Route", self.record_route.unwrap_or_default());
+        }
+        if !mf_done {
+            put_number_field(out, "Max-Forwards", max_forwards);
+        }
+        put_content_length(out, body.len());
+        out.put_slice(body);
+        Ok(())
+    }
+}
+
+fn put_field(out: &mut BytesMut, name: &str, value: &[u8]) {
+    out.put_slice(name.as_bytes());
+    out.put_slice(b": ");
+    out.put_slice(value);
+    out.put_slice(b"\r\n");
+}
+
+fn put_number_field(out: &mut BytesMut, name: &str, n: u8) {
+    out.put_slice(name.as_bytes());
+    out.put_slice(b": ");
+    let d = [b'0' + n / 100, b'0' + (n / 10) % 10, b'0' + n % 10];
+    let skip = if n >= 100 {
+        0
+    } else if n >= 10 {
+        1
+    } else {
+        2
+    };
+    out.put_slice(d.get(skip..).unwrap_or_default());
+    out.put_slice(b"\r\n");
+}

@@ -1,0 +1,303 @@
+//! Writing messages: responses built from requests (RFC 3261 §8.2.6) and
+//! the edits of a forwarding proxy (§16.6), checked by parsing what was
+//! written, on hand-made requests and on every request of the corpus.
+
+mod common;
+
+use bytes::BytesMut;
+use sipline::{
+    parse_datagram, parse_head, parse_message, Datagram, ErrorKind, Forward, Head, ParserConfig,
+    Response, StatusCode,
+};
+
+fn head(buf: &[u8]) -> Head<'_> {
+    parse_head(buf, &ParserConfig::lenient())
+        .unwrap()
+        .value()
+        .unwrap()
+}
+
+fn strict_message(buf: &[u8]) -> sipline::Message<'_> {
+    parse_message(buf, &ParserConfig::strict())
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(buf)))
+        .value()
+        .unwrap()
+}
+
+const INVITE: &[u8] = b"INVITE sip:bob@biloxi.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP bigbox3.site3.atlanta.com;branch=z9hG4bK77ef4c2312983.1;received=192.0.2.2\r\n\
+v: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8, SIP/2.0/UDP x.example.com\r\n\
+Max-Forwards: 69\r\nTo: \"Bob;tag=nope\" <sip:bob@biloxi.com>\r\n\
+From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710\r\nCSeq: 314159 INVITE\r\nTimestamp: 54\r\n\
+Record-Route: <sip:bigbox3.site3.atlanta.com;lr>\r\nContact: <sip:alice@pc33.atlanta.com>\r\n\
+Content-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n";
+
+#[test]
+fn responses_copy_what_8_2_6_says() {
+    let req = head(INVITE);
+    for (code, tag_added, rr, ts) in [
+        (100, false, false, true),
+        (180, true, true, false),
+        (200, true, true, false),
+        (486, true, false, false),
+    ] {
+        let mut out = BytesMut::new();
+        Response::new(&req, StatusCode::from_u16(code).unwrap())
+            .to_tag("a6c85cf")
+            .header("Contact", b"<sip:bob@192.0.2.4>")
+            .write(&mut out)
+            .unwrap();
+        let resp = strict_message(&out);
+        let h = resp.head;
+        assert_eq!(h.start_line.status().unwrap().code, code);
+        assert_eq!(h.validate(), Ok(()), "{code}");
+        // The same transaction and the same Via list, in order.
+        assert_eq!(h.transaction_key().unwrap(), req.transaction_key().unwrap());
+        let vias = |h: &Head<'_>| h.vias().map(|v| v.unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(vias(&h), vias(&req));
+        assert_eq!(vias(&h).len(), 3);
+        assert_eq!(h.call_id(), req.call_id());
+        assert_eq!(h.cseq(), req.cseq());
+        assert_eq!(h.from().unwrap().unwrap().tag(), Some("1928301774"));
+        // The quoted ";tag=" in the display name is not a tag (§25.1).
+        let to = h.to().unwrap().unwrap();
+        assert_eq!(to.display_name, Some("Bob;tag=nope"));
+        assert_eq!(to.tag(), tag_added.then_some("a6c85cf"), "{code}");
+        assert_eq!(h.record_routes().count(), usize::from(rr), "{code}");
+        assert_eq!(h.header("Timestamp").is_some(), ts, "{code}");
+        assert_eq!(h.content_length(), Some(0));
+        assert!(resp.body.is_empty());
+        assert_eq!(h.contacts().count(), 1);
+    }
+}
+
+#[test]
+fn response_reason_body_and_existing_tag() {
+    let req = head(
+        b"BYE sip:a@h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nTo: <sip:a@h>;tag=9\r\n\
+From: <sip:b@h>;tag=1\r\nCall-ID: c\r\nCSeq: 2 BYE\r\nl: 0\r\n\r\n",
+    );
+    let mut out = BytesMut::new();
+    Response::new(&req, StatusCode::from_u16(299).unwrap())
+        .reason("Fine, Thanks")
+        .to_tag("other")
+        .header("Content-Type", b"text/plain")
+        .body(b"bye now")
+        .write(&mut out)
+        .unwrap();
+    let m = strict_message(&out);
+    assert_eq!(
+        m.head.start_line.status().unwrap().reason.as_bytes(),
+        b"Fine, Thanks"
+    );
+    assert_eq!(
+        m.head.to().unwrap().unwrap().tag(),
+        Some("9"),
+        "an existing tag stays alone"
+    );
+    assert_eq!(m.body, b"bye now");
+    assert_eq!(m.head.content_length(), Some(7));
+}
+
+#[test]
+fn response_errors() {
+    let req = head(INVITE);
+    let mut out = BytesMut::new();
+    let e = Response::new(&req, StatusCode::OK)
+        .header("X-Evil", b"a\r\nVia: injected")
+        .write(&mut out)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::HeaderValue);
+    let e = Response::new(&req, StatusCode::OK)
+        .header("Bad Name", b"x")
+        .write(&mut out)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::HeaderName);
+    let e = Response::new(&req, StatusCode::OK)
+        .to_tag("a;b")
+        .write(&mut out)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::HeaderValue);
+    let mut r = Response::new(&req, StatusCode::OK);
+    for _ in 0..9 {
+        r = r.header("X-A", b"1");
+    }
+    assert!(r.write(&mut out).is_err(), "a ninth field");
+    let no_to = head(b"OPTIONS sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
+    let e = Response::new(&no_to, StatusCode::OK)
+        .write(&mut out)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::MissingHeader);
+    let resp = head(b"SIP/2.0 200 OK\r\n\r\n");
+    assert!(Response::new(&resp, StatusCode::OK)
+        .write(&mut out)
+        .is_err());
+    assert!(out.is_empty(), "nothing written on an error");
+}
+
+#[test]
+fn forwarding_edits_16_6() {
+    let m = parse_message(INVITE, &ParserConfig::lenient())
+        .unwrap()
+        .value()
+        .unwrap();
+    let mut out = BytesMut::new();
+    Forward::new(&m.head)
+        .request_uri(b"sip:bob@192.0.2.4")
+        .via(b"SIP/2.0/UDP p1.example.com;branch=z9hG4bKp1")
+        .record_route(b"<sip:p1.example.com;lr>")
+        .write(&mut out, m.body)
+        .unwrap();
+    let f = strict_message(&out);
+    let r = f.head.start_line.request().unwrap();
+    assert_eq!(
+        (r.method.as_str(), r.uri),
+        ("INVITE", &b"sip:bob@192.0.2.4"[..])
+    );
+    assert_eq!(f.head.validate(), Ok(()));
+    let vias: Vec<_> = f.head.vias().map(|v| v.unwrap()).collect();
+    let before: Vec<_> = m.head.vias().map(|v| v.unwrap()).collect();
+    assert_eq!(vias.len(), 4);
+    assert_eq!(vias[0].branch(), Some("z9hG4bKp1"));
+    assert_eq!(
+        &vias[1..],
+        &before[..],
+        "the old Vias follow, in order (§16.6 item 8)"
+    );
+    assert_eq!(f.head.max_forwards(), Some(Ok(68)));
+    let rr: Vec<_> = f
+        .head
+        .record_routes()
+        .map(|a| a.unwrap().uri.to_string())
+        .collect();
+    assert_eq!(
+        rr,
+        ["sip:p1.example.com;lr", "sip:bigbox3.site3.atlanta.com;lr"]
+    );
+    assert_eq!(f.body, b"v=0\n");
+    assert_eq!(f.head.content_length(), Some(4));
+    // Every other field is copied byte for byte, in order.
+    let others = |h: &Head<'_>| {
+        h.headers()
+            .filter(|x| {
+                !["Via", "Max-Forwards", "Record-Route", "Content-Length"]
+                    .iter()
+                    .any(|n| x.is(n))
+            })
+            .map(|x| (x.name.to_vec(), x.value.to_vec()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(others(&f.head), others(&m.head));
+}
+
+#[test]
+fn forwarding_routes_and_max_forwards() {
+    let base = "OPTIONS sip:bob@biloxi.com SIP/2.0\r\nRoute: <sip:p1;lr>, <sip:p2;lr>\r\nRoute: <sip:p3;lr>\r\n\
+To: <sip:bob@biloxi.com>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nl: 0\r\n\r\n";
+    let routes = |buf: &[u8]| {
+        head(buf)
+            .routes()
+            .map(|a| a.unwrap().uri.host.unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut out = BytesMut::new();
+    let h = head(base.as_bytes());
+    Forward::new(&h).pop_route().write(&mut out, b"").unwrap();
+    assert_eq!(routes(&out), ["p2", "p3"]);
+    assert_eq!(
+        head(&out).max_forwards(),
+        Some(Ok(70)),
+        "added when absent (§16.6 item 3)"
+    );
+    let once = out.split().freeze();
+    Forward::new(&head(&once))
+        .pop_route()
+        .write(&mut out, b"")
+        .unwrap();
+    assert_eq!(routes(&out), ["p3"]);
+    let twice = out.split().freeze();
+    Forward::new(&head(&twice))
+        .pop_route()
+        .write(&mut out, b"")
+        .unwrap();
+    assert!(routes(&out).is_empty());
+    assert_eq!(head(&out).max_forwards(), Some(Ok(68)));
+    out.clear();
+    // Max-Forwards 0 is the 483 case, not forwarded.
+    let zero = base.replace("l: 0", "Max-Forwards: 0\r\nl: 0");
+    let e = Forward::new(&head(zero.as_bytes()))
+        .write(&mut out, b"")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::MaxForwards);
+    assert!(Forward::new(&head(base.as_bytes()))
+        .via(b"x\r\ny")
+        .write(&mut out, b"")
+        .is_err());
+    assert!(out.is_empty());
+}
+
+/// Every request of the corpus that validates: the response written for it
+/// parses strictly, validates, and belongs to its transaction and dialog;
+/// the forwarded copy parses, validates and carries the old Vias below the new.
+#[test]
+fn corpus_requests_round_trip() {
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
+    let mut n = 0;
+    for dir in [
+        "rfc4475",
+        "rfc5118",
+        "rfc3665",
+        "captured",
+        "rfc-examples/rfc3327",
+    ] {
+        for path in common::dat_files(&corpus.join(dir)) {
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(Datagram::Message(m)) = parse_datagram(&bytes, &ParserConfig::lenient()) else {
+                continue;
+            };
+            if m.head.start_line.request().is_none() || m.head.validate_to_forward().is_err() {
+                continue;
+            }
+            let mut out = BytesMut::new();
+            Response::new(&m.head, StatusCode::OK)
+                .to_tag("t1")
+                .write(&mut out)
+                .unwrap();
+            let resp = parse_message(&out, &ParserConfig::lenient())
+                .unwrap()
+                .value()
+                .unwrap();
+            assert_eq!(resp.head.validate(), Ok(()), "{path:?}");
+            assert_eq!(
+                resp.head.transaction_key().unwrap(),
+                m.head.transaction_key().unwrap(),
+                "{path:?}"
+            );
+            let (d1, d2) = (m.head.dialog_id().unwrap(), resp.head.dialog_id().unwrap());
+            assert_eq!(
+                (d1.call_id, d1.from_tag),
+                (d2.call_id, d2.from_tag),
+                "{path:?}"
+            );
+            assert!(d2.to_tag.is_some(), "{path:?}");
+            let mut fwd = BytesMut::new();
+            Forward::new(&m.head)
+                .via(b"SIP/2.0/UDP proxy.invalid;branch=z9hG4bKfwd")
+                .write(&mut fwd, m.body)
+                .unwrap();
+            let f = parse_message(&fwd, &ParserConfig::lenient())
+                .unwrap()
+                .value()
+                .unwrap();
+            assert_eq!(f.head.validate(), Ok(()), "{path:?}");
+            assert_eq!(f.body, m.body, "{path:?}");
+            assert_eq!(f.head.vias().count(), m.head.vias().count() + 1, "{path:?}");
+            assert_eq!(f.head.vias().nth(1), m.head.vias().next(), "{path:?}");
+            n += 1;
+        }
+    }
+    assert!(n > 100, "{n}");
+}
