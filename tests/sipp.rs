@@ -22,12 +22,7 @@ fn responder_path() -> PathBuf {
 fn stat(csv: &str, column: &str) -> u64 {
     let mut lines = csv.lines();
     let header: Vec<_> = lines.next().unwrap().split(';').collect();
-    let last: Vec<_> = lines
-        .filter(|l| !l.is_empty())
-        .next_back()
-        .unwrap()
-        .split(';')
-        .collect();
+    let last: Vec<_> = lines.rfind(|l| !l.is_empty()).unwrap().split(';').collect();
     let i = header
         .iter()
         .position(|h| *h == column)
