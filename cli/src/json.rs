@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
-use sipline::{Error, Message, StartLine, StatusLine};
+use sipline::{Error, Head, Message, StartLine, StatusLine};
 use sipline_capture::Location;
 
 /// Lowercase hex of `bytes`.
@@ -64,7 +64,44 @@ pub fn message_record(offset: u64, m: &Message<'_>) -> Value {
     }
     v.insert("headers".into(), json!(m.head.header_count()));
     v.insert("body_len".into(), json!(m.body.len()));
+    v.extend(transaction_fields(&m.head));
     Value::Object(v)
+}
+
+/// The transaction and dialog fields of a message: `call_id`, `cseq`,
+/// `cseq_method`, `branch` (top Via), `from_tag`, `to_tag`; `null` when
+/// the header is absent or does not parse.
+pub fn transaction_fields(head: &Head<'_>) -> Map<String, Value> {
+    let mut v = Map::new();
+    let call_id = head.call_id().and_then(Result::ok);
+    let cseq = head.cseq().and_then(Result::ok);
+    let top_via = head.top_via().and_then(Result::ok);
+    let from = head.from().and_then(Result::ok);
+    let to = head.to().and_then(Result::ok);
+    v.insert(
+        "call_id".into(),
+        json!(call_id.map(|c| String::from_utf8_lossy(c).into_owned())),
+    );
+    v.insert("cseq".into(), json!(cseq.map(|c| c.number)));
+    v.insert("cseq_method".into(), json!(cseq.map(|c| c.method.as_str())));
+    v.insert("branch".into(), json!(top_via.and_then(|t| t.branch())));
+    v.insert("from_tag".into(), json!(from.and_then(|f| f.tag())));
+    v.insert("to_tag".into(), json!(to.and_then(|t| t.tag())));
+    v
+}
+
+/// `lines --validate`: `owed` (the status a request's sender is owed, or
+/// null: valid, or a response, which is discarded), `why` and `rule`
+/// (null when valid), `valid`.
+pub fn validation_fields(head: &Head<'_>) -> Map<String, Value> {
+    let mut v = Map::new();
+    let verdict = head.validate();
+    v.insert("valid".into(), json!(verdict.is_ok()));
+    let e = verdict.err();
+    v.insert("owed".into(), json!(e.and_then(|e| e.status()).map(|s| s.as_u16())));
+    v.insert("why".into(), json!(e.map(|e| e.to_string())));
+    v.insert("rule".into(), json!(e.map(|e| e.rule())));
+    v
 }
 
 /// The `lines` record of a malformed message: `kind: "error"`, the error's

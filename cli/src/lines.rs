@@ -10,7 +10,7 @@ use sipline::nom::Offset as _;
 use sipline::StreamError;
 use sipline::{parse_datagram, Datagram, Error, ErrorKind, Frame, Frames, ParserConfig};
 
-use crate::json::{error_record, message_record};
+use crate::json::{error_record, message_record, validation_fields};
 
 fn open(file: Option<&PathBuf>) -> std::io::Result<Box<dyn Read>> {
     Ok(match file {
@@ -19,7 +19,7 @@ fn open(file: Option<&PathBuf>) -> std::io::Result<Box<dyn Read>> {
     })
 }
 
-pub fn run(config: ParserConfig, datagram: bool, file: Option<&PathBuf>) -> ExitCode {
+pub fn run(config: ParserConfig, datagram: bool, validate: bool, file: Option<&PathBuf>) -> ExitCode {
     let name = file.map_or("standard input".into(), |p| p.display().to_string());
     let mut input = match open(file) {
         Ok(r) => r,
@@ -30,9 +30,9 @@ pub fn run(config: ParserConfig, datagram: bool, file: Option<&PathBuf>) -> Exit
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let result = if datagram {
-        one_datagram(&config, &mut input, &mut out)
+        one_datagram(&config, validate, &mut input, &mut out)
     } else {
-        stream(config, input, &mut out)
+        stream(config, validate, input, &mut out)
     };
     let code = match result {
         Ok(code) => code,
@@ -49,10 +49,21 @@ pub fn run(config: ParserConfig, datagram: bool, file: Option<&PathBuf>) -> Exit
 
 /// Memory stays bounded: [`Frames`] fails before a message outgrows the
 /// limits, so it never holds more than one message and a chunk.
-fn stream(config: ParserConfig, input: impl Read, out: &mut dyn Write) -> std::io::Result<u8> {
+fn stream(
+    config: ParserConfig,
+    validate: bool,
+    input: impl Read,
+    out: &mut dyn Write,
+) -> std::io::Result<u8> {
     for frame in Frames::new(input, config) {
         match frame {
-            Ok(Frame::Message(m)) => writeln!(out, "{}", message_record(m.offset(), &m.message()))?,
+            Ok(Frame::Message(m)) => {
+                let mut v = message_record(m.offset(), &m.message());
+                if validate {
+                    add(&mut v, validation_fields(&m.head()));
+                }
+                writeln!(out, "{v}")?
+            }
             Ok(Frame::KeepAlive { offset }) => {
                 writeln!(out, "{}", json!({"offset": offset, "kind": "keep-alive"}))?
             }
@@ -64,7 +75,7 @@ fn stream(config: ParserConfig, input: impl Read, out: &mut dyn Write) -> std::i
                 return Ok(3);
             }
             Err(StreamError::Parse(e)) => {
-                writeln!(out, "{}", error_record(&e))?;
+                writeln!(out, "{}", checked_error_record(&e, validate))?;
                 return Ok(1);
             }
             Err(StreamError::Io(e)) => return Err(e),
@@ -75,6 +86,7 @@ fn stream(config: ParserConfig, input: impl Read, out: &mut dyn Write) -> std::i
 
 fn one_datagram(
     config: &ParserConfig,
+    validate: bool,
     input: &mut dyn Read,
     out: &mut dyn Write,
 ) -> std::io::Result<u8> {
@@ -84,13 +96,17 @@ fn one_datagram(
     input.take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
         let e = Error::new(ErrorKind::HeadTooLarge, config.head_len_limit() as u64);
-        writeln!(out, "{}", error_record(&e))?;
+        writeln!(out, "{}", checked_error_record(&e, validate))?;
         return Ok(1);
     }
     match parse_datagram(&buf, config) {
         Ok(Datagram::Message(m)) => {
             let skipped = buf.as_slice().offset(m.head.as_bytes());
-            writeln!(out, "{}", message_record(skipped as u64, &m))?;
+            let mut v = message_record(skipped as u64, &m);
+            if validate {
+                add(&mut v, validation_fields(&m.head));
+            }
+            writeln!(out, "{v}")?;
             Ok(0)
         }
         Ok(Datagram::KeepAlive) => {
@@ -98,8 +114,32 @@ fn one_datagram(
             Ok(0)
         }
         Err(e) => {
-            writeln!(out, "{}", error_record(&e))?;
+            let mut v = checked_error_record(&e, validate);
+            if validate && buf.starts_with(b"SIP/") {
+                // A response that does not parse is discarded, not answered.
+                v["owed"] = serde_json::Value::Null;
+            }
+            writeln!(out, "{v}")?;
             Ok(1)
         }
     }
+}
+
+fn add(v: &mut serde_json::Value, fields: serde_json::Map<String, serde_json::Value>) {
+    if let Some(o) = v.as_object_mut() {
+        o.extend(fields);
+    }
+}
+
+/// The error record; with --validate, what a request that failed so would
+/// be owed (505 for the version, 513 for a limit, 400 otherwise).
+fn checked_error_record(e: &Error, validate: bool) -> serde_json::Value {
+    let mut v = error_record(e);
+    if validate {
+        v["valid"] = json!(false);
+        v["owed"] = json!(e.status_owed().as_u16());
+        v["why"] = json!(e.to_string());
+        v["rule"] = serde_json::Value::Null;
+    }
+    v
 }

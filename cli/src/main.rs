@@ -80,6 +80,10 @@ enum Command {
         /// The whole input is one datagram (RFC 3261 §18.3 datagram rules).
         #[arg(long)]
         datagram: bool,
+        /// Also judge each message as a UAS would (`validate()`): `valid`,
+        /// `owed` (the status a request's sender is owed), `why`, `rule`.
+        #[arg(long)]
+        validate: bool,
         /// The input; standard input when absent or `-`.
         file: Option<PathBuf>,
     },
@@ -161,7 +165,8 @@ fn main() -> ExitCode {
         Command::Lines {
             mode,
             datagram,
+            validate,
             file,
-        } => lines::run(mode.config(), datagram, file.as_ref()),
+        } => lines::run(mode.config(), datagram, validate, file.as_ref()),
     }
 }

@@ -38,9 +38,11 @@ fn frames_a_stream() {
     assert_eq!(
         v,
         vec![
-            serde_json::json!({"offset":0,"kind":"response","code":180,"reason":"Ringing","headers":1,"body_len":0}),
+            serde_json::json!({"offset":0,"kind":"response","code":180,"reason":"Ringing","headers":1,"body_len":0,
+                "call_id":null,"cseq":null,"cseq_method":null,"branch":null,"from_tag":null,"to_tag":null}),
             serde_json::json!({"offset":29,"kind":"keep-alive"}),
-            serde_json::json!({"offset":33,"kind":"request","method":"INVITE","uri":"sip:bob@example.com","headers":1,"body_len":2}),
+            serde_json::json!({"offset":33,"kind":"request","method":"INVITE","uri":"sip:bob@example.com","headers":1,"body_len":2,
+                "call_id":null,"cseq":null,"cseq_method":null,"branch":null,"from_tag":null,"to_tag":null}),
         ]
     );
 }
@@ -104,4 +106,40 @@ fn a_large_stream_in_chunks() {
     let last = &v[1999];
     let off = last["offset"].as_u64().unwrap() as usize;
     assert!(off > 64 * 1024 * 4, "spans many read chunks");
+}
+
+/// The transaction and dialog fields, and `--validate`'s verdicts on RFC
+/// 4475 messages: the status each sender is owed and the rule.
+#[test]
+fn transaction_fields_and_validate() {
+    let msg = b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKa1, SIP/2.0/UDP g;branch=z9hG4bKb2\r\n\
+From: <sip:a@h>;tag=f1\r\nTo: <sip:b@h>;tag=t9\r\nCall-ID: c@h\r\nCSeq: 7 INVITE\r\nl: 0\r\n\r\n";
+    let (v, code) = run(&["lines"], msg);
+    assert_eq!(code, 0);
+    let r = &v[0];
+    assert_eq!(
+        (&r["call_id"], &r["cseq"], &r["cseq_method"], &r["branch"], &r["from_tag"], &r["to_tag"]),
+        (&serde_json::json!("c@h"), &serde_json::json!(7), &serde_json::json!("INVITE"),
+         &serde_json::json!("z9hG4bKa1"), &serde_json::json!("f1"), &serde_json::json!("t9"))
+    );
+    assert!(r.get("owed").is_none(), "only with --validate");
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
+    // (file, valid, owed)
+    for (file, valid, owed) in [
+        ("wsinv.dat", true, serde_json::Value::Null),
+        ("zeromf.dat", true, serde_json::Value::Null),
+        ("mismatch01.dat", false, serde_json::json!(400)),
+        ("insuf.dat", false, serde_json::json!(400)),
+        ("badvers.dat", false, serde_json::json!(505)),
+        ("scalarlg.dat", false, serde_json::Value::Null),
+        ("bigcode.dat", false, serde_json::Value::Null),
+    ] {
+        let bytes = std::fs::read(corpus.join("rfc4475").join(file)).unwrap();
+        let (v, _) = run(&["lines", "--datagram", "--validate"], &bytes);
+        assert_eq!(v[0]["valid"], serde_json::json!(valid), "{file}");
+        assert_eq!(v[0]["owed"], owed, "{file}");
+        assert_eq!(v[0]["why"].is_null(), valid, "{file}");
+    }
 }
