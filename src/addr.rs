@@ -107,7 +107,12 @@ pub fn parse_uri<'a>(b: &'a [u8], _config: &ParserConfig) -> Result<Uri<'a>, Err
 }
 
 pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
-    let text = core::str::from_utf8(b).map_err(|e| e.valid_up_to())?;
+    uri_str(core::str::from_utf8(b).map_err(|e| e.valid_up_to())?)
+}
+
+/// [`uri`] on text already known to be UTF-8.
+fn uri_str(text: &str) -> Result<Uri<'_>, usize> {
+    let b = text.as_bytes();
     let colon = b.iter().position(|&c| c == b':').ok_or(b.len())?;
     let scheme = text.get(..colon).unwrap_or_default();
     let scheme_ok = scheme
@@ -170,7 +175,7 @@ pub(crate) fn uri(b: &[u8]) -> Result<Uri<'_>, usize> {
             }
         }
         out.host = Some(
-            rest.get(host_start..i.min(rest.len()))
+            text.get(base + host_start..base + i.min(rest.len()))
                 .and_then(parse_host)
                 .ok_or(base + host_start)?,
         );
@@ -344,12 +349,8 @@ pub fn parse_name_addr<'a>(value: &'a [u8], config: &ParserConfig) -> Result<Nam
 /// `<` as the display name (there is no list whose comma it could eat).
 fn name_addr<'a>(b: &'a [u8], cfg: &ParserConfig, single: bool) -> Result<NameAddr<'a>, usize> {
     // UTF-8 throughout (display names and quoted parameters, §25.1).
-    core::str::from_utf8(b).map_err(|e| e.valid_up_to())?;
-    let text = |s: usize, e: usize| {
-        b.get(s..e)
-            .and_then(|x| core::str::from_utf8(x).ok())
-            .unwrap_or_default()
-    };
+    let whole = core::str::from_utf8(b).map_err(|e| e.valid_up_to())?;
+    let text = |s: usize, e: usize| whole.get(s..e).unwrap_or_default();
     let skip = |i: &mut usize| {
         while b.get(*i).is_some_and(|&c| is_lws(c)) {
             *i += 1;
@@ -407,11 +408,11 @@ fn name_addr<'a>(b: &'a [u8], cfg: &ParserConfig, single: bool) -> Result<NameAd
                 while b.get(end).is_some_and(|&c| c != b';' && !is_lws(c)) {
                     end += 1;
                 }
-                let u = b.get(start..end).unwrap_or_default();
-                if let Some(p) = u.iter().position(|&c| c == b'?' || c == b',') {
+                let u = text(start, end);
+                if let Some(p) = u.bytes().position(|c| c == b'?' || c == b',') {
                     return Err(start + p);
                 }
-                let uri = uri(u).map_err(|e| start + e)?;
+                let uri = uri_str(u).map_err(|e| start + e)?;
                 let mut j = end;
                 check_params(b, &mut j)?;
                 return Ok(NameAddr {
@@ -440,11 +441,11 @@ fn name_addr<'a>(b: &'a [u8], cfg: &ParserConfig, single: bool) -> Result<NameAd
             end -= 1;
         }
     }
-    let u = b.get(start..end).unwrap_or_default();
-    if let Some(p) = u.iter().position(|&c| is_lws(c)) {
+    let u = text(start, end);
+    if let Some(p) = u.bytes().position(is_lws) {
         return Err(start + p);
     }
-    let uri = uri(u).map_err(|e| start + e)?;
+    let uri = uri_str(u).map_err(|e| start + e)?;
     let mut j = gt + 1;
     check_params(b, &mut j)?;
     Ok(NameAddr {

@@ -108,14 +108,17 @@ pub fn parse_max_forwards(value: &[u8], _config: &ParserConfig) -> Result<u8, Er
 /// ```
 pub fn parse_call_id<'a>(value: &'a [u8], _config: &ParserConfig) -> Result<&'a [u8], Error> {
     let (start, id) = trim_at(value);
-    let word = |c: u8| crate::chars::uri_class(c) & crate::chars::uri_class::WORD != 0;
     if id.is_empty() {
         return Err(Error::at(ErrorKind::CallId, start));
     }
-    if let Some(bad) = id.iter().position(|&c| !word(c)) {
-        return Err(Error::at(ErrorKind::CallId, start + bad));
+    let mut at_signs = 0;
+    for (i, &c) in id.iter().enumerate() {
+        if crate::chars::uri_class(c) & crate::chars::uri_class::WORD == 0 {
+            return Err(Error::at(ErrorKind::CallId, start + i));
+        }
+        at_signs += usize::from(c == b'@');
     }
-    if id.iter().filter(|&&c| c == b'@').count() > 1 {
+    if at_signs > 1 {
         return Err(Error::at(ErrorKind::CallId, start));
     }
     Ok(id)

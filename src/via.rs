@@ -33,37 +33,42 @@ impl fmt::Display for Host<'_> {
 
 /// Parses a host: an IPv6 reference, an IPv4 address, or a hostname
 /// (letters, digits, `-` and `.`, RFC 3261 §25.1).
-pub(crate) fn parse_host(b: &[u8]) -> Option<Host<'_>> {
-    if let Some(inner) = b.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")) {
-        let text = core::str::from_utf8(inner).ok()?;
-        if let Ok(a) = text.parse() {
+pub(crate) fn parse_host(text: &str) -> Option<Host<'_>> {
+    let b = text.as_bytes();
+    if let Some(inner) = text.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        if let Ok(a) = inner.parse() {
             return Some(Host::Ipv6(a));
         }
         // RFC 5118 §4.6: tolerate the three colons RFC 3261's ABNF allows
         // before an embedded IPv4 address (`2001:db8:::192.0.2.1`).
-        let at = text.find(":::")?;
+        let at = inner.find(":::")?;
         let mut buf = [0u8; 64];
-        let fixed = buf.get_mut(..text.len() - 1)?;
+        let fixed = buf.get_mut(..inner.len() - 1)?;
         let (head, tail) = fixed.split_at_mut(at + 1);
-        head.copy_from_slice(text.get(..at + 1)?.as_bytes());
-        tail.copy_from_slice(text.get(at + 2..)?.as_bytes());
+        head.copy_from_slice(inner.get(..at + 1)?.as_bytes());
+        tail.copy_from_slice(inner.get(at + 2..)?.as_bytes());
         return core::str::from_utf8(fixed)
             .ok()?
             .parse()
             .ok()
             .map(Host::Ipv6);
     }
-    let text = core::str::from_utf8(b).ok()?;
-    if b.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
+    // The callers took only letters, digits, `-` and `.` here.
+    if b.is_empty()
+        || !b
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+    {
+        return None;
+    }
+    if b.first().is_some_and(u8::is_ascii_digit)
+        && b.iter().all(|&c| c.is_ascii_digit() || c == b'.')
+    {
         if let Ok(a) = text.parse::<Ipv4Addr>() {
             return Some(Host::Ipv4(a));
         }
     }
-    let ok = !text.is_empty()
-        && text
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.');
-    ok.then_some(Host::Name(text))
+    Some(Host::Name(text))
 }
 
 /// One Via value: `SIP/2.0/UDP host:port;branch=…;…`.
@@ -222,12 +227,12 @@ impl<'a> Iterator for Params<'a> {
         // The parameters were checked when the value was parsed; the
         // delimiters looked for are ASCII, so every slice is on a boundary.
         let s = self.rest;
-        let semi = memchr::memchr(b';', s.as_bytes())?;
+        let semi = s.bytes().position(|c| c == b';')?;
         let after = s.get(semi + 1..)?;
         let end = split_point(after.as_bytes(), b';').unwrap_or(after.len());
         self.rest = after.get(end..).unwrap_or_default();
         let one = trim_str(after.get(..end)?);
-        Some(match memchr::memchr(b'=', one.as_bytes()) {
+        Some(match one.bytes().position(|c| c == b'=') {
             Some(eq) => (trim_str(one.get(..eq)?), Some(trim_str(one.get(eq + 1..)?))),
             None => (one, None),
         })
@@ -237,7 +242,12 @@ impl<'a> Iterator for Params<'a> {
 /// The index of the first `sep` outside a quoted string.
 pub(crate) fn split_point(b: &[u8], sep: u8) -> Option<usize> {
     // No quote before the first separator: that separator (the usual case).
-    match memchr::memchr2(sep, b'"', b) {
+    let first = if b.len() < 32 {
+        b.iter().position(|&c| c == sep || c == b'"')
+    } else {
+        memchr::memchr2(sep, b'"', b)
+    };
+    match first {
         Some(i) if b.get(i) == Some(&sep) => return Some(i),
         None => return None,
         Some(_) => {}
@@ -352,7 +362,7 @@ fn via_value(b: &[u8]) -> Result<Via<'_>, usize> {
             i += 1;
         }
     }
-    let host = b
+    let host = text
         .get(host_start..i.min(b.len()))
         .and_then(parse_host)
         .ok_or(host_start)?;
@@ -436,7 +446,11 @@ pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
                     *i += 1;
                 }
                 *i += 1;
-                if b.get(start..*i).and_then(parse_host).is_none() {
+                let host = b
+                    .get(start..*i)
+                    .and_then(|h| core::str::from_utf8(h).ok())
+                    .and_then(parse_host);
+                if host.is_none() {
                     return Err(start);
                 }
             }
