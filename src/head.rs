@@ -383,6 +383,9 @@ impl HeadInfo {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct HeaderIndex {
     slots: [Slot; SLOTS],
+    /// `false` when the scan did not index (`parse_head_into`, whose caller
+    /// has every field already): lookups then walk the fields.
+    built: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -447,6 +450,9 @@ impl Slot {
 impl HeaderIndex {
     /// The slot of `name`'s class.
     fn get(&self, name: &[u8]) -> Option<Slot> {
+        if !self.built {
+            return None;
+        }
         self.slots.get(class_of(name)?).copied()
     }
 }
@@ -519,6 +525,18 @@ pub(crate) struct HeadScan {
 const EARLY_START_CHECK: usize = 16;
 
 impl HeadScan {
+    /// A scan that indexes the proxy fields as it goes.
+    pub(crate) fn new() -> HeadScan {
+        let mut scan = HeadScan::default();
+        scan.index.built = true;
+        scan
+    }
+
+    /// A scan that does not index (its caller collects every field).
+    pub(crate) fn without_index() -> HeadScan {
+        HeadScan::default()
+    }
+
     /// Scans `msg` (the message from its first byte on). `Ok(None)`: more
     /// bytes are needed. Errors carry offsets within `msg`.
     ///
@@ -699,7 +717,9 @@ impl HeadScan {
         let Some(field) = self.field.take() else {
             return Ok(());
         };
-        self.index.note(msg, field.name, end);
+        if self.index.built {
+            self.index.note(msg, field.name, end);
+        }
         if S::WANTS {
             let ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\r' | b'\n'));
             let mut start = field.value;
@@ -761,7 +781,7 @@ fn control_outside_quoted_pair(value: &[u8]) -> Option<usize> {
 /// ends, folding) and Content-Length; the header fields are then walked
 /// with [`Head::headers`] without allocating.
 pub fn parse_head<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Parsed<Head<'b>>, Error> {
-    let mut scan = HeadScan::default();
+    let mut scan = HeadScan::new();
     Ok(match scan.advance(config, buf)? {
         Some(info) => Parsed::Complete {
             value: info.head(buf),
@@ -823,7 +843,7 @@ pub fn parse_head_into<'b>(
         out: fields,
         n: 0,
     };
-    let mut scan = HeadScan::default();
+    let mut scan = HeadScan::without_index();
     Ok(match scan.advance_with(config, buf, &mut fill)? {
         Some(info) => Parsed::Complete {
             value: (info.head(buf), fill.n),

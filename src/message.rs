@@ -71,7 +71,7 @@ pub fn parse_message<'b>(
 ) -> Result<Parsed<Message<'b>>, Error> {
     let skip = leading_line_ends(config, buf);
     let msg = buf.get(skip..).unwrap_or_default();
-    let mut scan = HeadScan::default();
+    let mut scan = HeadScan::new();
     let info = match scan.advance(config, msg) {
         Err(e) => return Err(e.shifted(skip as u64)),
         Ok(Some(info)) => info,
@@ -140,7 +140,7 @@ pub fn parse_datagram<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Datagr
     }
     let skip = leading_line_ends(config, buf);
     let msg = buf.get(skip..).unwrap_or_default();
-    let mut scan = HeadScan::default();
+    let mut scan = HeadScan::new();
     let info = match scan.advance(config, msg) {
         Err(e) => return Err(e.shifted(skip as u64)),
         Ok(Some(info)) => info,
@@ -208,7 +208,7 @@ impl<'a> Sipfrag<'a> {
 /// # Ok::<(), sipline::Error>(())
 /// ```
 pub fn parse_sipfrag<'b>(buf: &'b [u8], config: &ParserConfig) -> Result<Sipfrag<'b>, Error> {
-    let mut scan = HeadScan::default();
+    let mut scan = HeadScan::new();
     if let Some(info) = scan.advance(config, buf)? {
         let head = info.head(buf);
         return Ok(Sipfrag {

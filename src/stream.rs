@@ -278,7 +278,7 @@ impl StreamDecoder {
                             self.junk += n as u64;
                             self.skip(buf, n);
                         }
-                        _ => self.state = State::Head(HeadScan::default()),
+                        _ => self.state = State::Head(HeadScan::new()),
                     }
                 }
                 State::Head(scan) => {
