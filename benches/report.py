@@ -10,7 +10,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRIT = ROOT / "target" / "criterion"
-GROUPS = ["status_line", "message", "stream", "reasons", "corpus"]
+GROUPS = ["status_line", "message", "stream", "reasons", "corpus", "typed"]
 
 
 def fmt_time(ns):
@@ -44,8 +44,12 @@ def baseline(group, rows, name):
     suffix = name.split(" / ", 1)[1] if " / " in name else None
     for n, med, _ in rows:
         if n.startswith("sipline") and (suffix is None or n.endswith(suffix)):
-            if group != "stream" or n == "sipline whole":
-                return med
+            if group == "stream" and n != "sipline whole":
+                continue
+            # typed: every row against framing the head alone.
+            if group == "typed" and "frame the head alone" not in n:
+                continue
+            return med
     return None
 
 
