@@ -20,7 +20,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(status_line_strict status_line_lenient nom_status_line message_head stream_decoder
            datagram sipfrag diff_chunked diff_round_trip diff_strict_lenient
-           capture_file diff_tcp_reorder diff_ip_fragments link_decode typed_headers validate_keys)
+           capture_file diff_tcp_reorder diff_ip_fragments link_decode typed_via typed_scalars typed_address typed_reason validate_keys)
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -60,12 +60,12 @@ for t in "${targets[@]}"; do
     find "${seeds[@]}" -type f \( -name '*.dat' -o -name '*.txt' -o -name '*.sip' \) -size -64k \
       -exec cp -n -t "seeds/$t" {} + 2>/dev/null || true
   fi
-  if [ "$t" = typed_headers ] && [ ${#seeds[@]} -gt 0 ]; then
+  if [[ "$t" == typed_* ]] && [ ${#seeds[@]} -gt 0 ]; then
     # Header values, one per file: what the typed parsers read.
     find "${seeds[@]}" -type f -name '*.dat' -size -64k -exec cat {} + 2>/dev/null \
       | grep -a -i -E '^(via|v|from|f|to|t|contact|m|route|record-route|reason|date|cseq|call-id|i|max-forwards) *:' \
       | sed -E 's/^[^:]*: *//; s/\r$//' | sort -u | head -n 3000 \
-      | awk '{ f = sprintf("seeds/typed_headers/value-%05d", NR); printf "%s", $0 > f; close(f) }'
+      | awk -v d="seeds/$t" '{ f = sprintf("%s/value-%05d", d, NR); printf "%s", $0 > f; close(f) }'
   fi
   log="$(mktemp)"
   start=$(date +%s)

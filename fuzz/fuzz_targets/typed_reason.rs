@@ -1,0 +1,25 @@
+#![no_main]
+//! Reason (RFC 3326) on any bytes: what parses prints back to the same
+//! protocol, cause and text; errors point inside the input.
+use sipline::{parse_reason, ParserConfig};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let cfg = ParserConfig::strict();
+    for r in parse_reason(data, &cfg) {
+        match r {
+            Ok(r) => {
+                let text = r.to_string();
+                let again = parse_reason(text.as_bytes(), &cfg)
+                    .next()
+                    .expect("one value")
+                    .expect("own output parses");
+                assert_eq!(
+                    (again.protocol, again.cause, again.text),
+                    (r.protocol, r.cause, r.text),
+                    "{text}"
+                );
+            }
+            Err(e) => assert!(e.offset() <= data.len() as u64, "{e}"),
+        }
+    }
+});
