@@ -98,7 +98,10 @@ pub fn validation_fields(head: &Head<'_>) -> Map<String, Value> {
     let verdict = head.validate();
     v.insert("valid".into(), json!(verdict.is_ok()));
     let e = verdict.err();
-    v.insert("owed".into(), json!(e.and_then(|e| e.status()).map(|s| s.as_u16())));
+    v.insert(
+        "owed".into(),
+        json!(e.and_then(|e| e.status()).map(|s| s.as_u16())),
+    );
     v.insert("why".into(), json!(e.map(|e| e.to_string())));
     v.insert("rule".into(), json!(e.map(|e| e.rule())));
     v

@@ -19,7 +19,12 @@ fn open(file: Option<&PathBuf>) -> std::io::Result<Box<dyn Read>> {
     })
 }
 
-pub fn run(config: ParserConfig, datagram: bool, validate: bool, file: Option<&PathBuf>) -> ExitCode {
+pub fn run(
+    config: ParserConfig,
+    datagram: bool,
+    validate: bool,
+    file: Option<&PathBuf>,
+) -> ExitCode {
     let name = file.map_or("standard input".into(), |p| p.display().to_string());
     let mut input = match open(file) {
         Ok(r) => r,

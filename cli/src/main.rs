@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
 mod json;
+mod calls;
 mod lines;
 mod parse;
 mod stats;
@@ -53,6 +54,28 @@ enum Command {
         /// One JSON document instead of the table.
         #[arg(long)]
         json: bool,
+        /// Captures, streams or folders; standard input when absent.
+        inputs: Vec<String>,
+    },
+    /// One row per call attempt (INVITE without a To tag): outcome, final
+    /// response, RFC 6076 SRD, PDD, duration, who hung up.
+    ///
+    /// Challenge retries, redirects and retransmissions fold into one
+    /// attempt; a proxy's other legs are not counted again. `--json` prints
+    /// JSON lines, `--csv` CSV with a header; the columns are the same.
+    /// Several inputs are read in the order of their first packet.
+    /// Exit status: 0, or 2 for an input that could not be read.
+    Calls {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// JSON lines.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// CSV with a header line.
+        #[arg(long)]
+        csv: bool,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -162,6 +185,22 @@ fn main() -> ExitCode {
             capture,
             inputs,
         } => stats::run_check(&inputs, &capture.options(mode)),
+        Command::Calls {
+            mode,
+            capture,
+            json,
+            csv,
+            inputs,
+        } => {
+            let format = if json {
+                calls::Format::Json
+            } else if csv {
+                calls::Format::Csv
+            } else {
+                calls::Format::Table
+            };
+            calls::run(&inputs, &capture.options(mode), format)
+        }
         Command::Lines {
             mode,
             datagram,

@@ -308,6 +308,26 @@ impl Stats {
     }
 }
 
+/// [`expand`], then the files in the order of their first packet's
+/// timestamp (rotated captures, `tcpdump -C/-G`, name `file`, `file1` …
+/// `file10`, which sort wrongly by name), so that a call spanning two files
+/// is read in order. Inputs whose first timestamp cannot be read keep
+/// their place at the end, in name order.
+pub(crate) fn expand_in_time_order(inputs: &[String]) -> Vec<String> {
+    let mut files: Vec<(Option<f64>, usize, String)> = expand(inputs)
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (sipline_capture::first_timestamp(&f), i, f))
+        .collect();
+    files.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then(a.1.cmp(&b.1)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.cmp(&b.1),
+    });
+    files.into_iter().map(|(_, _, f)| f).collect()
+}
+
 /// Expands folders into the files in them (sorted), keeps files and `-`.
 fn expand(inputs: &[String]) -> Vec<String> {
     let mut out = Vec::new();

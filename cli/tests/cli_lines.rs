@@ -118,9 +118,22 @@ From: <sip:a@h>;tag=f1\r\nTo: <sip:b@h>;tag=t9\r\nCall-ID: c@h\r\nCSeq: 7 INVITE
     assert_eq!(code, 0);
     let r = &v[0];
     assert_eq!(
-        (&r["call_id"], &r["cseq"], &r["cseq_method"], &r["branch"], &r["from_tag"], &r["to_tag"]),
-        (&serde_json::json!("c@h"), &serde_json::json!(7), &serde_json::json!("INVITE"),
-         &serde_json::json!("z9hG4bKa1"), &serde_json::json!("f1"), &serde_json::json!("t9"))
+        (
+            &r["call_id"],
+            &r["cseq"],
+            &r["cseq_method"],
+            &r["branch"],
+            &r["from_tag"],
+            &r["to_tag"]
+        ),
+        (
+            &serde_json::json!("c@h"),
+            &serde_json::json!(7),
+            &serde_json::json!("INVITE"),
+            &serde_json::json!("z9hG4bKa1"),
+            &serde_json::json!("f1"),
+            &serde_json::json!("t9")
+        )
     );
     assert!(r.get("owed").is_none(), "only with --validate");
     let Some(corpus) = common::shared_corpus() else {

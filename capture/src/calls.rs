@@ -1,0 +1,798 @@
+//! Calls out of SIP messages seen passively: INVITE attempts matched by
+//! transaction and dialog (see `shared/spec/calls-and-metrics.md` §1–§2),
+//! with retransmissions and capture duplicates recognised, challenge
+//! retries folded into one attempt, the originating leg told apart from a
+//! proxy's other legs, and the outcome and timings of each attempt.
+//!
+//! Memory stays bounded: finished attempts are handed out and dropped;
+//! unfinished ones are capped ([`CallLimits::max_calls`], the least recently
+//! active evicted and counted) and time out by capture time (64·T1 after
+//! their last activity, unless established).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
+use sipline::{Head, Message, StartLine};
+
+use crate::sink::FlowId;
+
+/// The limits of a [`CallTracker`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CallLimits {
+    /// The most call attempts held open at once (Call-IDs in progress);
+    /// beyond it the least recently active is evicted and counted. Default
+    /// 100 000.
+    pub max_calls: usize,
+    /// RFC 3261's T1 in seconds (default 0.5): 64·T1 is Timer B/F, the
+    /// give-up time of a transaction.
+    pub t1: f64,
+    /// Two copies of the same bytes on the same flow this close in time
+    /// (seconds) are one packet captured twice, not a retransmission
+    /// (default 0.010, far below T1).
+    pub duplicate_window: f64,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits {
+            max_calls: 100_000,
+            t1: 0.5,
+            duplicate_window: 0.010,
+        }
+    }
+}
+
+/// How an attempt ended (spec §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// A 2xx to the INVITE.
+    Established,
+    /// A 4xx/5xx/6xx final, not a challenge left unanswered, not a 487
+    /// after a CANCEL.
+    Failed,
+    /// A 3xx final that was not followed.
+    Redirected,
+    /// A 401, 402 or 407 final that no retry followed.
+    ChallengeUnanswered,
+    /// A 487 after a CANCEL (or a CANCEL and no final at all).
+    Cancelled,
+    /// No final response within 64·T1 (Timer B).
+    TimedOut,
+    /// No final response, and the capture ended less than 64·T1 after the INVITE.
+    Pending,
+    /// Responses for an INVITE the capture did not see.
+    Truncated,
+}
+
+impl Outcome {
+    /// The name `sipline calls --json` prints.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Outcome::Established => "established",
+            Outcome::Failed => "failed",
+            Outcome::Redirected => "redirected",
+            Outcome::ChallengeUnanswered => "challenge-unanswered",
+            Outcome::Cancelled => "cancelled",
+            Outcome::TimedOut => "timed-out",
+            Outcome::Pending => "pending",
+            Outcome::Truncated => "truncated",
+        }
+    }
+
+    /// Every outcome, in the order reports list them.
+    pub const ALL: [Outcome; 8] = [
+        Outcome::Established,
+        Outcome::Failed,
+        Outcome::Redirected,
+        Outcome::ChallengeUnanswered,
+        Outcome::Cancelled,
+        Outcome::TimedOut,
+        Outcome::Pending,
+        Outcome::Truncated,
+    ];
+}
+
+/// Who ended an established call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Party {
+    /// The side that sent the INVITE.
+    Caller,
+    /// The side that answered it.
+    Callee,
+}
+
+impl Party {
+    /// `"caller"` or `"callee"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Party::Caller => "caller",
+            Party::Callee => "callee",
+        }
+    }
+}
+
+/// One call attempt, as `sipline calls` prints it. Times are capture
+/// timestamps (seconds since the epoch, UTC); delays in milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallRecord {
+    /// The Call-ID, as text (lossy).
+    pub call_id: String,
+    /// The From tag of the INVITE.
+    pub from_tag: String,
+    /// The From URI.
+    pub caller: String,
+    /// The To URI.
+    pub callee: String,
+    /// When the first INVITE was seen.
+    pub start: f64,
+    /// How the attempt ended.
+    pub outcome: Outcome,
+    /// The final response that decided the outcome.
+    pub final_code: Option<u16>,
+    /// Its reason phrase.
+    pub final_reason: Option<String>,
+    /// The Q.850 cause from a Reason header (on the final, the CANCEL or the BYE).
+    pub q850_cause: Option<u16>,
+    /// RFC 6076 SRD: first INVITE to the first status indication (the
+    /// first non-100 provisional, else the final).
+    pub srd_ms: Option<f64>,
+    /// First INVITE to the first 180 or 183, else to the 2xx.
+    pub pdd_ms: Option<f64>,
+    /// RFC 6076 SDT: the 2xx to the BYE (established calls that ended).
+    pub duration_ms: Option<f64>,
+    /// RFC 6076 SDD: the BYE to its final response.
+    pub disconnect_ms: Option<f64>,
+    /// The BYE's final response code.
+    pub bye_code: Option<u16>,
+    /// Established and still up when the capture ended (or when evicted).
+    pub open_at_end: bool,
+    /// Who sent the BYE.
+    pub ended_by: Option<Party>,
+    /// INVITE transactions folded into the attempt (challenge retries,
+    /// redirect follow-ups).
+    pub invites: u32,
+    /// 401/407 challenges answered by a retry or left unanswered.
+    pub auth_challenges: u32,
+    /// Redirect segments (3xx finals) inside the attempt.
+    pub redirects: u32,
+    /// Retransmitted requests and responses recognised.
+    pub retransmissions: u32,
+    /// The top Via sent-by of the originating leg's INVITE, and the flow it
+    /// was seen on, as text.
+    pub flow: Option<String>,
+}
+
+/// What a tracker has counted besides the records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallCounts {
+    /// Copies of a packet captured twice, dropped.
+    pub capture_duplicates: u64,
+    /// Attempts evicted by [`CallLimits::max_calls`].
+    pub evicted: u64,
+    /// Messages of proxy legs other than the originating one.
+    pub other_legs: u64,
+    /// Requests and responses that belong to no INVITE attempt seen
+    /// (REGISTER, OPTIONS, in-dialog requests of unknown calls …).
+    pub not_call: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Tx {
+    branch: String,
+    sent_by: String,
+    cseq: u32,
+    vias: usize,
+    primary: bool,
+    /// (status, To tag) of responses seen.
+    responses: Vec<(u16, Option<String>)>,
+}
+
+#[derive(Clone, Debug)]
+struct Attempt {
+    rec: CallRecord,
+    txs: Vec<Tx>,
+    answer_time: Option<f64>,
+    first_provisional: Option<f64>,
+    first_alerting: Option<f64>,
+    final_time: Option<f64>,
+    cancel: bool,
+    bye: Option<(f64, String, u32)>,
+    last_activity: f64,
+    last_invite: f64,
+    last_final: Option<u16>,
+    truncated: bool,
+}
+
+/// Follows INVITE attempts through the messages of a capture, in capture
+/// order. Feed it with [`CallTracker::message`]; take finished attempts with
+/// [`CallTracker::drain`]; [`CallTracker::finish`] at the end of the input.
+///
+/// ```
+/// use sipline::{parse_datagram, Datagram, ParserConfig};
+/// use sipline_capture::calls::{CallTracker, Outcome};
+///
+/// let mut t = CallTracker::default();
+/// let msgs: [(f64, &[u8]); 3] = [
+///     (0.0, b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n"),
+///     (0.2, b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n"),
+///     (1.0, b"SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n"),
+/// ];
+/// for (time, bytes) in msgs {
+///     let Ok(Datagram::Message(m)) = parse_datagram(bytes, &ParserConfig::default()) else { panic!() };
+///     t.message(time, None, &m);
+/// }
+/// let calls = t.finish();
+/// assert_eq!(calls[0].outcome, Outcome::Failed);
+/// assert_eq!(calls[0].final_code, Some(486));
+/// assert_eq!(calls[0].srd_ms, Some(200.0));
+/// ```
+#[derive(Debug)]
+pub struct CallTracker {
+    limits: CallLimits,
+    calls: LruCache<Vec<u8>, Vec<Attempt>>,
+    done: VecDeque<CallRecord>,
+    recent: VecDeque<(u64, f64)>,
+    counts: CallCounts,
+    now: f64,
+    last_sweep: f64,
+}
+
+impl Default for CallTracker {
+    fn default() -> Self {
+        CallTracker::new(CallLimits::default())
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The top Via's branch and sent-by (host:port as written), and the
+/// number of Via values.
+fn via_of(head: &Head<'_>) -> Option<(String, String, usize)> {
+    let top = head.top_via()?.ok()?;
+    let sent_by = match top.port {
+        Some(p) => format!("{}:{p}", top.host),
+        None => top.host.to_string(),
+    };
+    let branch = top.branch().unwrap_or_default().to_ascii_lowercase();
+    Some((branch, sent_by.to_ascii_lowercase(), head.vias().count()))
+}
+
+fn q850(head: &Head<'_>) -> Option<u16> {
+    head.reasons().flatten().find_map(|r| r.q850_cause())
+}
+
+impl CallTracker {
+    /// A tracker with these limits.
+    pub fn new(limits: CallLimits) -> CallTracker {
+        CallTracker {
+            limits,
+            calls: LruCache::new(
+                NonZeroUsize::new(limits.max_calls.max(1)).unwrap_or(NonZeroUsize::MIN),
+            ),
+            done: VecDeque::new(),
+            recent: VecDeque::new(),
+            counts: CallCounts::default(),
+            now: f64::MIN,
+            last_sweep: f64::MIN,
+        }
+    }
+
+    /// What was counted besides the records.
+    pub const fn counts(&self) -> CallCounts {
+        self.counts
+    }
+
+    /// Attempts held open now.
+    pub fn open(&self) -> usize {
+        self.calls.iter().map(|(_, v)| v.len()).sum()
+    }
+
+    /// Finished attempts, oldest first, handed out once.
+    pub fn drain(&mut self) -> impl Iterator<Item = CallRecord> + '_ {
+        self.done.drain(..)
+    }
+
+    /// The end of the input: every attempt still held is finished (open
+    /// calls, pending attempts), and all records not yet drained returned.
+    pub fn finish(mut self) -> Vec<CallRecord> {
+        let now = self.now;
+        while let Some((_, attempts)) = self.calls.pop_lru() {
+            for a in attempts {
+                let rec = finalize(a, now, &self.limits, true);
+                self.done.push_back(rec);
+            }
+        }
+        let mut out: Vec<_> = self.done.into_iter().collect();
+        out.sort_by(|a, b| a.start.total_cmp(&b.start));
+        out
+    }
+
+    /// `true` when this exact packet was seen on this flow a moment ago.
+    fn duplicate(&mut self, time: f64, flow: Option<FlowId>, bytes: &[u8]) -> bool {
+        let mut h = DefaultHasher::new();
+        flow.hash(&mut h);
+        bytes.hash(&mut h);
+        let key = h.finish();
+        while self.recent.front().is_some_and(|&(_, t)| {
+            time - t > self.limits.duplicate_window || self.recent.len() > 4096
+        }) {
+            self.recent.pop_front();
+        }
+        if self.recent.iter().any(|&(k, _)| k == key) {
+            return true;
+        }
+        self.recent.push_back((key, time));
+        false
+    }
+
+    /// Time passes: attempts idle for 64·T1 that can end, end.
+    fn sweep(&mut self, now: f64) {
+        let give_up = 64.0 * self.limits.t1;
+        if now - self.last_sweep < self.limits.t1 {
+            return;
+        }
+        self.last_sweep = now;
+        let mut finished = Vec::new();
+        for (k, attempts) in self.calls.iter() {
+            if attempts.iter().any(|a| can_end(a, now, give_up)) {
+                finished.push(k.clone());
+            }
+        }
+        for k in finished {
+            let Some(attempts) = self.calls.pop(&k) else {
+                continue;
+            };
+            let mut keep = Vec::new();
+            for a in attempts {
+                if can_end(&a, now, give_up) {
+                    let rec = finalize(a, now, &self.limits, false);
+                    self.done.push_back(rec);
+                } else {
+                    keep.push(a);
+                }
+            }
+            if !keep.is_empty() {
+                self.calls.put(k, keep);
+            }
+        }
+    }
+
+    /// A message seen at capture time `time` (seconds) on `flow`.
+    pub fn message(&mut self, time: f64, flow: Option<FlowId>, msg: &Message<'_>) {
+        if time > self.now {
+            self.now = time;
+        }
+        let bytes = msg.head.as_bytes();
+        if self.duplicate(time, flow, bytes) {
+            self.counts.capture_duplicates += 1;
+            return;
+        }
+        self.sweep(time);
+        let head = &msg.head;
+        let (Some(Ok(call_id)), Some(Ok(cseq))) = (head.call_id(), head.cseq()) else {
+            self.counts.not_call += 1;
+            return;
+        };
+        let from_tag = head
+            .from()
+            .and_then(Result::ok)
+            .and_then(|f| f.tag())
+            .unwrap_or_default()
+            .to_string();
+        let to_tag = head
+            .to()
+            .and_then(Result::ok)
+            .and_then(|t| t.tag())
+            .map(str::to_string);
+        let method = cseq.method.as_str();
+        match head.start_line {
+            StartLine::Request(r) if r.method == *"INVITE" && to_tag.is_none() => {
+                self.invite(time, flow, head, call_id, from_tag, cseq.number);
+            }
+            StartLine::Request(r) if r.method == *"CANCEL" => match self.find(call_id, &from_tag) {
+                Some(a) => {
+                    a.cancel = true;
+                    a.last_activity = time;
+                    if let Some(c) = q850(head) {
+                        a.rec.q850_cause.get_or_insert(c);
+                    }
+                }
+                None => self.counts.not_call += 1,
+            },
+            StartLine::Request(r) if r.method == *"BYE" => {
+                let tags = [from_tag.as_str(), to_tag.as_deref().unwrap_or_default()];
+                let Some((a, by)) = self.find_dialog(call_id, tags) else {
+                    self.counts.not_call += 1;
+                    return;
+                };
+                a.last_activity = time;
+                if let Some(c) = q850(head) {
+                    a.rec.q850_cause.get_or_insert(c);
+                }
+                match &a.bye {
+                    Some((_, branch, _)) if via_of(head).is_some_and(|v| v.0 == *branch) => {
+                        a.rec.retransmissions += 1;
+                    }
+                    Some(_) => {}
+                    None => {
+                        let branch = via_of(head).map(|v| v.0).unwrap_or_default();
+                        a.bye = Some((time, branch, cseq.number));
+                        a.rec.ended_by = Some(by);
+                    }
+                }
+            }
+            StartLine::Status(s) if method == "INVITE" => {
+                let code = s.code.as_u16();
+                let reason = s.reason.to_string_lossy().into_owned();
+                self.invite_response(time, head, call_id, &from_tag, to_tag, code, reason);
+            }
+            StartLine::Status(s) if method == "BYE" => {
+                let tags = [from_tag.as_str(), to_tag.as_deref().unwrap_or_default()];
+                let Some((a, _)) = self.find_dialog(call_id, tags) else {
+                    self.counts.not_call += 1;
+                    return;
+                };
+                a.last_activity = time;
+                let code = s.code.as_u16();
+                if let Some((bye_time, _, _)) = a.bye {
+                    if code >= 200 && a.rec.bye_code.is_none() {
+                        a.rec.bye_code = Some(code);
+                        a.rec.disconnect_ms = Some((time - bye_time) * 1000.0);
+                    } else if code >= 200 {
+                        a.rec.retransmissions += 1;
+                    }
+                }
+            }
+            _ => {
+                // ACK, PRACK, re-INVITEs, other methods: activity only.
+                match self.find(call_id, &from_tag) {
+                    Some(a) => a.last_activity = time,
+                    None => self.counts.not_call += 1,
+                }
+            }
+        }
+    }
+
+    fn find(&mut self, call_id: &[u8], from_tag: &str) -> Option<&mut Attempt> {
+        self.calls
+            .get_mut(call_id)?
+            .iter_mut()
+            .find(|a| a.rec.from_tag.eq_ignore_ascii_case(from_tag))
+    }
+
+    /// The attempt whose dialog has these two tags, and who sent the
+    /// message (From tag = caller's: the caller).
+    fn find_dialog(&mut self, call_id: &[u8], tags: [&str; 2]) -> Option<(&mut Attempt, Party)> {
+        let attempts = self.calls.get_mut(call_id)?;
+        let a = attempts
+            .iter_mut()
+            .find(|a| tags.iter().any(|t| a.rec.from_tag.eq_ignore_ascii_case(t)))?;
+        let by = if a.rec.from_tag.eq_ignore_ascii_case(tags[0]) {
+            Party::Caller
+        } else {
+            Party::Callee
+        };
+        Some((a, by))
+    }
+
+    fn invite(
+        &mut self,
+        time: f64,
+        flow: Option<FlowId>,
+        head: &Head<'_>,
+        call_id: &[u8],
+        from_tag: String,
+        cseq: u32,
+    ) {
+        let Some((branch, sent_by, vias)) = via_of(head) else {
+            self.counts.not_call += 1;
+            return;
+        };
+        let mut legs = 0;
+        if let Some(a) = self.find(call_id, &from_tag) {
+            a.last_activity = time;
+            if a.txs
+                .iter()
+                .any(|t| t.branch == branch && t.sent_by == sent_by)
+            {
+                a.rec.retransmissions += 1;
+                return;
+            }
+            // The same CSeq with more Vias: the request after one more hop.
+            let max_cseq = a.txs.iter().map(|t| t.cseq).max().unwrap_or(0);
+            let primary_vias = a.txs.iter().filter(|t| t.primary).map(|t| t.vias).min();
+            let other_leg = cseq <= max_cseq && primary_vias.is_some_and(|v| vias > v);
+            if other_leg {
+                a.txs.push(Tx {
+                    branch,
+                    sent_by,
+                    cseq,
+                    vias,
+                    primary: false,
+                    responses: Vec::new(),
+                });
+                legs += 1;
+                self.counts.other_legs += legs;
+                return;
+            }
+            // A fewer-Via copy of the same request: it is nearer the caller.
+            if cseq <= max_cseq && primary_vias.is_some_and(|v| vias < v) {
+                for t in a.txs.iter_mut().filter(|t| t.cseq == cseq) {
+                    t.primary = false;
+                }
+                legs += 1;
+            } else {
+                // A new try: after a challenge, a redirect, a failover.
+                a.rec.invites += 1;
+            }
+            a.last_invite = time;
+            a.last_final = None;
+            a.final_time = None;
+            a.txs.push(Tx {
+                branch,
+                sent_by,
+                cseq,
+                vias,
+                primary: true,
+                responses: Vec::new(),
+            });
+            self.counts.other_legs += legs;
+            return;
+        }
+        let caller = head
+            .from()
+            .and_then(Result::ok)
+            .map(|f| f.uri.to_string())
+            .unwrap_or_default();
+        let callee = head
+            .to()
+            .and_then(Result::ok)
+            .map(|t| t.uri.to_string())
+            .unwrap_or_default();
+        let rec = CallRecord {
+            call_id: text(call_id),
+            from_tag,
+            caller,
+            callee,
+            start: time,
+            outcome: Outcome::Pending,
+            final_code: None,
+            final_reason: None,
+            q850_cause: None,
+            srd_ms: None,
+            pdd_ms: None,
+            duration_ms: None,
+            disconnect_ms: None,
+            bye_code: None,
+            open_at_end: false,
+            ended_by: None,
+            invites: 1,
+            auth_challenges: 0,
+            redirects: 0,
+            retransmissions: 0,
+            flow: flow.map(|f| f.to_string()),
+        };
+        let attempt = Attempt {
+            rec,
+            txs: vec![Tx {
+                branch,
+                sent_by,
+                cseq,
+                vias,
+                primary: true,
+                responses: Vec::new(),
+            }],
+            answer_time: None,
+            first_provisional: None,
+            first_alerting: None,
+            final_time: None,
+            cancel: false,
+            bye: None,
+            last_activity: time,
+            last_invite: time,
+            last_final: None,
+            truncated: false,
+        };
+        self.insert(call_id, attempt);
+    }
+
+    fn insert(&mut self, call_id: &[u8], attempt: Attempt) {
+        if let Some(v) = self.calls.get_mut(call_id) {
+            v.push(attempt);
+            return;
+        }
+        if let Some((_, evicted)) = self.calls.push(call_id.to_vec(), vec![attempt]) {
+            // `push` returns the old entry when the key existed (it did not)
+            // or the evicted least recently used one.
+            for a in evicted {
+                self.counts.evicted += 1;
+                let now = self.now;
+                self.done.push_back(finalize(a, now, &self.limits, true));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn invite_response(
+        &mut self,
+        time: f64,
+        head: &Head<'_>,
+        call_id: &[u8],
+        from_tag: &str,
+        to_tag: Option<String>,
+        code: u16,
+        reason: String,
+    ) {
+        let Some((branch, sent_by, _)) = via_of(head) else {
+            self.counts.not_call += 1;
+            return;
+        };
+        let q = q850(head);
+        if self.find(call_id, from_tag).is_none() {
+            // The INVITE came before the capture started.
+            let rec = CallRecord {
+                call_id: text(call_id),
+                from_tag: from_tag.to_string(),
+                caller: head
+                    .from()
+                    .and_then(Result::ok)
+                    .map(|f| f.uri.to_string())
+                    .unwrap_or_default(),
+                callee: head
+                    .to()
+                    .and_then(Result::ok)
+                    .map(|t| t.uri.to_string())
+                    .unwrap_or_default(),
+                start: time,
+                outcome: Outcome::Truncated,
+                final_code: None,
+                final_reason: None,
+                q850_cause: None,
+                srd_ms: None,
+                pdd_ms: None,
+                duration_ms: None,
+                disconnect_ms: None,
+                bye_code: None,
+                open_at_end: false,
+                ended_by: None,
+                invites: 0,
+                auth_challenges: 0,
+                redirects: 0,
+                retransmissions: 0,
+                flow: None,
+            };
+            let attempt = Attempt {
+                rec,
+                txs: vec![Tx {
+                    branch: branch.clone(),
+                    sent_by: sent_by.clone(),
+                    cseq: 0,
+                    vias: usize::MAX,
+                    primary: true,
+                    responses: Vec::new(),
+                }],
+                answer_time: None,
+                first_provisional: None,
+                first_alerting: None,
+                final_time: None,
+                cancel: false,
+                bye: None,
+                last_activity: time,
+                last_invite: time,
+                last_final: None,
+                truncated: true,
+            };
+            self.insert(call_id, attempt);
+        }
+        let Some(a) = self.find(call_id, from_tag) else {
+            return;
+        };
+        a.last_activity = time;
+        let Some(tx) = a
+            .txs
+            .iter_mut()
+            .find(|t| t.branch == branch && t.sent_by == sent_by)
+        else {
+            // A response on a leg whose request was not seen.
+            return;
+        };
+        if !tx.primary {
+            return;
+        }
+        let key = (code, to_tag.clone());
+        if tx.responses.contains(&key) {
+            a.rec.retransmissions += 1;
+            return;
+        }
+        tx.responses.push(key);
+        if let Some(c) = q {
+            a.rec.q850_cause.get_or_insert(c);
+        }
+        match code {
+            100 => {}
+            101..=199 => {
+                a.first_provisional.get_or_insert(time);
+                if matches!(code, 180 | 183) {
+                    a.first_alerting.get_or_insert(time);
+                }
+            }
+            200..=299 => {
+                if a.answer_time.is_none() {
+                    a.answer_time = Some(time);
+                    a.rec.final_code = Some(code);
+                    a.rec.final_reason = Some(reason);
+                    a.final_time = Some(time);
+                    a.last_final = Some(code);
+                }
+            }
+            _ => {
+                if a.answer_time.is_some() {
+                    // A non-2xx after the answer (another fork): not the outcome.
+                    return;
+                }
+                if matches!(code, 401 | 407) {
+                    a.rec.auth_challenges += 1;
+                }
+                if (300..=399).contains(&code) {
+                    a.rec.redirects += 1;
+                }
+                a.rec.final_code = Some(code);
+                a.rec.final_reason = Some(reason);
+                a.final_time = Some(time);
+                a.last_final = Some(code);
+            }
+        }
+    }
+}
+
+/// An attempt can end now: decided and idle for 64·T1 (a retry or a BYE
+/// would have come), or undecided for 64·T1 after its last INVITE.
+fn can_end(a: &Attempt, now: f64, give_up: f64) -> bool {
+    let idle = now - a.last_activity >= give_up;
+    match (a.answer_time, a.bye.as_ref().map(|b| b.0)) {
+        // Established: ends with its BYE (answered or given up on).
+        (Some(_), Some(bye)) => a.rec.bye_code.is_some() && idle || now - bye >= give_up,
+        (Some(_), None) => false,
+        (None, _) => idle,
+    }
+}
+
+/// The record of an attempt, its outcome decided at capture time `now`.
+fn finalize(mut a: Attempt, now: f64, limits: &CallLimits, at_end: bool) -> CallRecord {
+    let give_up = 64.0 * limits.t1;
+    let start = a.rec.start;
+    let ms = |t: f64| ((t - start) * 1000.0 * 1000.0).round() / 1000.0;
+    let rec = &mut a.rec;
+    rec.outcome = match (a.answer_time, a.last_final) {
+        _ if a.truncated => Outcome::Truncated,
+        (Some(_), _) => Outcome::Established,
+        (None, Some(c)) if (300..=399).contains(&c) => Outcome::Redirected,
+        (None, Some(401 | 402 | 407)) => Outcome::ChallengeUnanswered,
+        (None, Some(487)) if a.cancel => Outcome::Cancelled,
+        (None, Some(_)) => Outcome::Failed,
+        (None, None) if a.cancel => Outcome::Cancelled,
+        (None, None) if now - a.last_invite >= give_up => Outcome::TimedOut,
+        (None, None) => Outcome::Pending,
+    };
+    if !a.truncated {
+        let srd_end = match rec.outcome {
+            Outcome::Established | Outcome::Failed => a.first_provisional.or(a.final_time),
+            _ => None,
+        };
+        rec.srd_ms = srd_end.map(ms);
+        rec.pdd_ms = a.first_alerting.or(a.answer_time).map(ms);
+    }
+    if let (Some(answer), Some(bye)) = (a.answer_time, a.bye.as_ref().map(|b| b.0)) {
+        rec.duration_ms = Some(((bye - answer) * 1000.0 * 1000.0).round() / 1000.0);
+    }
+    if let Some(d) = rec.disconnect_ms {
+        rec.disconnect_ms = Some((d * 1000.0).round() / 1000.0);
+    }
+    rec.open_at_end = at_end && rec.outcome == Outcome::Established && a.bye.is_none();
+    a.rec
+}

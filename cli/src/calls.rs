@@ -1,0 +1,248 @@
+//! `sipline calls`: one row per call attempt, from the capture crate's call
+//! engine (`sipline_capture::calls`).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::{json, Map, Value};
+use sipline::{Error, Message};
+use sipline_capture::calls::{CallRecord, CallTracker};
+use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
+
+/// How rows are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The columns of `--json` and `--csv`, in order.
+pub const COLUMNS: [&str; 21] = [
+    "call_id",
+    "from_tag",
+    "caller",
+    "callee",
+    "start",
+    "outcome",
+    "final_code",
+    "final_reason",
+    "q850_cause",
+    "srd_ms",
+    "pdd_ms",
+    "duration_ms",
+    "disconnect_ms",
+    "bye_code",
+    "open_at_end",
+    "ended_by",
+    "invites",
+    "auth_challenges",
+    "redirects",
+    "retransmissions",
+    "flow",
+];
+
+/// `seconds` since the epoch as RFC 3339 UTC with microseconds.
+pub fn rfc3339(seconds: f64) -> String {
+    let micros = (seconds * 1e6).round() as i64;
+    let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{us:06}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// A record as a JSON object with [`COLUMNS`]' keys.
+pub fn record_json(r: &CallRecord) -> Map<String, Value> {
+    let mut v = Map::new();
+    v.insert("call_id".into(), json!(r.call_id));
+    v.insert("from_tag".into(), json!(r.from_tag));
+    v.insert("caller".into(), json!(r.caller));
+    v.insert("callee".into(), json!(r.callee));
+    v.insert("start".into(), json!(rfc3339(r.start)));
+    v.insert("outcome".into(), json!(r.outcome.name()));
+    v.insert("final_code".into(), json!(r.final_code));
+    v.insert("final_reason".into(), json!(r.final_reason));
+    v.insert("q850_cause".into(), json!(r.q850_cause));
+    v.insert("srd_ms".into(), json!(r.srd_ms));
+    v.insert("pdd_ms".into(), json!(r.pdd_ms));
+    v.insert("duration_ms".into(), json!(r.duration_ms));
+    v.insert("disconnect_ms".into(), json!(r.disconnect_ms));
+    v.insert("bye_code".into(), json!(r.bye_code));
+    v.insert("open_at_end".into(), json!(r.open_at_end));
+    v.insert("ended_by".into(), json!(r.ended_by.map(|p| p.name())));
+    v.insert("invites".into(), json!(r.invites));
+    v.insert("auth_challenges".into(), json!(r.auth_challenges));
+    v.insert("redirects".into(), json!(r.redirects));
+    v.insert("retransmissions".into(), json!(r.retransmissions));
+    v.insert("flow".into(), json!(r.flow));
+    v
+}
+
+/// Feeds every message of the inputs to a [`CallTracker`] and prints each
+/// attempt as it finishes.
+struct Feed<'w> {
+    tracker: CallTracker,
+    out: Printer<'w>,
+    malformed: u64,
+}
+
+struct Printer<'w> {
+    format: Format,
+    w: Box<dyn Write + 'w>,
+    rows: u64,
+}
+
+impl Printer<'_> {
+    fn header(&mut self) {
+        match self.format {
+            Format::Table => {
+                let _ = writeln!(
+                    self.w,
+                    "{:<27} {:<44} {:<21} {:<28} {:>8} {:>8} {:>10} ended by",
+                    "start (UTC)",
+                    "caller -> callee",
+                    "outcome",
+                    "final",
+                    "SRD ms",
+                    "PDD ms",
+                    "duration"
+                );
+            }
+            Format::Csv => self.csv_record(&COLUMNS.map(String::from)),
+            Format::Json => {}
+        }
+    }
+
+    /// One CSV record, quoted as RFC 4180 says (the `csv` crate).
+    fn csv_record(&mut self, fields: &[String]) {
+        let mut c = csv::Writer::from_writer(Vec::new());
+        if c.write_record(fields).is_ok() {
+            if let Ok(bytes) = c.into_inner() {
+                let _ = self.w.write_all(&bytes);
+            }
+        }
+    }
+
+    fn row(&mut self, r: &CallRecord) {
+        self.rows += 1;
+        match self.format {
+            Format::Json => {
+                let _ = writeln!(self.w, "{}", Value::Object(record_json(r)));
+            }
+            Format::Csv => {
+                let obj = record_json(r);
+                let fields: Vec<String> = COLUMNS
+                    .iter()
+                    .map(|k| match obj.get(*k) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Null) | None => String::new(),
+                        Some(v) => v.to_string(),
+                    })
+                    .collect();
+                self.csv_record(&fields);
+            }
+            Format::Table => {
+                let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
+                let fin = match (r.final_code, &r.final_reason) {
+                    (Some(c), Some(t)) => format!("{c} {t}"),
+                    (Some(c), None) => c.to_string(),
+                    _ => "-".into(),
+                };
+                let dur = r.duration_ms.map_or_else(
+                    || {
+                        if r.open_at_end {
+                            "open".into()
+                        } else {
+                            "-".into()
+                        }
+                    },
+                    |d| format!("{:.1} s", d / 1000.0),
+                );
+                let _ = writeln!(
+                    self.w,
+                    "{:<27} {:<44} {:<21} {:<28} {:>8} {:>8} {:>10} {}",
+                    rfc3339(r.start),
+                    format!("{} -> {}", r.caller, r.callee),
+                    r.outcome.name(),
+                    fin,
+                    ms(r.srd_ms),
+                    ms(r.pdd_ms),
+                    dur,
+                    r.ended_by.map_or("-", |p| p.name())
+                );
+            }
+        }
+    }
+}
+
+impl Sink for Feed<'_> {
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, _wire_len: usize) {
+        self.tracker.message(at.time.unwrap_or(0.0), at.flow, msg);
+        for r in self.tracker.drain() {
+            self.out.row(&r);
+        }
+    }
+    fn malformed(&mut self, _at: &Location<'_>, _err: &Error) {
+        self.malformed += 1;
+    }
+    fn skipped(&mut self, _at: &Location<'_>, _what: Skip) {}
+}
+
+pub fn run(inputs: &[String], opts: &ReadOptions, format: Format) -> ExitCode {
+    let files = crate::stats::expand_in_time_order(inputs);
+    let stdout = std::io::stdout();
+    let mut feed = Feed {
+        tracker: CallTracker::default(),
+        out: Printer {
+            format,
+            w: Box::new(std::io::BufWriter::new(stdout.lock())),
+            rows: 0,
+        },
+        malformed: 0,
+    };
+    feed.out.header();
+    let mut errors = Vec::new();
+    for f in &files {
+        if let Err(e) = read_path(f, opts, &mut feed) {
+            errors.push(e);
+        }
+    }
+    let Feed {
+        tracker,
+        mut out,
+        malformed,
+    } = feed;
+    let counts = tracker.counts();
+    for r in tracker.finish() {
+        out.row(&r);
+    }
+    let _ = out.w.flush();
+    if format == Format::Table {
+        println!(
+            "{} call attempt(s); {} capture duplicate(s) dropped, {} message(s) of other proxy legs, {} malformed",
+            out.rows, counts.capture_duplicates, counts.other_legs, malformed
+        );
+    }
+    for e in &errors {
+        eprintln!("sipline calls: {e}");
+    }
+    ExitCode::from(if errors.is_empty() {
+        0
+    } else {
+        crate::EXIT_USAGE
+    })
+}

@@ -1,0 +1,164 @@
+//! `sipline calls` on the recorded loopback capture (three baresip calls:
+//! answered and hung up by the caller, refused busy, cancelled while
+//! ringing; see corpus/record.sh), in its three output forms, and on the
+//! same capture cut in two files named against their time order.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::process::Command;
+
+fn sipline(args: &[&str]) -> (String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+fn capture() -> String {
+    common::workspace_root()
+        .join("corpus/captures/loopback.pcap")
+        .display()
+        .to_string()
+}
+
+fn json_rows(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_three_recorded_calls() {
+    let (out, code) = sipline(&["calls", "--json", &capture()]);
+    assert_eq!(code, 0);
+    let rows = json_rows(&out);
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap(),
+                r["final_code"].as_u64(),
+                r["ended_by"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("established", Some(200), Some("caller")),
+            ("failed", Some(486), None),
+            ("cancelled", Some(487), None),
+        ]
+    );
+    // The keys, every row.
+    for key in [
+        "call_id",
+        "from_tag",
+        "caller",
+        "callee",
+        "start",
+        "outcome",
+        "final_code",
+        "final_reason",
+        "q850_cause",
+        "srd_ms",
+        "pdd_ms",
+        "duration_ms",
+        "open_at_end",
+        "ended_by",
+        "invites",
+        "auth_challenges",
+        "retransmissions",
+    ] {
+        assert!(rows.iter().all(|r| r.get(key).is_some()), "{key}");
+    }
+    let answered = &rows[0];
+    assert!(answered["duration_ms"].as_f64().unwrap() > 1000.0);
+    assert!(answered["start"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        answered["start"].as_str().unwrap().len(),
+        "2026-11-25T12:24:22.821775Z".len()
+    );
+    assert_eq!(
+        rows[2]["srd_ms"],
+        serde_json::Value::Null,
+        "cancelled: no SRD"
+    );
+}
+
+#[test]
+fn csv_and_table() {
+    let (json, _) = sipline(&["calls", "--json", &capture()]);
+    let (csv, code) = sipline(&["calls", "--csv", &capture()]);
+    assert_eq!(code, 0);
+    let mut lines = csv.lines();
+    let header: Vec<_> = lines.next().unwrap().split(',').collect();
+    let first: serde_json::Value = json_rows(&json).remove(0);
+    let keys: Vec<_> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(header, keys, "the same columns in the same order");
+    assert_eq!(lines.count(), 3);
+    let (table, code) = sipline(&["calls", &capture()]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("486 Busy Here") && table.contains("cancelled"),
+        "{table}"
+    );
+    assert!(table.contains("3 call attempt(s)"), "{table}");
+}
+
+/// A capture in two files (tcpdump -C/-G), the later half in the file whose
+/// name sorts first: read in time order, a call spanning both is one call.
+#[test]
+fn rotated_captures_are_read_in_time_order() {
+    let bytes = std::fs::read(capture()).unwrap();
+    let (header, mut rest) = bytes.split_at(24);
+    let mut records = Vec::new();
+    while rest.len() >= 16 {
+        let len = u32::from_le_bytes(rest[8..12].try_into().unwrap()) as usize;
+        records.push(&rest[..16 + len]);
+        rest = &rest[16 + len..];
+    }
+    // Cut right after the first call's INVITE: its answer and BYE are in
+    // the other file.
+    let cut = 1 + records
+        .iter()
+        .position(|r| r.windows(15).any(|w| w == b"INVITE sip:bob@"))
+        .unwrap();
+    let part = |rs: &[&[u8]]| {
+        let mut f = header.to_vec();
+        for r in rs {
+            f.extend_from_slice(r);
+        }
+        f
+    };
+    let late = common::write_temp("trace10.pcap", &part(&records[cut..]));
+    let early = common::write_temp("trace9.pcap", &part(&records[..cut]));
+    let (whole, _) = sipline(&["calls", "--json", &capture()]);
+    let (split, code) = sipline(&[
+        "calls",
+        "--json",
+        late.to_str().unwrap(),
+        early.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let strip = |s: &str| -> Vec<serde_json::Value> {
+        json_rows(s)
+            .into_iter()
+            .map(|mut r| {
+                r.as_object_mut().unwrap().remove("flow");
+                r
+            })
+            .collect()
+    };
+    assert_eq!(strip(&split), strip(&whole));
+}
