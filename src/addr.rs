@@ -339,6 +339,39 @@ impl fmt::Display for NameAddr<'_> {
     }
 }
 
+/// The `tag` parameter of a From or To value, found without parsing the
+/// rest (the URI is skipped: after `>` in the name-addr form, at the first
+/// `;` in the addr-spec form). For the full, checked reading use
+/// [`parse_name_addr`]; on a value that reading accepts, both give the same tag.
+pub(crate) fn tag_param(value: &[u8]) -> Option<&str> {
+    // Where the header parameters start.
+    let params = match memchr::memchr(b'<', value) {
+        Some(_) => {
+            // Skip a quoted display name (it may hold `<`, `>` or `;`).
+            let mut i = 0;
+            let mut quoted = false;
+            let mut gt = None;
+            while let Some(&c) = value.get(i) {
+                match c {
+                    b'\\' if quoted => i += 1,
+                    b'"' => quoted = !quoted,
+                    b'>' if !quoted => {
+                        gt = Some(i);
+                        break;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            value.get(gt? + 1..)?
+        }
+        None => value.get(memchr::memchr(b';', value)?..)?,
+    };
+    let text = core::str::from_utf8(params).ok()?;
+    Params::new(text.as_bytes())
+        .find_map(|(n, v)| n.eq_ignore_ascii_case("tag").then_some(v).flatten())
+}
+
 /// Parses one address (From, To, Route, Record-Route, one Contact value).
 /// Error offsets count from the start of `value`.
 pub fn parse_name_addr<'a>(value: &'a [u8], config: &ParserConfig) -> Result<NameAddr<'a>, Error> {

@@ -4,7 +4,7 @@
 
 use ::nom::Err as NomErr;
 
-use crate::addr::{parse_name_addr, parse_name_addrs, NameAddr};
+use crate::addr::{parse_name_addr, parse_name_addrs, tag_param, NameAddr};
 use crate::config::ParserConfig;
 use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
@@ -226,6 +226,18 @@ impl<'a> Head<'a> {
         })
     }
 
+    /// The From tag, found without parsing the From value's URI (a quick
+    /// path for transaction and dialog matching; [`Head::from`] checks
+    /// the whole value). `None` when there is no From or no tag.
+    pub fn from_tag(&self) -> Option<&'a str> {
+        tag_param(self.header("From")?.value)
+    }
+
+    /// The To tag, as [`Head::from_tag`] finds it.
+    pub fn to_tag(&self) -> Option<&'a str> {
+        tag_param(self.header("To")?.value)
+    }
+
     /// The To address (`To` or `t`), when the head has one.
     pub fn to(&self) -> Option<Result<NameAddr<'a>, Error>> {
         self.header("To").map(|f| {
@@ -309,7 +321,7 @@ pub(crate) fn slice(b: &[u8], (s, e): (usize, usize)) -> &[u8] {
 }
 
 impl StartMeta {
-    fn of(base: &[u8], line: &StartLine<'_>) -> StartMeta {
+    pub(crate) fn of(base: &[u8], line: &StartLine<'_>) -> StartMeta {
         match line {
             StartLine::Request(r) => StartMeta::Request {
                 method: span(base, r.method.as_bytes()),
@@ -363,6 +375,19 @@ pub(crate) struct HeadInfo {
 }
 
 impl HeadInfo {
+    /// What `head` was read as, with spans relative to its first byte.
+    pub(crate) fn of(head: &Head<'_>) -> HeadInfo {
+        HeadInfo {
+            start: StartMeta::of(head.bytes, &head.start_line),
+            fields: span(head.bytes, head.fields),
+            head_len: head.bytes.len(),
+            header_count: head.header_count,
+            content_length: head.content_length,
+            loose_addresses: head.loose_addresses,
+            index: head.index,
+        }
+    }
+
     pub(crate) fn head<'a>(&self, msg: &'a [u8]) -> Head<'a> {
         Head {
             start_line: self.start.resolve(msg),

@@ -78,6 +78,34 @@ pub struct SipMessage {
 }
 
 impl SipMessage {
+    /// An owned copy of a message parsed in place (`parse_datagram`,
+    /// `parse_message`): its bytes copied once into one [`Bytes`], and what
+    /// the scan found kept, so that nothing is parsed again. For handing a
+    /// message to another task or thread.
+    ///
+    /// ```
+    /// use sipline::{parse_datagram, Datagram, ParserConfig, SipMessage};
+    ///
+    /// let buf = b"SIP/2.0 180 Ringing\r\nCall-ID: a@b\r\nl: 2\r\n\r\nhi";
+    /// let Datagram::Message(m) = parse_datagram(buf, &ParserConfig::default())? else { panic!() };
+    /// let owned = SipMessage::copied_from(&m);
+    /// assert_eq!(owned.head().call_id().unwrap()?, b"a@b");
+    /// assert_eq!(&owned.body()[..], b"hi");
+    /// assert_eq!(owned.message(), m);
+    /// # Ok::<(), sipline::Error>(())
+    /// ```
+    pub fn copied_from(message: &Message<'_>) -> SipMessage {
+        let head = message.head.as_bytes();
+        let mut bytes = BytesMut::with_capacity(head.len() + message.body.len());
+        bytes.extend_from_slice(head);
+        bytes.extend_from_slice(message.body);
+        SipMessage {
+            bytes: bytes.freeze(),
+            offset: 0,
+            info: HeadInfo::of(&message.head),
+        }
+    }
+
     /// A borrowed view: the head with its header fields, and the body.
     pub fn message(&self) -> Message<'_> {
         Message {

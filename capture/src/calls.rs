@@ -9,9 +9,8 @@
 //! active evicted and counted) and time out by capture time (64·T1 after
 //! their last activity, unless established).
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::VecDeque;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::num::NonZeroUsize;
 
 use lru::LruCache;
@@ -19,12 +18,33 @@ use sipline::{Head, Message, StartLine};
 
 use crate::sink::FlowId;
 
+/// A hasher for keys that are hashes already.
+#[derive(Clone, Copy, Debug, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fold_lower(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Prehash = BuildHasherDefault<Prehashed>;
+
+/// The most attempts (From tags) held under one Call-ID.
+const MAX_PER_CALL_ID: usize = 32;
+
 /// The limits of a [`CallTracker`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CallLimits {
-    /// The most call attempts held open at once (Call-IDs in progress);
-    /// beyond it the least recently active is evicted and counted. Default
-    /// 100 000.
+    /// The most Call-IDs with attempts in progress held at once; beyond it
+    /// the least recently active is evicted and counted. Default 100 000.
+    /// Each Call-ID holds at most 32 attempts (From tags).
     pub max_calls: usize,
     /// RFC 3261's T1 in seconds (default 0.5): 64·T1 is Timer B/F, the
     /// give-up time of a transaction.
@@ -165,6 +185,37 @@ pub struct CallRecord {
     pub flow: Option<String>,
 }
 
+/// REGISTER attempts (RFC 6076 §4.1, §4.2; spec §3.2): a REGISTER and
+/// the retries that follow a 401/407/423 within 64·T1 are one attempt.
+#[derive(Clone, Debug, Default)]
+pub struct Registrations {
+    /// Attempts with a known outcome (the IRA denominator).
+    pub attempts: u64,
+    /// Attempts that ended in a failure response (4xx but 401/402/407,
+    /// 5xx, 6xx) or no final within 64·T1 (Timer F): IRA's numerator.
+    pub failures: u64,
+    /// Attempts left on an unanswered challenge (in the denominator only).
+    pub challenge_unanswered: u64,
+    /// RRD (ms) of the successful ones, the challenge round included.
+    pub rrd: Distribution,
+}
+
+impl Registrations {
+    /// IRA % (§4.2), `None` without attempts.
+    pub fn ira(&self) -> Option<f64> {
+        percent(self.failures, self.attempts)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Reg {
+    start: f64,
+    cseq: u32,
+    branch: u64,
+    challenged: bool,
+    last_activity: f64,
+}
+
 /// What a tracker has counted besides the records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CallCounts {
@@ -181,8 +232,8 @@ pub struct CallCounts {
 
 #[derive(Clone, Debug)]
 struct Tx {
-    branch: String,
-    sent_by: String,
+    branch: u64,
+    sent_by: u64,
     cseq: u32,
     vias: usize,
     primary: bool,
@@ -199,7 +250,7 @@ struct Attempt {
     first_alerting: Option<f64>,
     final_time: Option<f64>,
     cancel: bool,
-    bye: Option<(f64, String, u32)>,
+    bye: Option<(f64, u64, u32)>,
     last_activity: f64,
     last_invite: f64,
     last_final: Option<u16>,
@@ -235,7 +286,10 @@ pub struct CallTracker {
     calls: LruCache<Vec<u8>, Vec<Attempt>>,
     done: VecDeque<CallRecord>,
     recent: VecDeque<(u64, f64)>,
+    recent_keys: std::collections::HashMap<u64, u32, Prehash>,
     counts: CallCounts,
+    registers: LruCache<u64, Reg, Prehash>,
+    registrations: Registrations,
     now: f64,
     last_sweep: f64,
 }
@@ -250,16 +304,66 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// The top Via's branch and sent-by (host:port as written), and the
-/// number of Via values.
-fn via_of(head: &Head<'_>) -> Option<(String, String, usize)> {
+/// The top Via's branch and sent-by (host, and port as written), each as
+/// a 64-bit hash of its lower-case text: compared, never shown.
+fn via_of(head: &Head<'_>) -> Option<(u64, u64)> {
     let top = head.top_via()?.ok()?;
-    let sent_by = match top.port {
-        Some(p) => format!("{}:{p}", top.host),
-        None => top.host.to_string(),
+    let branch = fold_lower(0, top.branch().unwrap_or_default().as_bytes());
+    let host = match top.host {
+        sipline::Host::Name(n) => fold_lower(1, n.as_bytes()),
+        sipline::Host::Ipv4(a) => fold_lower(2, &a.octets()),
+        sipline::Host::Ipv6(a) => fold_lower(3, &a.octets()),
     };
-    let branch = top.branch().unwrap_or_default().to_ascii_lowercase();
-    Some((branch, sent_by.to_ascii_lowercase(), head.vias().count()))
+    let sent_by = fold_lower(host, &top.port.unwrap_or(0).to_le_bytes());
+    Some((branch, sent_by))
+}
+
+/// Folds `bytes`, as they are, into the hash `h`.
+fn fold_exact(h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = h ^ (bytes.len() as u64).wrapping_mul(K);
+    for &b in bytes {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h
+}
+
+/// Folds `bytes` (ASCII letters lowered) into the hash `h`.
+fn fold_lower(h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = h ^ (bytes.len() as u64).wrapping_mul(K);
+    for &b in bytes {
+        h = (h.rotate_left(5) ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(K);
+    }
+    h
+}
+
+/// A cheap 64-bit hash of a packet's bytes and flow (capture duplicates
+/// need no defence against crafted collisions: a collision only drops a
+/// copy of a message that was identical in length and hash within 10 ms).
+fn packet_hash(flow: Option<FlowId>, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in chunks.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    if let Some(f) = flow {
+        for a in [f.src, f.dst] {
+            h = match a.ip() {
+                std::net::IpAddr::V4(ip) => fold_lower(h, &ip.octets()),
+                std::net::IpAddr::V6(ip) => fold_lower(h, &ip.octets()),
+            };
+            h = fold_lower(h, &a.port().to_le_bytes());
+        }
+        h = fold_lower(h, f.transport.name().as_bytes());
+    }
+    h
 }
 
 fn q850(head: &Head<'_>) -> Option<u16> {
@@ -276,7 +380,13 @@ impl CallTracker {
             ),
             done: VecDeque::new(),
             recent: VecDeque::new(),
+            recent_keys: std::collections::HashMap::default(),
             counts: CallCounts::default(),
+            registers: LruCache::with_hasher(
+                NonZeroUsize::new(limits.max_calls.max(1)).unwrap_or(NonZeroUsize::MIN),
+                Prehash::default(),
+            ),
+            registrations: Registrations::default(),
             now: f64::MIN,
             last_sweep: f64::MIN,
         }
@@ -285,6 +395,11 @@ impl CallTracker {
     /// What was counted besides the records.
     pub const fn counts(&self) -> CallCounts {
         self.counts
+    }
+
+    /// The REGISTER attempts seen so far (those still undecided are not in it).
+    pub const fn registrations(&self) -> &Registrations {
+        &self.registrations
     }
 
     /// Attempts held open now.
@@ -299,8 +414,26 @@ impl CallTracker {
 
     /// The end of the input: every attempt still held is finished (open
     /// calls, pending attempts), and all records not yet drained returned.
-    pub fn finish(mut self) -> Vec<CallRecord> {
+    pub fn finish(self) -> Vec<CallRecord> {
+        self.finish_all().0
+    }
+
+    /// [`finish`](Self::finish), with the REGISTER attempts: those still
+    /// waiting on a final 64·T1 after their last REGISTER have timed out
+    /// (IRA failures); younger ones are left out.
+    pub fn finish_all(mut self) -> (Vec<CallRecord>, Registrations) {
         let now = self.now;
+        let give_up = 64.0 * self.limits.t1;
+        while let Some((_, r)) = self.registers.pop_lru() {
+            if now - r.last_activity >= give_up {
+                self.registrations.attempts += 1;
+                if r.challenged {
+                    self.registrations.challenge_unanswered += 1;
+                } else {
+                    self.registrations.failures += 1;
+                }
+            }
+        }
         while let Some((_, attempts)) = self.calls.pop_lru() {
             for a in attempts {
                 let rec = finalize(a, now, &self.limits, true);
@@ -309,24 +442,30 @@ impl CallTracker {
         }
         let mut out: Vec<_> = self.done.into_iter().collect();
         out.sort_by(|a, b| a.start.total_cmp(&b.start));
-        out
+        (out, self.registrations)
     }
 
     /// `true` when this exact packet was seen on this flow a moment ago.
     fn duplicate(&mut self, time: f64, flow: Option<FlowId>, bytes: &[u8]) -> bool {
-        let mut h = DefaultHasher::new();
-        flow.hash(&mut h);
-        bytes.hash(&mut h);
-        let key = h.finish();
-        while self.recent.front().is_some_and(|&(_, t)| {
-            time - t > self.limits.duplicate_window || self.recent.len() > 4096
-        }) {
+        let key = packet_hash(flow, bytes);
+        // The packets of the last `duplicate_window` (at most 4096 of them).
+        while let Some(&(k, t)) = self.recent.front() {
+            if time - t <= self.limits.duplicate_window && self.recent.len() <= 4096 {
+                break;
+            }
             self.recent.pop_front();
+            if let std::collections::hash_map::Entry::Occupied(mut e) = self.recent_keys.entry(k) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
         }
-        if self.recent.iter().any(|&(k, _)| k == key) {
+        if self.recent_keys.contains_key(&key) {
             return true;
         }
         self.recent.push_back((key, time));
+        *self.recent_keys.entry(key).or_default() += 1;
         false
     }
 
@@ -337,6 +476,19 @@ impl CallTracker {
             return;
         }
         self.last_sweep = now;
+        while let Some((_, r)) = self.registers.peek_lru() {
+            if now - r.last_activity < give_up {
+                break;
+            }
+            if let Some((_, r)) = self.registers.pop_lru() {
+                self.registrations.attempts += 1;
+                if r.challenged {
+                    self.registrations.challenge_unanswered += 1;
+                } else {
+                    self.registrations.failures += 1;
+                }
+            }
+        }
         let mut finished = Vec::new();
         for (k, attempts) in self.calls.iter() {
             if attempts.iter().any(|a| can_end(a, now, give_up)) {
@@ -374,25 +526,34 @@ impl CallTracker {
         }
         self.sweep(time);
         let head = &msg.head;
-        let (Some(Ok(call_id)), Some(Ok(cseq))) = (head.call_id(), head.cseq()) else {
+        let Some(Ok(cseq)) = head.cseq() else {
             self.counts.not_call += 1;
             return;
         };
-        let from_tag = head
-            .from()
-            .and_then(Result::ok)
-            .and_then(|f| f.tag())
-            .unwrap_or_default()
-            .to_string();
-        let to_tag = head
-            .to()
-            .and_then(Result::ok)
-            .and_then(|t| t.tag())
-            .map(str::to_string);
+        // Only these methods make or end calls and registrations.
+        if !matches!(
+            cseq.method.as_str(),
+            "INVITE" | "ACK" | "CANCEL" | "BYE" | "REGISTER"
+        ) {
+            self.counts.not_call += 1;
+            return;
+        }
+        let Some(Ok(call_id)) = head.call_id() else {
+            self.counts.not_call += 1;
+            return;
+        };
+        let from_tag = head.from_tag().unwrap_or_default().to_string();
+        let to_tag = head.to_tag().map(str::to_string);
         let method = cseq.method.as_str();
         match head.start_line {
             StartLine::Request(r) if r.method == *"INVITE" && to_tag.is_none() => {
                 self.invite(time, flow, head, call_id, from_tag, cseq.number);
+            }
+            StartLine::Request(r) if r.method == *"REGISTER" => {
+                self.register(time, head, call_id, &from_tag, cseq.number);
+            }
+            StartLine::Status(s) if method == "REGISTER" => {
+                self.register_response(time, call_id, &from_tag, s.code.as_u16());
             }
             StartLine::Request(r) if r.method == *"CANCEL" => match self.find(call_id, &from_tag) {
                 Some(a) => {
@@ -458,6 +619,72 @@ impl CallTracker {
         }
     }
 
+    fn register(&mut self, time: f64, head: &Head<'_>, call_id: &[u8], from_tag: &str, cseq: u32) {
+        let branch = via_of(head).map(|v| v.0).unwrap_or_default();
+        let key = fold_lower(fold_exact(0, call_id), from_tag.as_bytes());
+        let give_up = 64.0 * self.limits.t1;
+        if let Some(r) = self.registers.get_mut(&key) {
+            if r.branch == branch {
+                r.last_activity = time;
+                return;
+            }
+            if r.challenged && cseq > r.cseq && time - r.last_activity < give_up {
+                // The retry with credentials (or a larger Expires, 423).
+                r.branch = branch;
+                r.cseq = cseq;
+                r.challenged = false;
+                r.last_activity = time;
+                return;
+            }
+            // A new REGISTER while the last one is undecided: that one
+            // is left without a final (a timeout only if old enough).
+            if time - r.last_activity >= give_up {
+                self.registrations.attempts += 1;
+                self.registrations.failures += u64::from(!r.challenged);
+                self.registrations.challenge_unanswered += u64::from(r.challenged);
+            }
+        }
+        let reg = Reg {
+            start: time,
+            cseq,
+            branch,
+            challenged: false,
+            last_activity: time,
+        };
+        if let Some((old, _)) = self.registers.push(key, reg) {
+            if old != key {
+                // Evicted: undecided, not counted.
+                self.counts.evicted += 1;
+            }
+        }
+    }
+
+    fn register_response(&mut self, time: f64, call_id: &[u8], from_tag: &str, code: u16) {
+        // Call-IDs compare exactly (§8.1.1.4), tags case-insensitively.
+        let key = fold_lower(fold_exact(0, call_id), from_tag.as_bytes());
+        let Some(r) = self.registers.get_mut(&key) else {
+            self.counts.not_call += 1;
+            return;
+        };
+        r.last_activity = time;
+        match code {
+            100..=199 => {}
+            401 | 407 | 423 => r.challenged = true,
+            _ => {
+                let start = r.start;
+                self.registers.pop(&key);
+                let regs = &mut self.registrations;
+                regs.attempts += 1;
+                match code {
+                    200..=299 => regs.rrd.add(((time - start) * 1e6).round() / 1e3),
+                    300..=399 => {}
+                    402 => regs.challenge_unanswered += 1,
+                    _ => regs.failures += 1,
+                }
+            }
+        }
+    }
+
     fn find(&mut self, call_id: &[u8], from_tag: &str) -> Option<&mut Attempt> {
         self.calls
             .get_mut(call_id)?
@@ -489,10 +716,11 @@ impl CallTracker {
         from_tag: String,
         cseq: u32,
     ) {
-        let Some((branch, sent_by, vias)) = via_of(head) else {
+        let Some((branch, sent_by)) = via_of(head) else {
             self.counts.not_call += 1;
             return;
         };
+        let vias = head.vias().count();
         let mut legs = 0;
         if let Some(a) = self.find(call_id, &from_tag) {
             a.last_activity = time;
@@ -603,7 +831,17 @@ impl CallTracker {
 
     fn insert(&mut self, call_id: &[u8], attempt: Attempt) {
         if let Some(v) = self.calls.get_mut(call_id) {
-            v.push(attempt);
+            // Attempts of one Call-ID (From tags) are capped too.
+            if v.len() >= MAX_PER_CALL_ID {
+                let oldest = v.remove(0);
+                self.counts.evicted += 1;
+                let now = self.now;
+                self.done
+                    .push_back(finalize(oldest, now, &self.limits, true));
+            }
+            if let Some(v) = self.calls.get_mut(call_id) {
+                v.push(attempt);
+            }
             return;
         }
         if let Some((_, evicted)) = self.calls.push(call_id.to_vec(), vec![attempt]) {
@@ -628,7 +866,7 @@ impl CallTracker {
         code: u16,
         reason: String,
     ) {
-        let Some((branch, sent_by, _)) = via_of(head) else {
+        let Some((branch, sent_by)) = via_of(head) else {
             self.counts.not_call += 1;
             return;
         };
@@ -669,8 +907,8 @@ impl CallTracker {
             let attempt = Attempt {
                 rec,
                 txs: vec![Tx {
-                    branch: branch.clone(),
-                    sent_by: sent_by.clone(),
+                    branch,
+                    sent_by,
                     cseq: 0,
                     vias: usize::MAX,
                     primary: true,
@@ -795,4 +1033,234 @@ fn finalize(mut a: Attempt, now: f64, limits: &CallLimits, at_end: bool) -> Call
     }
     rec.open_at_end = at_end && rec.outcome == Outcome::Established && a.bye.is_none();
     a.rec
+}
+
+/// A distribution of delays or durations: count, mean, median, 95th
+/// percentile, maximum. Samples are kept exactly up to
+/// [`Distribution::EXACT`] of them; beyond, a uniform reservoir of that
+/// size stands for them (memory stays bounded; count, mean and max stay exact).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Distribution {
+    samples: Vec<f64>,
+    count: u64,
+    sum: f64,
+    max: f64,
+    seed: u64,
+}
+
+/// The summary of a [`Distribution`], in the unit it was fed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    /// How many samples.
+    pub count: u64,
+    /// Their mean.
+    pub mean: f64,
+    /// The median (nearest rank).
+    pub p50: f64,
+    /// The 95th percentile (nearest rank).
+    pub p95: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+impl Distribution {
+    /// The most samples kept exactly.
+    pub const EXACT: usize = 1_000_000;
+
+    /// Adds a sample.
+    pub fn add(&mut self, v: f64) {
+        self.count += 1;
+        self.sum += v;
+        if self.count == 1 || v > self.max {
+            self.max = v;
+        }
+        if self.samples.len() < Self::EXACT {
+            self.samples.push(v);
+        } else {
+            // Reservoir sampling (Algorithm R) with a fixed-seed xorshift.
+            if self.seed == 0 {
+                self.seed = 0x9E37_79B9_7F4A_7C15;
+            }
+            self.seed ^= self.seed << 13;
+            self.seed ^= self.seed >> 7;
+            self.seed ^= self.seed << 17;
+            let j = (self.seed.wrapping_add(self.count) % self.count) as usize;
+            if let Some(slot) = self.samples.get_mut(j) {
+                *slot = v;
+            }
+        }
+    }
+
+    /// The summary, `None` when there is no sample.
+    pub fn summary(&self) -> Option<Summary> {
+        if self.count == 0 {
+            return None;
+        }
+        let mut s = self.samples.clone();
+        s.sort_by(f64::total_cmp);
+        let rank = |p: f64| {
+            let i = ((p * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1;
+            s.get(i).copied().unwrap_or_default()
+        };
+        Some(Summary {
+            count: self.count,
+            mean: self.sum / self.count as f64,
+            p50: rank(0.50),
+            p95: rank(0.95),
+            max: self.max,
+        })
+    }
+}
+
+/// The ratio `num ÷ den × 100`, `None` when `den` is 0 (RFC 6076 §4:
+/// undefined, not 0).
+pub fn percent(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num as f64 * 100.0 / den as f64)
+}
+
+/// RFC 6076's session metrics (and the industry ones beside them) from
+/// call records, as the spec's §3–§4 define them for a passive observer.
+/// Feed every record with [`Metrics::add`].
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    /// Attempts by outcome.
+    pub by_outcome: std::collections::BTreeMap<Outcome, u64>,
+    /// Final codes, one per attempt (the one that decided the outcome).
+    pub finals: std::collections::BTreeMap<u16, u64>,
+    /// Established calls still up at the end of the capture.
+    pub open_at_end: u64,
+    /// SRD of established attempts (ms).
+    pub srd_success: Distribution,
+    /// SRD of failed attempts (ms).
+    pub srd_failure: Distribution,
+    /// SDD of BYEs answered 2xx (ms).
+    pub sdd_success: Distribution,
+    /// SDD of BYEs answered otherwise (ms).
+    pub sdd_failure: Distribution,
+    /// BYEs that drew no final response (Timer F): counted, in neither SDD.
+    pub sdd_timeouts: u64,
+    /// SDT of established calls that ended (ms).
+    pub sdt: Distribution,
+    /// PDD (ms): first INVITE to the first 180/183, else the 2xx.
+    pub pdd: Distribution,
+    known: u64,
+    established: u64,
+    redirected: u64,
+    seer_num: u64,
+    isa_num: u64,
+    completed: u64,
+    scr_den: u64,
+    ner_num: u64,
+    ner_den: u64,
+}
+
+/// The codes SEER counts as effective (RFC 6076 §4.7), any 2xx aside.
+const SEER_CODES: [u16; 4] = [480, 486, 600, 603];
+/// ISA's guideline codes (RFC 6076 §4.8).
+const ISA_CODES: [u16; 4] = [408, 500, 503, 504];
+/// NER's effective finals (spec §4, RFC 3398 §8.2.6.1), any 2xx aside.
+const NER_CODES: [u16; 6] = [480, 486, 600, 403, 402, 603];
+
+impl Metrics {
+    /// Counts one attempt.
+    pub fn add(&mut self, r: &CallRecord) {
+        *self.by_outcome.entry(r.outcome).or_default() += 1;
+        if let Some(c) = r.final_code {
+            *self.finals.entry(c).or_default() += 1;
+        }
+        if matches!(r.outcome, Outcome::Pending | Outcome::Truncated) {
+            return;
+        }
+        self.known += 1;
+        let code = r.final_code.unwrap_or(0);
+        let two_xx = (200..300).contains(&code);
+        match r.outcome {
+            Outcome::Established => {
+                self.established += 1;
+                if let Some(v) = r.srd_ms {
+                    self.srd_success.add(v);
+                }
+            }
+            Outcome::Failed => {
+                if let Some(v) = r.srd_ms {
+                    self.srd_failure.add(v);
+                }
+            }
+            Outcome::Redirected => self.redirected += 1,
+            _ => {}
+        }
+        if two_xx || SEER_CODES.contains(&code) {
+            self.seer_num += 1;
+        }
+        if ISA_CODES.contains(&code) || r.outcome == Outcome::TimedOut {
+            self.isa_num += 1;
+        }
+        if r.open_at_end {
+            self.open_at_end += 1;
+        } else {
+            self.scr_den += 1;
+            if r.outcome == Outcome::Established && r.bye_code.is_some_and(|c| c != 408) {
+                self.completed += 1;
+            }
+        }
+        match (r.bye_code, r.disconnect_ms) {
+            (Some(c), Some(ms)) if (200..300).contains(&c) => self.sdd_success.add(ms),
+            (Some(_), Some(ms)) => self.sdd_failure.add(ms),
+            _ if r.ended_by.is_some() => self.sdd_timeouts += 1,
+            _ => {}
+        }
+        if let Some(d) = r.duration_ms {
+            self.sdt.add(d);
+        }
+        if let Some(p) = r.pdd_ms {
+            self.pdd.add(p);
+        }
+        // NER: a 487 after alerting is ring-no-answer (effective); before
+        // any alerting the call was abandoned, left out of both sides.
+        let abandoned = r.outcome == Outcome::Cancelled && r.pdd_ms.is_none();
+        if !abandoned {
+            self.ner_den += 1;
+            if two_xx || NER_CODES.contains(&code) || r.outcome == Outcome::Cancelled {
+                self.ner_num += 1;
+            }
+        }
+    }
+
+    /// Attempts with a known outcome (not pending, not truncated): RFC
+    /// 6076's "session requests".
+    pub const fn session_requests(&self) -> u64 {
+        self.known
+    }
+
+    /// SER (§4.6): established ÷ (session requests − redirected) × 100.
+    pub fn ser(&self) -> Option<f64> {
+        percent(self.established, self.known - self.redirected)
+    }
+
+    /// SEER (§4.7): 2xx, 480, 486, 600, 603 ÷ the same denominator × 100.
+    pub fn seer(&self) -> Option<f64> {
+        percent(self.seer_num, self.known - self.redirected)
+    }
+
+    /// ISA (§4.8): 408, 500, 503, 504 and Timer B timeouts ÷ session requests × 100.
+    pub fn isa(&self) -> Option<f64> {
+        percent(self.isa_num, self.known)
+    }
+
+    /// SCR (§4.9): established and ended by a BYE answered other than 408 ÷
+    /// session requests not open at the end × 100.
+    pub fn scr(&self) -> Option<f64> {
+        percent(self.completed, self.scr_den)
+    }
+
+    /// ASR (ITU-T E.411; not RFC 6076): established ÷ session requests × 100.
+    pub fn asr(&self) -> Option<f64> {
+        percent(self.established, self.known)
+    }
+
+    /// NER (ITU-T E.411/E.425; not RFC 6076): answered, busy, no answer,
+    /// rejected ÷ attempts not abandoned before alerting × 100.
+    pub fn ner(&self) -> Option<f64> {
+        percent(self.ner_num, self.ner_den)
+    }
 }

@@ -796,3 +796,109 @@ fn attempts_in_progress_are_capped() {
     assert_eq!(t.drain().count(), 990);
     assert_eq!(t.finish().len(), 10);
 }
+
+/// The metrics of the spec's §3 on a set of attempts worked out by hand:
+/// established ×2 (one redirected first, both ended by a BYE answered 200),
+/// busy 486, 503, redirected (not followed), challenge left unanswered,
+/// cancelled after ringing, timed out, pending (left out).
+///
+/// Session requests (known outcome): 8. Redirected outcomes: 1.
+/// SER = 2 ÷ (8 − 1) = 28.571 %. SEER = (2 + 486) ÷ 7 = 42.857 %.
+/// ISA = (503 + timeout) ÷ 8 = 25 %. SCR = 2 completed ÷ 8 = 25 %.
+/// ASR = 2 ÷ 8 = 25 %.
+#[test]
+fn rfc6076_ratios_by_hand() {
+    use sipline_capture::calls::Metrics;
+    let base = CallRecord {
+        call_id: "x".into(),
+        from_tag: "f".into(),
+        caller: String::new(),
+        callee: String::new(),
+        start: 0.0,
+        outcome: Outcome::Failed,
+        final_code: None,
+        final_reason: None,
+        q850_cause: None,
+        srd_ms: None,
+        pdd_ms: None,
+        duration_ms: None,
+        disconnect_ms: None,
+        bye_code: None,
+        open_at_end: false,
+        ended_by: None,
+        invites: 1,
+        auth_challenges: 0,
+        redirects: 0,
+        retransmissions: 0,
+        flow: None,
+    };
+    let with = |outcome, code: Option<u16>, f: &dyn Fn(&mut CallRecord)| {
+        let mut r = base.clone();
+        r.outcome = outcome;
+        r.final_code = code;
+        f(&mut r);
+        r
+    };
+    let ended = |r: &mut CallRecord| {
+        r.bye_code = Some(200);
+        r.disconnect_ms = Some(40.0);
+        r.duration_ms = Some(60_000.0);
+        r.ended_by = Some(Party::Caller);
+        r.srd_ms = Some(800.0);
+    };
+    let records = [
+        with(Outcome::Established, Some(200), &ended),
+        with(Outcome::Established, Some(200), &|r| {
+            ended(r);
+            r.redirects = 1;
+        }),
+        with(Outcome::Failed, Some(486), &|r| r.srd_ms = Some(300.0)),
+        with(Outcome::Failed, Some(503), &|r| r.srd_ms = Some(100.0)),
+        with(Outcome::Redirected, Some(302), &|r| r.redirects = 1),
+        with(Outcome::ChallengeUnanswered, Some(407), &|_| {}),
+        with(Outcome::Cancelled, Some(487), &|r| r.pdd_ms = Some(500.0)),
+        with(Outcome::TimedOut, None, &|_| {}),
+        with(Outcome::Pending, None, &|_| {}),
+    ];
+    let mut m = Metrics::default();
+    for r in &records {
+        m.add(r);
+    }
+    let approx = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-3);
+    assert_eq!(m.session_requests(), 8);
+    assert!(approx(m.ser(), 200.0 / 7.0), "{:?}", m.ser());
+    assert!(approx(m.seer(), 300.0 / 7.0), "{:?}", m.seer());
+    assert!(approx(m.isa(), 25.0));
+    assert!(approx(m.scr(), 25.0));
+    assert!(approx(m.asr(), 25.0));
+    let srd = m.srd_success.summary().unwrap();
+    assert_eq!((srd.count, srd.mean), (2, 800.0));
+    let fail = m.srd_failure.summary().unwrap();
+    assert_eq!((fail.count, fail.p50, fail.max), (2, 100.0, 300.0));
+    assert_eq!(m.sdt.summary().unwrap().count, 2);
+    assert_eq!(m.sdd_success.summary().unwrap().mean, 40.0);
+    // A ratio with no denominator is undefined, not 0 (RFC 6076 §4).
+    assert_eq!(Metrics::default().ser(), None);
+}
+
+/// One Call-ID with a thousand From tags (a hostile capture) holds at most
+/// 32 attempts; the rest are evicted and counted.
+#[test]
+fn attempts_under_one_call_id_are_capped() {
+    let mut t = CallTracker::default();
+    for i in 0..1000 {
+        let m = msg(
+            INV,
+            &format!("z9hG4bK{i}"),
+            1,
+            "1 INVITE",
+            "same",
+            &format!("f{i}"),
+            None,
+            "",
+        );
+        feed(&mut t, i as f64 * 0.001, &m);
+        assert!(t.open() <= 32);
+    }
+    assert_eq!(t.counts().evicted, 968);
+}

@@ -54,6 +54,11 @@ enum Command {
         /// One JSON document instead of the table.
         #[arg(long)]
         json: bool,
+        /// Also follow calls: attempts by outcome, finals by attempt, the
+        /// RFC 6076 metrics and ASR/NER/PDD (`"calls"` in --json). The call
+        /// engine runs on a second thread.
+        #[arg(long)]
+        calls: bool,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -178,8 +183,9 @@ fn main() -> ExitCode {
             mode,
             capture,
             json,
+            calls,
             inputs,
-        } => stats::run_stats(&inputs, &capture.options(mode), json),
+        } => stats::run_stats(&inputs, &capture.options(mode), json, calls),
         Command::Check {
             mode,
             capture,

@@ -5,8 +5,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
-use sipline::{Error, Message, StartLine, StatusClass, StatusCode};
-use sipline_capture::{read_path, InputError, Location, ReadOptions, Sink, Skip};
+use sipline::{Error, Message, SipMessage, StartLine, StatusClass, StatusCode};
+use sipline_capture::calls::{
+    CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations,
+};
+use sipline_capture::{read_path, FlowId, InputError, Location, ReadOptions, Sink, Skip};
 
 use crate::json::{error_fields, location_fields};
 
@@ -41,10 +44,88 @@ pub struct Stats {
     print_problems: bool,
     /// The progress bar, when one is shown.
     progress: Option<indicatif::ProgressBar>,
+    /// The call engine, on a thread of its own: fed every message in
+    /// batches; joined by `finish_calls`.
+    calls: Option<CallsWorker>,
+    /// `stats --calls`: follow calls too.
+    pub with_calls: bool,
+    /// What the finished attempts add up to.
+    metrics: Metrics,
+    registrations: Registrations,
+    call_counts: CallCounts,
+}
+
+/// A message handed to the call engine's thread.
+type CallItem = (f64, Option<FlowId>, SipMessage);
+
+/// The call engine runs on its own thread, so that `stats` reads and
+/// frames on one core while calls are followed on the other. Messages go
+/// over in batches (one hand-off per batch, not per packet) through a
+/// bounded channel, so memory stays bounded; each message is copied once
+/// (`SipMessage::copied_from`) with what the scan found, never re-parsed.
+struct CallsWorker {
+    tx: std::sync::mpsc::SyncSender<Vec<CallItem>>,
+    batch: Vec<CallItem>,
+    handle: std::thread::JoinHandle<(Metrics, Registrations, CallCounts)>,
+}
+
+/// Messages per batch.
+const BATCH: usize = 512;
+
+impl CallsWorker {
+    fn start() -> CallsWorker {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CallItem>>(8);
+        let handle = std::thread::spawn(move || {
+            let mut tracker = CallTracker::default();
+            let mut metrics = Metrics::default();
+            for batch in rx {
+                for (time, flow, m) in batch {
+                    tracker.message(time, flow, &m.message());
+                    for r in tracker.drain() {
+                        metrics.add(&r);
+                    }
+                }
+            }
+            let counts = tracker.counts();
+            let (records, regs) = tracker.finish_all();
+            for r in &records {
+                metrics.add(r);
+            }
+            (metrics, regs, counts)
+        });
+        CallsWorker {
+            tx,
+            batch: Vec::with_capacity(BATCH),
+            handle,
+        }
+    }
+
+    fn push(&mut self, item: CallItem) {
+        self.batch.push(item);
+        if self.batch.len() >= BATCH {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            // A worker that is gone has panicked: `finish` reports it.
+            let _ = self.tx.send(full);
+        }
+    }
+
+    fn finish(self) -> Option<(Metrics, Registrations, CallCounts)> {
+        let CallsWorker { tx, batch, handle } = self;
+        let _ = tx.send(batch);
+        drop(tx);
+        handle.join().ok()
+    }
 }
 
 impl Sink for Stats {
-    fn message(&mut self, _at: &Location, msg: &Message<'_>, wire_len: usize) {
+    fn message(&mut self, at: &Location, msg: &Message<'_>, wire_len: usize) {
+        if self.with_calls {
+            self.calls.get_or_insert_with(CallsWorker::start).push((
+                at.time.unwrap_or(0.0),
+                at.flow,
+                SipMessage::copied_from(msg),
+            ));
+        }
         self.messages += 1;
         self.sip_bytes += wire_len as u64;
         match msg.head.start_line {
@@ -154,7 +235,143 @@ impl Stats {
     }
 
     /// The JSON document of `stats --json`.
+    /// The end of the inputs: attempts still open are finished and counted.
+    pub fn finish_calls(&mut self) {
+        if let Some(w) = self.calls.take() {
+            match w.finish() {
+                Some((metrics, regs, counts)) => {
+                    self.metrics = metrics;
+                    self.registrations = regs;
+                    self.call_counts = counts;
+                }
+                None => eprintln!("sipline stats: the call engine failed; no calls section"),
+            }
+        }
+    }
+
+    /// `"calls"` of `stats --json`.
+    fn calls_json(&self) -> Value {
+        let m = &self.metrics;
+        let attempts: u64 = m.by_outcome.values().sum();
+        let dist = |d: &Distribution, scale: f64| match d.summary() {
+            None => json!({"count": 0, "mean": null, "p50": null, "p95": null, "max": null}),
+            Some(s) => json!({
+                "count": s.count,
+                "mean": round3(s.mean * scale),
+                "p50": round3(s.p50 * scale),
+                "p95": round3(s.p95 * scale),
+                "max": round3(s.max * scale),
+            }),
+        };
+        let pct = |v: Option<f64>| v.map(round3);
+        json!({
+            "attempts": attempts,
+            "by_outcome": Outcome::ALL.iter().map(|o| (o.name().to_string(), json!(m.by_outcome.get(o).copied().unwrap_or(0)))).collect::<Map<String, Value>>(),
+            "finals": m.finals.iter().map(|(c, n)| (c.to_string(), json!(n))).collect::<Map<String, Value>>(),
+            "session_requests": m.session_requests(),
+            "open_at_end": m.open_at_end,
+            "capture_duplicates": self.call_counts.capture_duplicates,
+            "other_legs": self.call_counts.other_legs,
+            "evicted": self.call_counts.evicted,
+            "rfc6076": {
+                "rrd": dist(&self.registrations.rrd, 1.0),
+                "rrd_unit": "ms",
+                "ira": pct(self.registrations.ira()),
+                "register_attempts": self.registrations.attempts,
+                "srd": {"success": dist(&m.srd_success, 0.001), "failure": dist(&m.srd_failure, 0.001)},
+                "srd_unit": "s",
+                "sdd": {"success": dist(&m.sdd_success, 1.0), "failure": dist(&m.sdd_failure, 1.0), "timeouts": m.sdd_timeouts},
+                "sdd_unit": "ms",
+                "sdt": dist(&m.sdt, 0.001),
+                "sdt_unit": "s",
+                "ser": pct(m.ser()),
+                "seer": pct(m.seer()),
+                "isa": pct(m.isa()),
+                "scr": pct(m.scr()),
+                "ratio_unit": "%",
+            },
+            "industry": {
+                "note": "not RFC 6076: ASR (ITU-T E.411), NER (ITU-T E.411/E.425), PDD (ITU-T E.721)",
+                "asr": pct(m.asr()),
+                "ner": pct(m.ner()),
+                "pdd": dist(&m.pdd, 1.0),
+                "pdd_unit": "ms",
+            },
+        })
+    }
+
+    /// The calls part of the table.
+    fn calls_table(&self, o: &mut String) {
+        use std::fmt::Write;
+        let m = &self.metrics;
+        let attempts: u64 = m.by_outcome.values().sum();
+        let _ = writeln!(
+            o,
+            "\nCalls: {attempts} attempt(s) ({} open at the end)",
+            m.open_at_end
+        );
+        for out in Outcome::ALL {
+            if let Some(n) = m.by_outcome.get(&out) {
+                let _ = writeln!(o, "  {:<22} {n:>8}", out.name());
+            }
+        }
+        if attempts == 0 {
+            return;
+        }
+        let finals: Vec<String> = m.finals.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+        let _ = writeln!(o, "  finals (one per attempt): {}", finals.join(", "));
+        let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1} %"));
+        let d = |x: &Distribution, scale: f64, unit: &str| {
+            x.summary().map_or("n/a".to_string(), |s| {
+                format!(
+                    "{} samples, mean {:.3} {unit}, p50 {:.3}, p95 {:.3}, max {:.3}",
+                    s.count,
+                    s.mean * scale,
+                    s.p50 * scale,
+                    s.p95 * scale,
+                    s.max * scale
+                )
+            })
+        };
+        let _ = writeln!(o, "RFC 6076");
+        let _ = writeln!(
+            o,
+            "  SER  {}   SEER {}   ISA {}   SCR {}",
+            p(m.ser()),
+            p(m.seer()),
+            p(m.isa()),
+            p(m.scr())
+        );
+        let _ = writeln!(o, "  SRD success  {}", d(&m.srd_success, 0.001, "s"));
+        let _ = writeln!(o, "  SRD failure  {}", d(&m.srd_failure, 0.001, "s"));
+        let _ = writeln!(o, "  SDD success  {}", d(&m.sdd_success, 1.0, "ms"));
+        let _ = writeln!(o, "  SDT          {}", d(&m.sdt, 0.001, "s"));
+        let _ = writeln!(
+            o,
+            "  IRA {} of {} REGISTER attempt(s); RRD {}",
+            p(self.registrations.ira()),
+            self.registrations.attempts,
+            d(&self.registrations.rrd, 1.0, "ms")
+        );
+        let _ = writeln!(o, "Industry (not RFC 6076)");
+        let _ = writeln!(
+            o,
+            "  ASR {}   NER {}   PDD {}",
+            p(m.asr()),
+            p(m.ner()),
+            d(&m.pdd, 1.0, "ms")
+        );
+    }
+
     pub fn to_json(&self, inputs: &[String], errors: &[InputError]) -> Value {
+        let mut v = self.to_json_base(inputs, errors);
+        if self.with_calls {
+            v["calls"] = self.calls_json();
+        }
+        v
+    }
+
+    fn to_json_base(&self, inputs: &[String], errors: &[InputError]) -> Value {
         let responses: Map<String, Value> = self
             .responses
             .iter()
@@ -301,6 +518,9 @@ impl Stats {
                 let _ = writeln!(o, "  {at}: {msg}");
             }
         }
+        if self.with_calls {
+            self.calls_table(&mut o);
+        }
         for e in errors {
             let _ = writeln!(o, "\nInput error: {e}");
         }
@@ -400,9 +620,13 @@ fn gather(
     (files, errors)
 }
 
-pub fn run_stats(inputs: &[String], opts: &ReadOptions, as_json: bool) -> ExitCode {
-    let mut stats = Stats::default();
+pub fn run_stats(inputs: &[String], opts: &ReadOptions, as_json: bool, calls: bool) -> ExitCode {
+    let mut stats = Stats {
+        with_calls: calls,
+        ..Stats::default()
+    };
     let (files, errors) = gather(inputs, opts, &mut stats);
+    stats.finish_calls();
     if as_json {
         println!("{}", stats.to_json(&files, &errors));
     } else {
@@ -441,4 +665,9 @@ pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
         problems
     );
     ExitCode::from(if problems == 0 { 0 } else { 1 })
+}
+
+/// Three decimals, as the JSON prints them.
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
 }

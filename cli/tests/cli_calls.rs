@@ -162,3 +162,45 @@ fn rotated_captures_are_read_in_time_order() {
     };
     assert_eq!(strip(&split), strip(&whole));
 }
+
+/// `stats --calls`: the calls section, in the table and under `"calls"`;
+/// without the flag the JSON is what it was.
+#[test]
+fn stats_calls_section() {
+    let (plain, code) = sipline(&["stats", "--json", &capture()]);
+    assert_eq!(code, 0);
+    let plain: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    assert!(plain.get("calls").is_none());
+    let (out, code) = sipline(&["stats", "--calls", "--json", &capture()]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The counts that existed stay as they were.
+    assert_eq!(v["responses"], plain["responses"]);
+    assert_eq!(v["requests"], plain["requests"]);
+    let c = &v["calls"];
+    assert_eq!(c["attempts"], 3);
+    assert_eq!(c["by_outcome"]["established"], 1);
+    assert_eq!(c["by_outcome"]["failed"], 1);
+    assert_eq!(c["by_outcome"]["cancelled"], 1);
+    assert_eq!(c["finals"]["486"], 1);
+    let r = &c["rfc6076"];
+    // SER: 1 established ÷ (3 − 0 redirected) = 33.333 %.
+    assert_eq!(r["ser"], serde_json::json!(33.333));
+    // SEER: 200 and 486 ÷ 3 = 66.667 %; ISA: no 408/500/503/504, 0 %.
+    assert_eq!(r["seer"], serde_json::json!(66.667));
+    assert_eq!(r["isa"], serde_json::json!(0.0));
+    // SCR: the established call ended with a BYE answered 200: 1 ÷ 3.
+    assert_eq!(r["scr"], serde_json::json!(33.333));
+    assert_eq!(r["srd"]["success"]["count"], 1);
+    assert_eq!(r["srd"]["failure"]["count"], 1);
+    assert_eq!(r["sdt"]["count"], 1);
+    assert!(r["sdt"]["mean"].as_f64().unwrap() > 1.0, "seconds");
+    assert_eq!(v["calls"]["industry"]["asr"], serde_json::json!(33.333));
+    // The loopback capture's REGISTERs: RRD and IRA are measured.
+    assert!(r["register_attempts"].as_u64().unwrap() > 0);
+    let (table, _) = sipline(&["stats", "--calls", &capture()]);
+    assert!(
+        table.contains("RFC 6076") && table.contains("SER  33.3 %"),
+        "{table}"
+    );
+}
