@@ -156,7 +156,7 @@ impl Printer<'_> {
                 self.csv_record(&fields);
             }
             Format::Table => {
-                let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
+                let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
                 let fin = match (r.final_code, &r.final_reason) {
                     (Some(c), Some(t)) => format!("{c} {t}"),
                     (Some(c), None) => c.to_string(),
