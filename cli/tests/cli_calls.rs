@@ -204,3 +204,77 @@ fn stats_calls_section() {
         "{table}"
     );
 }
+
+/// SIPp against SIPp on loopback (corpus/sipp/record.sh, Debian sip-tester):
+/// 100 calls of each kind, whose outcome the scenarios fix. sipline finds
+/// every call SIPp counted, with the outcome its scenario gives it, and the
+/// RFC 6076 figures worked out by hand from those counts.
+#[test]
+fn sipp_calls_match_sipps_counts() {
+    let dir = common::workspace_root().join("corpus/sipp");
+    let expected = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
+    let (out, code) = sipline(&["calls", "--json", dir.join("calls.pcap").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let rows = json_rows(&out);
+    // kind -> (outcome, final code, invites, auth challenges, ended by)
+    let want = |kind: &str| match kind {
+        "answer" => ("established", Some(200), 1, 0, Some("caller")),
+        "busy" => ("failed", Some(486), 1, 0, None),
+        "fail503" => ("failed", Some(503), 1, 0, None),
+        "cancel" => ("cancelled", Some(487), 1, 0, None),
+        "challenge" => ("established", Some(200), 2, 1, Some("caller")),
+        other => panic!("{other}"),
+    };
+    let mut total = 0;
+    for line in expected.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (kind, ok, failed): (&str, u64, u64) =
+            (f[0], f[1].parse().unwrap(), f[2].parse().unwrap());
+        assert_eq!(failed, 0, "SIPp failed {kind} calls when recording");
+        let prefix = format!("sip:{kind}@");
+        let mine: Vec<_> = rows
+            .iter()
+            .filter(|r| r["callee"].as_str().unwrap().starts_with(&prefix))
+            .collect();
+        assert_eq!(mine.len() as u64, ok, "{kind}: one attempt per SIPp call");
+        let (outcome, final_code, invites, challenges, ended_by) = want(kind);
+        for r in &mine {
+            assert_eq!(r["outcome"], outcome, "{kind}: {r}");
+            assert_eq!(
+                r["final_code"].as_u64().map(|c| c as u16),
+                final_code,
+                "{kind}: {r}"
+            );
+            assert_eq!(r["invites"], invites, "{kind}: {r}");
+            assert_eq!(r["auth_challenges"], challenges, "{kind}: {r}");
+            assert_eq!(r["ended_by"].as_str(), ended_by, "{kind}: {r}");
+            assert_eq!(r["retransmissions"], 0, "{kind}: loopback loses nothing");
+        }
+        total += ok;
+    }
+    assert_eq!(rows.len() as u64, total);
+    // 500 attempts: 200 established (answer, challenge), 100 busy, 100 503,
+    // 100 cancelled after ringing. SER = 200 / 500 = 40 %; SEER adds the
+    // 486s: 60 %; ISA counts the 503s: 20 %; SCR: the 200 established calls
+    // ended by a BYE answered 200: 40 %; NER adds busy and ring-no-answer: 80 %.
+    let (out, _) = sipline(&[
+        "stats",
+        "--calls",
+        "--json",
+        dir.join("calls.pcap").to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = &v["calls"]["rfc6076"];
+    assert_eq!(
+        (r["ser"].as_f64(), r["seer"].as_f64()),
+        (Some(40.0), Some(60.0))
+    );
+    assert_eq!(
+        (r["isa"].as_f64(), r["scr"].as_f64()),
+        (Some(20.0), Some(40.0))
+    );
+    assert_eq!(v["calls"]["industry"]["ner"].as_f64(), Some(80.0));
+    assert_eq!(r["sdt"]["count"], 200);
+    assert_eq!(r["srd"]["success"]["count"], 200);
+    assert_eq!(r["srd"]["failure"]["count"], 200);
+}
