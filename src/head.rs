@@ -376,6 +376,7 @@ pub(crate) struct HeadInfo {
 
 impl HeadInfo {
     /// What `head` was read as, with spans relative to its first byte.
+    #[cfg(feature = "std")]
     pub(crate) fn of(head: &Head<'_>) -> HeadInfo {
         HeadInfo {
             start: StartMeta::of(head.bytes, &head.start_line),

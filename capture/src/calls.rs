@@ -1264,3 +1264,76 @@ impl Metrics {
         percent(self.ner_num, self.ner_den)
     }
 }
+
+/// How RFC 6076 §5.1 slices the metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SliceBy {
+    /// By From URI (`user@host`).
+    Caller,
+    /// By To URI (`user@host`).
+    Callee,
+    /// By the address the INVITE was sent to (the flow's destination).
+    Peer,
+}
+
+impl SliceBy {
+    /// The slice a record falls in.
+    ///
+    /// ```
+    /// use sipline_capture::calls::SliceBy;
+    /// assert_eq!(SliceBy::uri_key("sip:alice@a.example;transport=tcp"), "alice@a.example");
+    /// assert_eq!(SliceBy::uri_key("tel:+1-201-555-0123"), "+1-201-555-0123");
+    /// ```
+    pub fn key(self, r: &CallRecord) -> String {
+        match self {
+            SliceBy::Caller => Self::uri_key(&r.caller),
+            SliceBy::Callee => Self::uri_key(&r.callee),
+            SliceBy::Peer => r
+                .flow
+                .as_deref()
+                .and_then(|f| f.rsplit(" -> ").next())
+                .unwrap_or("(unknown)")
+                .to_string(),
+        }
+    }
+
+    /// A URI without its scheme, parameters and headers.
+    pub fn uri_key(uri: &str) -> String {
+        let rest = uri.split_once(':').map_or(uri, |(_, r)| r);
+        let end = rest.find([';', '?']).unwrap_or(rest.len());
+        rest.get(..end).unwrap_or(rest).to_string()
+    }
+}
+
+/// [`Metrics`] per slice ([`SliceBy`]), at most `max` slices; attempts
+/// beyond go to the slice `"(other)"`, so memory stays bounded.
+#[derive(Clone, Debug)]
+pub struct SlicedMetrics {
+    /// The slicing.
+    pub by: SliceBy,
+    /// The metrics of each slice.
+    pub slices: std::collections::BTreeMap<String, Metrics>,
+    max: usize,
+}
+
+impl SlicedMetrics {
+    /// Slicing `by`, at most `max` slices.
+    pub fn new(by: SliceBy, max: usize) -> SlicedMetrics {
+        SlicedMetrics {
+            by,
+            slices: std::collections::BTreeMap::new(),
+            max,
+        }
+    }
+
+    /// Counts one attempt in its slice.
+    pub fn add(&mut self, r: &CallRecord) {
+        let key = self.by.key(r);
+        let key = if self.slices.contains_key(&key) || self.slices.len() < self.max {
+            key
+        } else {
+            "(other)".to_string()
+        };
+        self.slices.entry(key).or_default().add(r);
+    }
+}

@@ -59,6 +59,11 @@ enum Command {
         /// engine runs on a second thread.
         #[arg(long)]
         calls: bool,
+        /// With the calls section, the metrics per caller (From URI), callee
+        /// (To URI) or peer (the address INVITEs went to), RFC 6076 §5.1.
+        /// Implies --calls.
+        #[arg(long, value_parser = ["caller", "callee", "peer"])]
+        by: Option<String>,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -184,8 +189,16 @@ fn main() -> ExitCode {
             capture,
             json,
             calls,
+            by,
             inputs,
-        } => stats::run_stats(&inputs, &capture.options(mode), json, calls),
+        } => {
+            let by = by.as_deref().map(|b| match b {
+                "caller" => sipline_capture::calls::SliceBy::Caller,
+                "callee" => sipline_capture::calls::SliceBy::Callee,
+                _ => sipline_capture::calls::SliceBy::Peer,
+            });
+            stats::run_stats(&inputs, &capture.options(mode), json, calls, by)
+        }
         Command::Check {
             mode,
             capture,

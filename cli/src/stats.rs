@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::{json, Map, Value};
 use sipline::{Error, Message, SipMessage, StartLine, StatusClass, StatusCode};
 use sipline_capture::calls::{
-    CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations,
+    CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations, SliceBy, SlicedMetrics,
 };
 use sipline_capture::{read_path, FlowId, InputError, Location, ReadOptions, Sink, Skip};
 
@@ -49,6 +49,9 @@ pub struct Stats {
     calls: Option<CallsWorker>,
     /// `stats --calls`: follow calls too.
     pub with_calls: bool,
+    /// `stats --by`: the metrics per slice too.
+    pub by: Option<SliceBy>,
+    sliced: Option<SlicedMetrics>,
     /// What the finished attempts add up to.
     metrics: Metrics,
     registrations: Registrations,
@@ -66,32 +69,42 @@ type CallItem = (f64, Option<FlowId>, SipMessage);
 struct CallsWorker {
     tx: std::sync::mpsc::SyncSender<Vec<CallItem>>,
     batch: Vec<CallItem>,
-    handle: std::thread::JoinHandle<(Metrics, Registrations, CallCounts)>,
+    handle: std::thread::JoinHandle<(Metrics, Option<SlicedMetrics>, Registrations, CallCounts)>,
 }
+
+/// The most slices `--by` keeps (the rest go to `(other)`).
+const MAX_SLICES: usize = 10_000;
 
 /// Messages per batch.
 const BATCH: usize = 512;
 
 impl CallsWorker {
-    fn start() -> CallsWorker {
+    fn start(by: Option<SliceBy>) -> CallsWorker {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CallItem>>(8);
         let handle = std::thread::spawn(move || {
             let mut tracker = CallTracker::default();
             let mut metrics = Metrics::default();
+            let mut sliced = by.map(|b| SlicedMetrics::new(b, MAX_SLICES));
+            let mut count = |r: &sipline_capture::calls::CallRecord| {
+                metrics.add(r);
+                if let Some(s) = sliced.as_mut() {
+                    s.add(r);
+                }
+            };
             for batch in rx {
                 for (time, flow, m) in batch {
                     tracker.message(time, flow, &m.message());
                     for r in tracker.drain() {
-                        metrics.add(&r);
+                        count(&r);
                     }
                 }
             }
             let counts = tracker.counts();
             let (records, regs) = tracker.finish_all();
             for r in &records {
-                metrics.add(r);
+                count(r);
             }
-            (metrics, regs, counts)
+            (metrics, sliced, regs, counts)
         });
         CallsWorker {
             tx,
@@ -109,7 +122,7 @@ impl CallsWorker {
         }
     }
 
-    fn finish(self) -> Option<(Metrics, Registrations, CallCounts)> {
+    fn finish(self) -> Option<(Metrics, Option<SlicedMetrics>, Registrations, CallCounts)> {
         let CallsWorker { tx, batch, handle } = self;
         let _ = tx.send(batch);
         drop(tx);
@@ -120,11 +133,14 @@ impl CallsWorker {
 impl Sink for Stats {
     fn message(&mut self, at: &Location, msg: &Message<'_>, wire_len: usize) {
         if self.with_calls {
-            self.calls.get_or_insert_with(CallsWorker::start).push((
-                at.time.unwrap_or(0.0),
-                at.flow,
-                SipMessage::copied_from(msg),
-            ));
+            let by = self.by;
+            self.calls
+                .get_or_insert_with(|| CallsWorker::start(by))
+                .push((
+                    at.time.unwrap_or(0.0),
+                    at.flow,
+                    SipMessage::copied_from(msg),
+                ));
         }
         self.messages += 1;
         self.sip_bytes += wire_len as u64;
@@ -239,8 +255,9 @@ impl Stats {
     pub fn finish_calls(&mut self) {
         if let Some(w) = self.calls.take() {
             match w.finish() {
-                Some((metrics, regs, counts)) => {
+                Some((metrics, sliced, regs, counts)) => {
                     self.metrics = metrics;
+                    self.sliced = sliced;
                     self.registrations = regs;
                     self.call_counts = counts;
                 }
@@ -251,7 +268,26 @@ impl Stats {
 
     /// `"calls"` of `stats --json`.
     fn calls_json(&self) -> Value {
-        let m = &self.metrics;
+        let mut v = self.metrics_json(&self.metrics, true);
+        if let Some(s) = &self.sliced {
+            let by = match s.by {
+                SliceBy::Caller => "caller",
+                SliceBy::Callee => "callee",
+                SliceBy::Peer => "peer",
+            };
+            let slices: Map<String, Value> = s
+                .slices
+                .iter()
+                .map(|(k, m)| (k.clone(), self.metrics_json(m, false)))
+                .collect();
+            v["by"] = json!({"by": by, "slices": slices});
+        }
+        v
+    }
+
+    /// The calls figures of `m`; `all`: the whole capture (with the
+    /// registrations and the engine's counts).
+    fn metrics_json(&self, m: &Metrics, all: bool) -> Value {
         let attempts: u64 = m.by_outcome.values().sum();
         let dist = |d: &Distribution, scale: f64| match d.summary() {
             None => json!({"count": 0, "mean": null, "p50": null, "p95": null, "max": null}),
@@ -264,7 +300,7 @@ impl Stats {
             }),
         };
         let pct = |v: Option<f64>| v.map(round3);
-        json!({
+        let mut v = json!({
             "attempts": attempts,
             "by_outcome": Outcome::ALL.iter().map(|o| (o.name().to_string(), json!(m.by_outcome.get(o).copied().unwrap_or(0)))).collect::<Map<String, Value>>(),
             "finals": m.finals.iter().map(|(c, n)| (c.to_string(), json!(n))).collect::<Map<String, Value>>(),
@@ -297,7 +333,21 @@ impl Stats {
                 "pdd": dist(&m.pdd, 1.0),
                 "pdd_unit": "ms",
             },
-        })
+        });
+        if !all {
+            // Registrations and the engine's counts are not sliced.
+            if let Some(o) = v.as_object_mut() {
+                for k in ["capture_duplicates", "other_legs", "evicted"] {
+                    o.remove(k);
+                }
+            }
+            if let Some(r) = v["rfc6076"].as_object_mut() {
+                for k in ["rrd", "rrd_unit", "ira", "register_attempts"] {
+                    r.remove(k);
+                }
+            }
+        }
+        v
     }
 
     /// The calls part of the table.
@@ -361,6 +411,26 @@ impl Stats {
             p(m.ner()),
             d(&m.pdd, 1.0, "ms")
         );
+        if let Some(s) = &self.sliced {
+            let _ = writeln!(o, "\nBy {:?} (RFC 6076 §5.1)", s.by);
+            let _ = writeln!(
+                o,
+                "  {:<40} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                "", "attempts", "SER", "SEER", "ISA", "SCR", "ASR"
+            );
+            for (k, m) in &s.slices {
+                let n: u64 = m.by_outcome.values().sum();
+                let _ = writeln!(
+                    o,
+                    "  {k:<40} {n:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                    p(m.ser()),
+                    p(m.seer()),
+                    p(m.isa()),
+                    p(m.scr()),
+                    p(m.asr())
+                );
+            }
+        }
     }
 
     pub fn to_json(&self, inputs: &[String], errors: &[InputError]) -> Value {
@@ -620,9 +690,16 @@ fn gather(
     (files, errors)
 }
 
-pub fn run_stats(inputs: &[String], opts: &ReadOptions, as_json: bool, calls: bool) -> ExitCode {
+pub fn run_stats(
+    inputs: &[String],
+    opts: &ReadOptions,
+    as_json: bool,
+    calls: bool,
+    by: Option<SliceBy>,
+) -> ExitCode {
     let mut stats = Stats {
-        with_calls: calls,
+        with_calls: calls || by.is_some(),
+        by,
         ..Stats::default()
     };
     let (files, errors) = gather(inputs, opts, &mut stats);

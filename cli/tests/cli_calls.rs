@@ -278,3 +278,38 @@ fn sipp_calls_match_sipps_counts() {
     assert_eq!(r["srd"]["success"]["count"], 200);
     assert_eq!(r["srd"]["failure"]["count"], 200);
 }
+
+/// `stats --by callee|peer` (RFC 6076 §5.1): one slice per SIPp kind, each
+/// with the ratio its scenario fixes; --by implies --calls.
+#[test]
+fn stats_by_slices() {
+    let pcap = common::workspace_root().join("corpus/sipp/calls.pcap");
+    let (out, code) = sipline(&["stats", "--by", "callee", "--json", pcap.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let by = &v["calls"]["by"];
+    assert_eq!(by["by"], "callee");
+    let slices = by["slices"].as_object().unwrap();
+    assert_eq!(slices.len(), 5);
+    let ser = |k: &str| slices[k]["rfc6076"]["ser"].as_f64();
+    assert_eq!(ser("answer@127.0.0.1:5061"), Some(100.0));
+    assert_eq!(ser("busy@127.0.0.1:5062"), Some(0.0));
+    assert_eq!(
+        slices["busy@127.0.0.1:5062"]["rfc6076"]["seer"].as_f64(),
+        Some(100.0)
+    );
+    assert_eq!(
+        slices["fail503@127.0.0.1:5063"]["rfc6076"]["isa"].as_f64(),
+        Some(100.0)
+    );
+    assert!(slices.values().all(|s| s["attempts"] == 100));
+    let (out, _) = sipline(&["stats", "--by", "peer", "--json", pcap.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["calls"]["by"]["slices"].as_object().unwrap().len(),
+        5,
+        "one UAS port each"
+    );
+    let (_, code) = sipline(&["stats", "--by", "nobody", pcap.to_str().unwrap()]);
+    assert_eq!(code, 2, "a usage error");
+}
