@@ -472,7 +472,8 @@ impl CallTracker {
     /// Time passes: attempts idle for 64·T1 that can end, end.
     fn sweep(&mut self, now: f64) {
         let give_up = 64.0 * self.limits.t1;
-        if now - self.last_sweep < self.limits.t1 {
+        // Every 8·T1 of capture time: timeouts are 64·T1, so at most 1/8 late.
+        if now - self.last_sweep < 8.0 * self.limits.t1 {
             return;
         }
         self.last_sweep = now;
