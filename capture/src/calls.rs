@@ -773,60 +773,15 @@ impl CallTracker {
             self.counts.other_legs += legs;
             return;
         }
-        let caller = head
-            .from()
-            .and_then(Result::ok)
-            .map(|f| f.uri.to_string())
-            .unwrap_or_default();
-        let callee = head
-            .to()
-            .and_then(Result::ok)
-            .map(|t| t.uri.to_string())
-            .unwrap_or_default();
-        let rec = CallRecord {
-            call_id: text(call_id),
-            from_tag,
-            caller,
-            callee,
-            start: time,
-            outcome: Outcome::Pending,
-            final_code: None,
-            final_reason: None,
-            q850_cause: None,
-            srd_ms: None,
-            pdd_ms: None,
-            duration_ms: None,
-            disconnect_ms: None,
-            bye_code: None,
-            open_at_end: false,
-            ended_by: None,
-            invites: 1,
-            auth_challenges: 0,
-            redirects: 0,
-            retransmissions: 0,
-            flow: flow.map(|f| f.to_string()),
+        let tx = Tx {
+            branch,
+            sent_by,
+            cseq,
+            vias,
+            primary: true,
+            responses: Vec::new(),
         };
-        let attempt = Attempt {
-            rec,
-            txs: vec![Tx {
-                branch,
-                sent_by,
-                cseq,
-                vias,
-                primary: true,
-                responses: Vec::new(),
-            }],
-            answer_time: None,
-            first_provisional: None,
-            first_alerting: None,
-            final_time: None,
-            cancel: false,
-            bye: None,
-            last_activity: time,
-            last_invite: time,
-            last_final: None,
-            truncated: false,
-        };
+        let attempt = new_attempt(time, head, call_id, from_tag, flow, tx, false);
         self.insert(call_id, attempt);
     }
 
@@ -874,58 +829,15 @@ impl CallTracker {
         let q = q850(head);
         if self.find(call_id, from_tag).is_none() {
             // The INVITE came before the capture started.
-            let rec = CallRecord {
-                call_id: text(call_id),
-                from_tag: from_tag.to_string(),
-                caller: head
-                    .from()
-                    .and_then(Result::ok)
-                    .map(|f| f.uri.to_string())
-                    .unwrap_or_default(),
-                callee: head
-                    .to()
-                    .and_then(Result::ok)
-                    .map(|t| t.uri.to_string())
-                    .unwrap_or_default(),
-                start: time,
-                outcome: Outcome::Truncated,
-                final_code: None,
-                final_reason: None,
-                q850_cause: None,
-                srd_ms: None,
-                pdd_ms: None,
-                duration_ms: None,
-                disconnect_ms: None,
-                bye_code: None,
-                open_at_end: false,
-                ended_by: None,
-                invites: 0,
-                auth_challenges: 0,
-                redirects: 0,
-                retransmissions: 0,
-                flow: None,
+            let tx = Tx {
+                branch,
+                sent_by,
+                cseq: 0,
+                vias: usize::MAX,
+                primary: true,
+                responses: Vec::new(),
             };
-            let attempt = Attempt {
-                rec,
-                txs: vec![Tx {
-                    branch,
-                    sent_by,
-                    cseq: 0,
-                    vias: usize::MAX,
-                    primary: true,
-                    responses: Vec::new(),
-                }],
-                answer_time: None,
-                first_provisional: None,
-                first_alerting: None,
-                final_time: None,
-                cancel: false,
-                bye: None,
-                last_activity: time,
-                last_invite: time,
-                last_final: None,
-                truncated: true,
-            };
+            let attempt = new_attempt(time, head, call_id, from_tag.to_string(), None, tx, true);
             self.insert(call_id, attempt);
         }
         let Some(a) = self.find(call_id, from_tag) else {
@@ -986,6 +898,66 @@ impl CallTracker {
                 a.last_final = Some(code);
             }
         }
+    }
+}
+
+/// A new attempt: its first transaction, and the record as far as known.
+/// `truncated`: made from a response to an INVITE the capture did not see.
+#[allow(clippy::too_many_arguments)]
+fn new_attempt(
+    time: f64,
+    head: &Head<'_>,
+    call_id: &[u8],
+    from_tag: String,
+    flow: Option<FlowId>,
+    tx: Tx,
+    truncated: bool,
+) -> Attempt {
+    let uri = |a: Option<Result<sipline::NameAddr<'_>, sipline::Error>>| {
+        a.and_then(Result::ok)
+            .map(|a| a.uri.to_string())
+            .unwrap_or_default()
+    };
+    let rec = CallRecord {
+        call_id: text(call_id),
+        from_tag,
+        caller: uri(head.from()),
+        callee: uri(head.to()),
+        start: time,
+        outcome: if truncated {
+            Outcome::Truncated
+        } else {
+            Outcome::Pending
+        },
+        final_code: None,
+        final_reason: None,
+        q850_cause: None,
+        srd_ms: None,
+        pdd_ms: None,
+        duration_ms: None,
+        disconnect_ms: None,
+        bye_code: None,
+        open_at_end: false,
+        ended_by: None,
+        invites: u32::from(!truncated),
+        auth_challenges: 0,
+        redirects: 0,
+        retransmissions: 0,
+        flow: flow.filter(|_| !truncated).map(|f| f.to_string()),
+    };
+    Attempt {
+        rec,
+        txs: vec![tx],
+        answer_time: None,
+        first_provisional: None,
+        first_alerting: None,
+        final_time: None,
+        cancel: false,
+        bye: None,
+        last_activity: time,
+        last_invite: time,
+        last_final: None,
+        truncated,
     }
 }
 
