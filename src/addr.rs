@@ -63,9 +63,7 @@ impl<'a> Uri<'a> {
     /// The first URI parameter named `name` (case-insensitive): `None` when
     /// absent, `Some(None)` when present without a value.
     pub fn param(&self, name: &str) -> Option<Option<&'a str>> {
-        self.params()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.params().named(name)
     }
 }
 
@@ -289,9 +287,7 @@ impl<'a> NameAddr<'a> {
     /// The first header parameter named `name` (case-insensitive): `None`
     /// when absent, `Some(None)` when present without a value.
     pub fn param(&self, name: &str) -> Option<Option<&'a str>> {
-        self.params()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.params().named(name)
     }
 
     /// The `tag` parameter (§19.3), which names a dialog's end.
@@ -329,13 +325,7 @@ impl fmt::Display for NameAddr<'_> {
             write!(f, "\"{d}\" ")?;
         }
         write!(f, "<{}>", self.uri)?;
-        for (n, v) in self.params() {
-            match v {
-                Some(v) => write!(f, ";{n}={v}")?,
-                None => write!(f, ";{n}")?,
-            }
-        }
-        Ok(())
+        self.params().write_to(f)
     }
 }
 

@@ -49,13 +49,7 @@ impl<'a> Reason<'a> {
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.protocol)?;
-        for (n, v) in self.params() {
-            match v {
-                Some(v) => write!(f, ";{n}={v}")?,
-                None => write!(f, ";{n}")?,
-            }
-        }
-        Ok(())
+        self.params().write_to(f)
     }
 }
 

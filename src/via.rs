@@ -112,9 +112,7 @@ impl<'a> Via<'a> {
     /// The first parameter named `name` (case-insensitive): `None` when
     /// absent, `Some(None)` when present without a value.
     pub fn param(&self, name: &str) -> Option<Option<&'a str>> {
-        self.params()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.params().named(name)
     }
 
     /// The `branch` parameter, which names the transaction (§17).
@@ -186,13 +184,7 @@ impl fmt::Display for Via<'_> {
         if let Some(p) = self.port {
             write!(f, ":{p}")?;
         }
-        for (n, v) in self.params() {
-            match v {
-                Some(v) => write!(f, ";{n}={v}")?,
-                None => write!(f, ";{n}")?,
-            }
-        }
-        Ok(())
+        self.params().write_to(f)
     }
 }
 
@@ -212,6 +204,26 @@ impl<'a> Params<'a> {
                 .unwrap_or_default(),
         };
         Params { rest }
+    }
+}
+
+impl<'a> Params<'a> {
+    /// The first parameter named `name` (case-insensitive): `None` when
+    /// absent, `Some(None)` when present without a value.
+    pub(crate) fn named(mut self, name: &str) -> Option<Option<&'a str>> {
+        self.find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Writes the parameters as `;name=value` (or `;name`), in order.
+    pub(crate) fn write_to(self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, v) in self {
+            match v {
+                Some(v) => write!(f, ";{n}={v}")?,
+                None => write!(f, ";{n}")?,
+            }
+        }
+        Ok(())
     }
 }
 
