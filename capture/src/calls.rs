@@ -445,6 +445,17 @@ impl CallTracker {
         (out, self.registrations)
     }
 
+    /// Capture time `now` (seconds) has passed without a message: attempts
+    /// and registrations whose timers ran out end, and their records can be
+    /// [drained](Self::drain). A live observer calls this on a clock tick;
+    /// reading a file needs it only to let time pass after the last message.
+    pub fn advance(&mut self, now: f64) {
+        if now > self.now {
+            self.now = now;
+        }
+        self.sweep(now);
+    }
+
     /// `true` when this exact packet was seen on this flow a moment ago.
     fn duplicate(&mut self, time: f64, flow: Option<FlowId>, bytes: &[u8]) -> bool {
         let key = packet_hash(flow, bytes);
@@ -551,10 +562,10 @@ impl CallTracker {
                 self.invite(time, flow, head, call_id, from_tag, cseq.number);
             }
             StartLine::Request(r) if r.method == *"REGISTER" => {
-                self.register(time, head, call_id, &from_tag, cseq.number);
+                self.register(time, head, call_id, cseq.number);
             }
             StartLine::Status(s) if method == "REGISTER" => {
-                self.register_response(time, call_id, &from_tag, s.code.as_u16());
+                self.register_response(time, call_id, s.code.as_u16());
             }
             StartLine::Request(r) if r.method == *"CANCEL" => match self.find(call_id, &from_tag) {
                 Some(a) => {
@@ -591,7 +602,14 @@ impl CallTracker {
             StartLine::Status(s) if method == "INVITE" => {
                 let code = s.code.as_u16();
                 let reason = s.reason.to_string_lossy().into_owned();
-                self.invite_response(time, head, call_id, &from_tag, to_tag, code, reason);
+                self.invite_response(
+                    time,
+                    head,
+                    call_id,
+                    (&from_tag, to_tag),
+                    (cseq.number, code),
+                    reason,
+                );
             }
             StartLine::Status(s) if method == "BYE" => {
                 let tags = [from_tag.as_str(), to_tag.as_deref().unwrap_or_default()];
@@ -601,7 +619,10 @@ impl CallTracker {
                 };
                 a.last_activity = time;
                 let code = s.code.as_u16();
-                if let Some((bye_time, _, _)) = a.bye {
+                // Only the BYE followed (the first seen) and its hop: through
+                // a proxy, the other hops' responses carry other branches.
+                let branch = via_of(head).map(|v| v.0).unwrap_or_default();
+                if let Some((bye_time, _, _)) = a.bye.filter(|b| b.1 == branch) {
                     if code >= 200 && a.rec.bye_code.is_none() {
                         a.rec.bye_code = Some(code);
                         a.rec.disconnect_ms = Some((time - bye_time) * 1000.0);
@@ -611,8 +632,16 @@ impl CallTracker {
                 }
             }
             _ => {
-                // ACK, PRACK, re-INVITEs, other methods: activity only.
-                match self.find(call_id, &from_tag) {
+                // ACK, re-INVITEs and their responses: activity only. A
+                // re-INVITE may come from either side, so in-dialog
+                // requests are matched by the pair of tags (spec §6.9).
+                let found = match to_tag.as_deref() {
+                    Some(tt) => self
+                        .find_dialog(call_id, [from_tag.as_str(), tt])
+                        .map(|(a, _)| a),
+                    None => self.find(call_id, &from_tag),
+                };
+                match found {
                     Some(a) => a.last_activity = time,
                     None => self.counts.not_call += 1,
                 }
@@ -620,9 +649,12 @@ impl CallTracker {
         }
     }
 
-    fn register(&mut self, time: f64, head: &Head<'_>, call_id: &[u8], from_tag: &str, cseq: u32) {
+    fn register(&mut self, time: f64, head: &Head<'_>, call_id: &[u8], cseq: u32) {
         let branch = via_of(head).map(|v| v.0).unwrap_or_default();
-        let key = fold_lower(fold_exact(0, call_id), from_tag.as_bytes());
+        // By Call-ID alone: a UA sends no REGISTER on a Call-ID before the
+        // last one's final (§10.2), and a retry may change the From tag
+        // (RFC 3665 §2.1 does).
+        let key = fold_exact(0, call_id);
         let give_up = 64.0 * self.limits.t1;
         if let Some(r) = self.registers.get_mut(&key) {
             if r.branch == branch {
@@ -660,9 +692,9 @@ impl CallTracker {
         }
     }
 
-    fn register_response(&mut self, time: f64, call_id: &[u8], from_tag: &str, code: u16) {
-        // Call-IDs compare exactly (§8.1.1.4), tags case-insensitively.
-        let key = fold_lower(fold_exact(0, call_id), from_tag.as_bytes());
+    fn register_response(&mut self, time: f64, call_id: &[u8], code: u16) {
+        // Call-IDs compare exactly (§8.1.1.4).
+        let key = fold_exact(0, call_id);
         let Some(r) = self.registers.get_mut(&key) else {
             self.counts.not_call += 1;
             return;
@@ -725,9 +757,11 @@ impl CallTracker {
         let mut legs = 0;
         if let Some(a) = self.find(call_id, &from_tag) {
             a.last_activity = time;
+            // The CSeq too: RFC 3665 §3.3's proxy reuses a branch for
+            // the next transaction.
             if a.txs
                 .iter()
-                .any(|t| t.branch == branch && t.sent_by == sent_by)
+                .any(|t| t.branch == branch && t.sent_by == sent_by && t.cseq == cseq)
             {
                 a.rec.retransmissions += 1;
                 return;
@@ -817,9 +851,8 @@ impl CallTracker {
         time: f64,
         head: &Head<'_>,
         call_id: &[u8],
-        from_tag: &str,
-        to_tag: Option<String>,
-        code: u16,
+        (from_tag, to_tag): (&str, Option<String>),
+        (cseq, code): (u32, u16),
         reason: String,
     ) {
         let Some((branch, sent_by)) = via_of(head) else {
@@ -827,12 +860,26 @@ impl CallTracker {
             return;
         };
         let q = q850(head);
+        if let Some(tt) = to_tag.as_deref() {
+            // A response in a dialog already followed, to an INVITE that is
+            // not one of the attempt's: a re-INVITE (§14), not an attempt.
+            if let Some((a, _)) = self.find_dialog(call_id, [from_tag, tt]) {
+                let ours = a
+                    .txs
+                    .iter()
+                    .any(|t| t.branch == branch && t.sent_by == sent_by && t.cseq == cseq);
+                if !ours {
+                    a.last_activity = time;
+                    return;
+                }
+            }
+        }
         if self.find(call_id, from_tag).is_none() {
             // The INVITE came before the capture started.
             let tx = Tx {
                 branch,
                 sent_by,
-                cseq: 0,
+                cseq,
                 vias: usize::MAX,
                 primary: true,
                 responses: Vec::new(),
@@ -847,7 +894,7 @@ impl CallTracker {
         let Some(tx) = a
             .txs
             .iter_mut()
-            .find(|t| t.branch == branch && t.sent_by == sent_by)
+            .find(|t| t.branch == branch && t.sent_by == sent_by && t.cseq == cseq)
         else {
             // A response on a leg whose request was not seen.
             return;
