@@ -211,16 +211,41 @@ fn stats_calls_section() {
 /// RFC 6076 figures worked out by hand from those counts.
 #[test]
 fn sipp_calls_match_sipps_counts() {
+    check_sipp_set("calls.pcap", "expected.tsv", 503);
+}
+
+/// The same five kinds through Kamailio as a transaction-stateful proxy
+/// (`record.sh 100 proxy`): every call is seen on two legs, caller to proxy
+/// and proxy to callee, and is still one attempt. The caller's leg decides:
+/// Kamailio turns the callee's 503 into 500 (RFC 3261 §16.7), so that is
+/// the final the caller got.
+#[test]
+fn sipp_calls_through_kamailio_are_one_attempt_each() {
+    let rows = check_sipp_set("proxy.pcap", "expected_proxy.tsv", 500);
+    // Two legs: every INVITE the caller sent went on to the callee.
+    let pcap = common::workspace_root().join("corpus/sipp/proxy.pcap");
+    let (out, _) = sipline(&["stats", "--json", pcap.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let invites: u64 = rows.iter().map(|r| r["invites"].as_u64().unwrap()).sum();
+    assert_eq!(v["requests"]["INVITE"].as_u64(), Some(2 * invites));
+    // The callee's 503s are in the capture, on the second leg only.
+    assert_eq!(v["responses"]["503"].as_u64(), Some(100));
+    assert_eq!(v["responses"]["500"].as_u64(), Some(100));
+}
+
+/// Checks one recorded SIPp set against SIPp's counts; returns the rows.
+fn check_sipp_set(pcap: &str, tsv: &str, fail503_final: u16) -> Vec<serde_json::Value> {
     let dir = common::workspace_root().join("corpus/sipp");
-    let expected = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
-    let (out, code) = sipline(&["calls", "--json", dir.join("calls.pcap").to_str().unwrap()]);
+    let expected = std::fs::read_to_string(dir.join(tsv)).unwrap();
+    let pcap = dir.join(pcap);
+    let (out, code) = sipline(&["calls", "--json", pcap.to_str().unwrap()]);
     assert_eq!(code, 0);
     let rows = json_rows(&out);
     // kind -> (outcome, final code, invites, auth challenges, ended by)
     let want = |kind: &str| match kind {
         "answer" => ("established", Some(200), 1, 0, Some("caller")),
         "busy" => ("failed", Some(486), 1, 0, None),
-        "fail503" => ("failed", Some(503), 1, 0, None),
+        "fail503" => ("failed", Some(fail503_final), 1, 0, None),
         "cancel" => ("cancelled", Some(487), 1, 0, None),
         "challenge" => ("established", Some(200), 2, 1, Some("caller")),
         other => panic!("{other}"),
@@ -255,14 +280,10 @@ fn sipp_calls_match_sipps_counts() {
     assert_eq!(rows.len() as u64, total);
     // 500 attempts: 200 established (answer, challenge), 100 busy, 100 503,
     // 100 cancelled after ringing. SER = 200 / 500 = 40 %; SEER adds the
-    // 486s: 60 %; ISA counts the 503s: 20 %; SCR: the 200 established calls
-    // ended by a BYE answered 200: 40 %; NER adds busy and ring-no-answer: 80 %.
-    let (out, _) = sipline(&[
-        "stats",
-        "--calls",
-        "--json",
-        dir.join("calls.pcap").to_str().unwrap(),
-    ]);
+    // 486s: 60 %; ISA counts the 503s (or the 500s the proxy made of them):
+    // 20 %; SCR: the 200 established calls ended by a BYE answered 200:
+    // 40 %; NER adds busy and ring-no-answer: 80 %.
+    let (out, _) = sipline(&["stats", "--calls", "--json", pcap.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let r = &v["calls"]["rfc6076"];
     assert_eq!(
@@ -277,6 +298,7 @@ fn sipp_calls_match_sipps_counts() {
     assert_eq!(r["sdt"]["count"], 200);
     assert_eq!(r["srd"]["success"]["count"], 200);
     assert_eq!(r["srd"]["failure"]["count"], 200);
+    rows
 }
 
 /// `stats --by callee|peer` (RFC 6076 §5.1): one slice per SIPp kind, each
