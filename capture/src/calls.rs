@@ -223,7 +223,7 @@ pub struct CallCounts {
     pub capture_duplicates: u64,
     /// Attempts evicted by [`CallLimits::max_calls`].
     pub evicted: u64,
-    /// Messages of proxy legs other than the originating one.
+    /// INVITE transactions seen on proxy legs other than the originating one.
     pub other_legs: u64,
     /// Requests and responses that belong to no INVITE attempt seen
     /// (REGISTER, OPTIONS, in-dialog requests of unknown calls …).

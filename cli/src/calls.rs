@@ -233,7 +233,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format) -> ExitCode {
     let _ = out.w.flush();
     if format == Format::Table {
         println!(
-            "{} call attempt(s); {} capture duplicate(s) dropped, {} message(s) of other proxy legs, {} malformed",
+            "{} call attempt(s); {} capture duplicate(s) dropped, {} INVITE(s) on other proxy legs, {} malformed",
             out.rows, counts.capture_duplicates, counts.other_legs, malformed
         );
     }
