@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 use sipline::{Error, Message};
-use sipline_capture::calls::{CallRecord, CallTracker};
+use sipline_capture::calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
 use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
 
 /// How rows are printed.
@@ -104,7 +104,13 @@ struct Printer<'w> {
     format: Format,
     w: Box<dyn Write + 'w>,
     rows: u64,
+    /// `--by`: every row gets its slice, and the table ends with the
+    /// metrics of each.
+    sliced: Option<SlicedMetrics>,
 }
+
+/// The most slices `calls --by` keeps (the rest under `(other)`).
+const MAX_SLICES: usize = 10_000;
 
 impl Printer<'_> {
     fn header(&mut self) {
@@ -122,7 +128,13 @@ impl Printer<'_> {
                     "duration"
                 );
             }
-            Format::Csv => self.csv_record(&COLUMNS.map(String::from)),
+            Format::Csv => {
+                let mut cols: Vec<String> = COLUMNS.map(String::from).to_vec();
+                if self.sliced.is_some() {
+                    cols.push("slice".into());
+                }
+                self.csv_record(&cols);
+            }
             Format::Json => {}
         }
     }
@@ -139,13 +151,21 @@ impl Printer<'_> {
 
     fn row(&mut self, r: &CallRecord) {
         self.rows += 1;
+        let slice = self.sliced.as_mut().map(|s| {
+            s.add(r);
+            s.by.key(r)
+        });
         match self.format {
             Format::Json => {
-                let _ = writeln!(self.w, "{}", Value::Object(record_json(r)));
+                let mut obj = record_json(r);
+                if let Some(k) = slice {
+                    obj.insert("slice".into(), json!(k));
+                }
+                let _ = writeln!(self.w, "{}", Value::Object(obj));
             }
             Format::Csv => {
                 let obj = record_json(r);
-                let fields: Vec<String> = COLUMNS
+                let mut fields: Vec<String> = COLUMNS
                     .iter()
                     .map(|k| match obj.get(*k) {
                         Some(Value::String(s)) => s.clone(),
@@ -153,6 +173,7 @@ impl Printer<'_> {
                         Some(v) => v.to_string(),
                     })
                     .collect();
+                fields.extend(slice);
                 self.csv_record(&fields);
             }
             Format::Table => {
@@ -202,7 +223,36 @@ impl Sink for Feed<'_> {
     fn skipped(&mut self, _at: &Location<'_>, _what: Skip) {}
 }
 
-pub fn run(inputs: &[String], opts: &ReadOptions, format: Format) -> ExitCode {
+/// The table's closing summary of `--by`: per slice, the attempts and
+/// the RFC 6076 ratios (NER is an industry metric, labelled so).
+fn print_slices(w: &mut dyn Write, sliced: &SlicedMetrics) {
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    let by = match sliced.by {
+        SliceBy::Caller => "caller",
+        SliceBy::Callee => "callee",
+        SliceBy::Peer => "peer",
+    };
+    let _ = writeln!(
+        w,
+        "By {by} (RFC 6076 §5.1; ratios in %, NER is not RFC 6076)\n{:<44} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        by, "attempts", "SER", "SEER", "ISA", "SCR", "NER"
+    );
+    for (k, m) in &sliced.slices {
+        let _ = writeln!(
+            w,
+            "{:<44} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6}",
+            k,
+            m.session_requests(),
+            pct(m.ser()),
+            pct(m.seer()),
+            pct(m.isa()),
+            pct(m.scr()),
+            pct(m.ner())
+        );
+    }
+}
+
+pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<SliceBy>) -> ExitCode {
     let files = crate::stats::expand_in_time_order(inputs);
     let stdout = std::io::stdout();
     let mut feed = Feed {
@@ -211,6 +261,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format) -> ExitCode {
             format,
             w: Box::new(std::io::BufWriter::new(stdout.lock())),
             rows: 0,
+            sliced: by.map(|b| SlicedMetrics::new(b, MAX_SLICES)),
         },
         malformed: 0,
     };
@@ -230,13 +281,17 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format) -> ExitCode {
     for r in tracker.finish() {
         out.row(&r);
     }
-    let _ = out.w.flush();
     if format == Format::Table {
-        println!(
+        let _ = writeln!(
+            out.w,
             "{} call attempt(s); {} capture duplicate(s) dropped, {} INVITE(s) on other proxy legs, {} malformed",
             out.rows, counts.capture_duplicates, counts.other_legs, malformed
         );
+        if let Some(sliced) = out.sliced.take() {
+            print_slices(&mut out.w, &sliced);
+        }
     }
+    let _ = out.w.flush();
     for e in &errors {
         eprintln!("sipline calls: {e}");
     }

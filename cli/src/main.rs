@@ -86,6 +86,11 @@ enum Command {
         /// CSV with a header line.
         #[arg(long)]
         csv: bool,
+        /// Add each attempt's slice (caller: From URI, callee: To URI, peer:
+        /// the address the INVITE went to; RFC 6076 §5.1) as a `slice`
+        /// key or last column; the table ends with the metrics per slice.
+        #[arg(long, value_parser = ["caller", "callee", "peer"])]
+        by: Option<String>,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -192,11 +197,7 @@ fn main() -> ExitCode {
             by,
             inputs,
         } => {
-            let by = by.as_deref().map(|b| match b {
-                "caller" => sipline_capture::calls::SliceBy::Caller,
-                "callee" => sipline_capture::calls::SliceBy::Callee,
-                _ => sipline_capture::calls::SliceBy::Peer,
-            });
+            let by = slice_by(by.as_deref());
             stats::run_stats(&inputs, &capture.options(mode), json, calls, by)
         }
         Command::Check {
@@ -209,6 +210,7 @@ fn main() -> ExitCode {
             capture,
             json,
             csv,
+            by,
             inputs,
         } => {
             let format = if json {
@@ -218,7 +220,12 @@ fn main() -> ExitCode {
             } else {
                 calls::Format::Table
             };
-            calls::run(&inputs, &capture.options(mode), format)
+            calls::run(
+                &inputs,
+                &capture.options(mode),
+                format,
+                slice_by(by.as_deref()),
+            )
         }
         Command::Lines {
             mode,
@@ -227,4 +234,13 @@ fn main() -> ExitCode {
             file,
         } => lines::run(mode.config(), datagram, validate, file.as_ref()),
     }
+}
+
+/// `--by`'s value (clap has checked it is one of the three).
+fn slice_by(by: Option<&str>) -> Option<sipline_capture::calls::SliceBy> {
+    by.map(|b| match b {
+        "caller" => sipline_capture::calls::SliceBy::Caller,
+        "callee" => sipline_capture::calls::SliceBy::Callee,
+        _ => sipline_capture::calls::SliceBy::Peer,
+    })
 }

@@ -335,3 +335,38 @@ fn stats_by_slices() {
     let (_, code) = sipline(&["stats", "--by", "nobody", pcap.to_str().unwrap()]);
     assert_eq!(code, 2, "a usage error");
 }
+
+/// `calls --by`: every row carries its slice (a `slice` key, a last CSV
+/// column), and the table ends with each slice's ratios; without --by the
+/// columns are as documented, with no `slice`.
+#[test]
+fn calls_by_slices() {
+    let pcap = common::workspace_root().join("corpus/sipp/calls.pcap");
+    let pcap = pcap.to_str().unwrap();
+    let (out, code) = sipline(&["calls", "--json", "--by", "callee", pcap]);
+    assert_eq!(code, 0);
+    let rows = json_rows(&out);
+    assert_eq!(rows.len(), 500);
+    for r in &rows {
+        let callee = r["callee"].as_str().unwrap();
+        let want = callee.trim_start_matches("sip:");
+        assert_eq!(r["slice"].as_str(), Some(want), "{r}");
+    }
+    let (plain, _) = sipline(&["calls", "--json", pcap]);
+    assert!(json_rows(&plain).iter().all(|r| r.get("slice").is_none()));
+    // CSV: the slice is the last column, after the documented ones.
+    let (csv, _) = sipline(&["calls", "--csv", "--by", "peer", pcap]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",flow,slice"));
+    let first = lines.next().unwrap();
+    let peer = first.rsplit(',').next().unwrap();
+    assert!(first.contains(&format!("-> {peer},")), "{first}");
+    // The table's summary: busy calls are all effective, none established.
+    let (table, _) = sipline(&["calls", "--by", "callee", pcap]);
+    let busy = table
+        .lines()
+        .find(|l| l.starts_with("busy@"))
+        .expect("a busy slice");
+    let cols: Vec<&str> = busy.split_whitespace().collect();
+    assert_eq!(cols[1..], ["100", "0.0", "100.0", "0.0", "0.0", "100.0"]);
+}
