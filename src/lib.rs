@@ -62,7 +62,7 @@ pub use status::{StatusClass, StatusCode};
 pub use status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, StatusLine};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
+pub use stream::{Frame, Heads, KeepAlive, SipMessage, StreamDecoder};
 pub use validate::{Invalid, InvalidKind};
 pub use via::{parse_via, Host, Params, Via, Vias};
 #[cfg(feature = "std")]

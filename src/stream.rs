@@ -153,6 +153,84 @@ impl SipMessage {
     }
 }
 
+/// Owned copies of many message heads in one buffer, each kept with what
+/// its scan found, so that reading one back parses nothing again. For
+/// handing heads to another thread in batches: one buffer per batch and
+/// no allocation per head (where [`SipMessage::copied_from`] makes one per
+/// message). Bodies are not kept.
+///
+/// ```
+/// use sipline::{parse_datagram, Datagram, Heads, ParserConfig};
+///
+/// let mut heads = Heads::new();
+/// for buf in [
+///     &b"SIP/2.0 180 Ringing\r\nCall-ID: a@b\r\nl: 0\r\n\r\n"[..],
+///     &b"BYE sip:b@h SIP/2.0\r\nCall-ID: a@b\r\nl: 2\r\n\r\nhi"[..],
+/// ] {
+///     let Datagram::Message(m) = parse_datagram(buf, &ParserConfig::default())? else { panic!() };
+///     heads.push(&m.head);
+/// }
+/// assert_eq!(heads.len(), 2);
+/// let bye = heads.get(1).unwrap();
+/// assert_eq!(bye.call_id().unwrap()?, b"a@b");
+/// assert_eq!(bye.content_length(), Some(2));
+/// assert!(heads.iter().all(|h| h.call_id().is_some()));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Heads {
+    bytes: Vec<u8>,
+    /// Where each head starts in `bytes`, and its scan.
+    infos: Vec<(usize, HeadInfo)>,
+}
+
+impl Heads {
+    /// No heads.
+    pub fn new() -> Heads {
+        Heads::default()
+    }
+
+    /// Copies `head` in, with what its scan found.
+    pub fn push(&mut self, head: &Head<'_>) {
+        self.infos.push((self.bytes.len(), HeadInfo::of(head)));
+        self.bytes.extend_from_slice(head.as_bytes());
+    }
+
+    /// How many heads are held.
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    /// `true` when no head is held.
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// Bytes held, all heads together.
+    pub fn bytes_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Drops every head, keeping the memory for the next batch.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.infos.clear();
+    }
+
+    /// The `i`-th head pushed, borrowed.
+    pub fn get(&self, i: usize) -> Option<Head<'_>> {
+        let &(start, info) = self.infos.get(i)?;
+        Some(info.head(self.bytes.get(start..)?))
+    }
+
+    /// Every head, in the order pushed.
+    pub fn iter(&self) -> impl Iterator<Item = Head<'_>> + '_ {
+        self.infos
+            .iter()
+            .filter_map(|&(start, info)| Some(info.head(self.bytes.get(start..)?)))
+    }
+}
+
 #[derive(Clone, Debug)]
 enum State {
     /// Between messages: skipping CRLFs, spotting keep-alives.

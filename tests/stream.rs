@@ -628,3 +628,43 @@ fn junk_between_messages_forbid_and_allow() {
     let lenient_without = ParserConfig::lenient().allow_junk_between_messages(false);
     assert_eq!(run(lenient_without).0[1], "method@24");
 }
+
+/// `Heads`: every head of the shared corpus that parses, pushed into one
+/// batch, reads back equal to the head the parser gave, with the same
+/// typed fields, whatever the heads before it.
+#[test]
+fn heads_batch_reads_back_every_corpus_head() {
+    use sipline::{parse_datagram, Datagram, Heads};
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
+    let files = common::dat_files(&corpus);
+    let bufs: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let config = ParserConfig::lenient();
+    let mut originals = Vec::new();
+    let mut heads = Heads::new();
+    for buf in &bufs {
+        if let Ok(Datagram::Message(m)) = parse_datagram(buf, &config) {
+            heads.push(&m.head);
+            originals.push(m.head);
+        }
+    }
+    assert!(originals.len() > 300, "{}", originals.len());
+    assert_eq!(heads.len(), originals.len());
+    assert_eq!(
+        heads.bytes_len(),
+        originals.iter().map(|h| h.as_bytes().len()).sum::<usize>()
+    );
+    for (i, (copy, original)) in heads.iter().zip(&originals).enumerate() {
+        assert_eq!(&copy, original, "head {i}");
+        assert_eq!(copy.call_id(), original.call_id());
+        assert_eq!(copy.cseq(), original.cseq());
+        assert_eq!(copy.top_via(), original.top_via());
+        assert_eq!(copy.from_tag(), original.from_tag());
+        assert_eq!(copy.to_tag(), original.to_tag());
+        assert_eq!(heads.get(i), Some(copy));
+    }
+    assert_eq!(heads.get(originals.len()), None);
+    heads.clear();
+    assert!(heads.is_empty() && heads.iter().next().is_none());
+}

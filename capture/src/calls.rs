@@ -528,16 +528,23 @@ impl CallTracker {
 
     /// A message seen at capture time `time` (seconds) on `flow`.
     pub fn message(&mut self, time: f64, flow: Option<FlowId>, msg: &Message<'_>) {
+        self.head(time, flow, &msg.head);
+    }
+
+    /// [`message`](Self::message) for a head alone: the engine reads
+    /// nothing of the body, so a caller that hands messages to another
+    /// thread need copy only their heads (and parse them with
+    /// [`sipline::parse_head`]).
+    pub fn head(&mut self, time: f64, flow: Option<FlowId>, head: &Head<'_>) {
         if time > self.now {
             self.now = time;
         }
-        let bytes = msg.head.as_bytes();
+        let bytes = head.as_bytes();
         if self.duplicate(time, flow, bytes) {
             self.counts.capture_duplicates += 1;
             return;
         }
         self.sweep(time);
-        let head = &msg.head;
         let Some(Ok(cseq)) = head.cseq() else {
             self.counts.not_call += 1;
             return;

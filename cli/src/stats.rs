@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
-use sipline::{Error, Message, SipMessage, StartLine, StatusClass, StatusCode};
+use sipline::{Error, Head, Heads, Message, StartLine, StatusClass, StatusCode};
 use sipline_capture::calls::{
     CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations, SliceBy, SlicedMetrics,
 };
@@ -58,17 +58,28 @@ pub struct Stats {
     call_counts: CallCounts,
 }
 
-/// A message handed to the call engine's thread.
-type CallItem = (f64, Option<FlowId>, SipMessage);
+/// Messages handed to the call engine's thread: their heads, copied into
+/// one buffer with what the scan found (`sipline::Heads`), and the time
+/// and flow of each.
+#[derive(Default)]
+struct CallBatch {
+    heads: Heads,
+    at: Vec<(f64, Option<FlowId>)>,
+}
 
 /// The call engine runs on its own thread, so that `stats` reads and
 /// frames on one core while calls are followed on the other. Messages go
 /// over in batches (one hand-off per batch, not per packet) through a
-/// bounded channel, so memory stays bounded; each message is copied once
-/// (`SipMessage::copied_from`) with what the scan found, never re-parsed.
+/// bounded channel, so memory stays bounded. Only heads are copied (the
+/// engine reads no body), into one buffer per batch, with no allocation
+/// per message and nothing parsed again; emptied batches come back to be
+/// filled again. Requests of methods the engine does not follow are not
+/// sent at all.
 struct CallsWorker {
-    tx: std::sync::mpsc::SyncSender<Vec<CallItem>>,
-    batch: Vec<CallItem>,
+    tx: std::sync::mpsc::SyncSender<CallBatch>,
+    batch: CallBatch,
+    /// Emptied batches coming back.
+    spare: std::sync::mpsc::Receiver<CallBatch>,
     handle: std::thread::JoinHandle<(Metrics, Option<SlicedMetrics>, Registrations, CallCounts)>,
 }
 
@@ -76,11 +87,12 @@ struct CallsWorker {
 const MAX_SLICES: usize = 10_000;
 
 /// Messages per batch.
-const BATCH: usize = 512;
+const BATCH: usize = 1024;
 
 impl CallsWorker {
     fn start(by: Option<SliceBy>) -> CallsWorker {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CallItem>>(8);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<CallBatch>(4);
+        let (back, spare) = std::sync::mpsc::sync_channel::<CallBatch>(8);
         let handle = std::thread::spawn(move || {
             let mut tracker = CallTracker::default();
             let mut metrics = Metrics::default();
@@ -91,13 +103,16 @@ impl CallsWorker {
                     s.add(r);
                 }
             };
-            for batch in rx {
-                for (time, flow, m) in batch {
-                    tracker.message(time, flow, &m.message());
+            for mut batch in rx {
+                for (head, &(time, flow)) in batch.heads.iter().zip(&batch.at) {
+                    tracker.head(time, flow, &head);
                     for r in tracker.drain() {
                         count(&r);
                     }
                 }
+                batch.heads.clear();
+                batch.at.clear();
+                let _ = back.try_send(batch);
             }
             let counts = tracker.counts();
             let (records, regs) = tracker.finish_all();
@@ -108,39 +123,52 @@ impl CallsWorker {
         });
         CallsWorker {
             tx,
-            batch: Vec::with_capacity(BATCH),
+            batch: CallBatch::default(),
+            spare,
             handle,
         }
     }
 
-    fn push(&mut self, item: CallItem) {
-        self.batch.push(item);
-        if self.batch.len() >= BATCH {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+    fn push(&mut self, time: f64, flow: Option<FlowId>, head: &Head<'_>) {
+        self.batch.heads.push(head);
+        self.batch.at.push((time, flow));
+        if self.batch.at.len() >= BATCH {
+            let next = self.spare.try_recv().unwrap_or_default();
+            let full = std::mem::replace(&mut self.batch, next);
             // A worker that is gone has panicked: `finish` reports it.
             let _ = self.tx.send(full);
         }
     }
 
     fn finish(self) -> Option<(Metrics, Option<SlicedMetrics>, Registrations, CallCounts)> {
-        let CallsWorker { tx, batch, handle } = self;
+        let CallsWorker {
+            tx, batch, handle, ..
+        } = self;
         let _ = tx.send(batch);
         drop(tx);
         handle.join().ok()
     }
 }
 
+/// Requests of these methods make, change or end calls and registrations;
+/// the call engine is sent no other request (responses all go).
+fn followed(method: &str) -> bool {
+    matches!(method, "INVITE" | "ACK" | "CANCEL" | "BYE" | "REGISTER")
+}
+
 impl Sink for Stats {
     fn message(&mut self, at: &Location, msg: &Message<'_>, wire_len: usize) {
         if self.with_calls {
-            let by = self.by;
-            self.calls
-                .get_or_insert_with(|| CallsWorker::start(by))
-                .push((
-                    at.time.unwrap_or(0.0),
-                    at.flow,
-                    SipMessage::copied_from(msg),
-                ));
+            let send = match msg.head.start_line {
+                StartLine::Request(r) => followed(r.method.as_str()),
+                StartLine::Status(_) => true,
+            };
+            if send {
+                let by = self.by;
+                self.calls
+                    .get_or_insert_with(|| CallsWorker::start(by))
+                    .push(at.time.unwrap_or(0.0), at.flow, &msg.head);
+            }
         }
         self.messages += 1;
         self.sip_bytes += wire_len as u64;
