@@ -237,8 +237,8 @@ struct Tx {
     cseq: u32,
     vias: usize,
     primary: bool,
-    /// (status, To tag) of responses seen.
-    responses: Vec<(u16, Option<String>)>,
+    /// (status, hash of the To tag) of responses seen.
+    responses: Vec<(u16, Option<u64>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -561,8 +561,8 @@ impl CallTracker {
             self.counts.not_call += 1;
             return;
         };
-        let from_tag = head.from_tag().unwrap_or_default().to_string();
-        let to_tag = head.to_tag().map(str::to_string);
+        let from_tag = head.from_tag().unwrap_or_default();
+        let to_tag = head.to_tag();
         let method = cseq.method.as_str();
         match head.start_line {
             StartLine::Request(r) if r.method == *"INVITE" && to_tag.is_none() => {
@@ -574,7 +574,7 @@ impl CallTracker {
             StartLine::Status(s) if method == "REGISTER" => {
                 self.register_response(time, call_id, s.code.as_u16());
             }
-            StartLine::Request(r) if r.method == *"CANCEL" => match self.find(call_id, &from_tag) {
+            StartLine::Request(r) if r.method == *"CANCEL" => match self.find(call_id, from_tag) {
                 Some(a) => {
                     a.cancel = true;
                     a.last_activity = time;
@@ -585,7 +585,7 @@ impl CallTracker {
                 None => self.counts.not_call += 1,
             },
             StartLine::Request(r) if r.method == *"BYE" => {
-                let tags = [from_tag.as_str(), to_tag.as_deref().unwrap_or_default()];
+                let tags = [from_tag, to_tag.unwrap_or_default()];
                 let Some((a, by)) = self.find_dialog(call_id, tags) else {
                     self.counts.not_call += 1;
                     return;
@@ -608,18 +608,18 @@ impl CallTracker {
             }
             StartLine::Status(s) if method == "INVITE" => {
                 let code = s.code.as_u16();
-                let reason = s.reason.to_string_lossy().into_owned();
+                let reason = s.reason.as_bytes();
                 self.invite_response(
                     time,
                     head,
                     call_id,
-                    (&from_tag, to_tag),
+                    (from_tag, to_tag),
                     (cseq.number, code),
                     reason,
                 );
             }
             StartLine::Status(s) if method == "BYE" => {
-                let tags = [from_tag.as_str(), to_tag.as_deref().unwrap_or_default()];
+                let tags = [from_tag, to_tag.unwrap_or_default()];
                 let Some((a, _)) = self.find_dialog(call_id, tags) else {
                     self.counts.not_call += 1;
                     return;
@@ -642,11 +642,11 @@ impl CallTracker {
                 // ACK, re-INVITEs and their responses: activity only. A
                 // re-INVITE may come from either side, so in-dialog
                 // requests are matched by the pair of tags (spec §6.9).
-                let found = match to_tag.as_deref() {
+                let found = match to_tag {
                     Some(tt) => self
-                        .find_dialog(call_id, [from_tag.as_str(), tt])
+                        .find_dialog(call_id, [from_tag, tt])
                         .map(|(a, _)| a),
-                    None => self.find(call_id, &from_tag),
+                    None => self.find(call_id, from_tag),
                 };
                 match found {
                     Some(a) => a.last_activity = time,
@@ -753,7 +753,7 @@ impl CallTracker {
         flow: Option<FlowId>,
         head: &Head<'_>,
         call_id: &[u8],
-        from_tag: String,
+        from_tag: &str,
         cseq: u32,
     ) {
         let Some((branch, sent_by)) = via_of(head) else {
@@ -762,7 +762,7 @@ impl CallTracker {
         };
         let vias = head.vias().count();
         let mut legs = 0;
-        if let Some(a) = self.find(call_id, &from_tag) {
+        if let Some(a) = self.find(call_id, from_tag) {
             a.last_activity = time;
             // The CSeq too: RFC 3665 §3.3's proxy reuses a branch for
             // the next transaction.
@@ -858,16 +858,16 @@ impl CallTracker {
         time: f64,
         head: &Head<'_>,
         call_id: &[u8],
-        (from_tag, to_tag): (&str, Option<String>),
+        (from_tag, to_tag): (&str, Option<&str>),
         (cseq, code): (u32, u16),
-        reason: String,
+        reason: &[u8],
     ) {
         let Some((branch, sent_by)) = via_of(head) else {
             self.counts.not_call += 1;
             return;
         };
         let q = q850(head);
-        if let Some(tt) = to_tag.as_deref() {
+        if let Some(tt) = to_tag {
             // A response in a dialog already followed, to an INVITE that is
             // not one of the attempt's: a re-INVITE (§14), not an attempt.
             if let Some((a, _)) = self.find_dialog(call_id, [from_tag, tt]) {
@@ -891,7 +891,7 @@ impl CallTracker {
                 primary: true,
                 responses: Vec::new(),
             };
-            let attempt = new_attempt(time, head, call_id, from_tag.to_string(), None, tx, true);
+            let attempt = new_attempt(time, head, call_id, from_tag, None, tx, true);
             self.insert(call_id, attempt);
         }
         let Some(a) = self.find(call_id, from_tag) else {
@@ -909,7 +909,7 @@ impl CallTracker {
         if !tx.primary {
             return;
         }
-        let key = (code, to_tag.clone());
+        let key = (code, to_tag.map(|t| fold_lower(4, t.as_bytes())));
         if tx.responses.contains(&key) {
             a.rec.retransmissions += 1;
             return;
@@ -930,7 +930,7 @@ impl CallTracker {
                 if a.answer_time.is_none() {
                     a.answer_time = Some(time);
                     a.rec.final_code = Some(code);
-                    a.rec.final_reason = Some(reason);
+                    a.rec.final_reason = Some(text(reason));
                     a.final_time = Some(time);
                     a.last_final = Some(code);
                 }
@@ -947,7 +947,7 @@ impl CallTracker {
                     a.rec.redirects += 1;
                 }
                 a.rec.final_code = Some(code);
-                a.rec.final_reason = Some(reason);
+                a.rec.final_reason = Some(text(reason));
                 a.final_time = Some(time);
                 a.last_final = Some(code);
             }
@@ -962,7 +962,7 @@ fn new_attempt(
     time: f64,
     head: &Head<'_>,
     call_id: &[u8],
-    from_tag: String,
+    from_tag: &str,
     flow: Option<FlowId>,
     tx: Tx,
     truncated: bool,
@@ -974,7 +974,7 @@ fn new_attempt(
     };
     let rec = CallRecord {
         call_id: text(call_id),
-        from_tag,
+        from_tag: from_tag.to_string(),
         caller: uri(head.from()),
         callee: uri(head.to()),
         start: time,
