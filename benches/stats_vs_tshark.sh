@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# `sipline stats` against `tshark -q -z sip,stat` on a capture of at least
-# 100 MB made by repeating the UDP frames of the corpus captures: wall time
-# and peak memory (GNU time's maximum resident set size) of each, and a check
-# that both count the same responses. Prints a markdown table row per tool.
+# `sipline stats` (with its calls section, the default, and with
+# --no-calls) against `tshark -q -z sip,stat` and `sngrep -I FILE -N -q`
+# (Debian's sngrep) on a capture of at least 100 MB made by repeating the
+# UDP frames of the corpus captures: the best wall time of three runs and
+# the peak memory (GNU time's maximum resident set size) of each, the
+# ratios, and a check that sipline and tshark count the same responses.
+# Prints a markdown table row per tool.
 #
 #   bash benches/stats_vs_tshark.sh [SIZE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-100}"
 command -v tshark >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tshark; }
+command -v sngrep >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sngrep; }
 [ -x /usr/bin/time ] || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends time; }
 cargo build --release --quiet
 big="${TMPDIR:-/tmp}/sipline-big.pcap"
@@ -16,20 +20,28 @@ inputs=(corpus/captures/loopback.pcap)
 [ -f ../shared/corpus/captured/loopback.pcap ] && inputs+=(../shared/corpus/captured/loopback.pcap)
 python3 benches/replicate_pcap.py "$big" "$size" "${inputs[@]}"
 
-measure() { # name, command...
+measure() { # name, command...: best wall (s) of 3 runs, peak RSS (MiB)
   local name=$1; shift
   local log; log=$(mktemp)
-  /usr/bin/time -v "$@" > "$log.out" 2> "$log"
-  local wall rss
-  wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}')
-  rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
-  echo "$name|$wall|$((rss / 1024))" 
+  local best= rss=0
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$log" "$@" > "$log.out" 2>/dev/null
+    read -r wall kb < "$log"
+    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$wall; fi
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  echo "$name|$best|$((rss / 1024))"
+  eval "wall_${name//-/_}=$best"
   cp "$log.out" "/tmp/sipline-bench-$name.out"
   rm -f "$log" "$log.out"
 }
-echo "tool|wall (m:s)|peak RSS (MiB)"
+echo "tool|best wall of 3 (s)|peak RSS (MiB)"
 measure sipline ./target/release/sipline stats --json "$big"
+measure sipline-no-calls ./target/release/sipline stats --no-calls --json "$big"
 measure tshark tshark -q -z sip,stat -r "$big"
+measure sngrep sngrep -I "$big" -N -q
+awk -v s="$wall_sipline" -v n="$wall_sipline_no_calls" -v t="$wall_tshark" -v g="$wall_sngrep" 'BEGIN {
+  printf "ratios: tshark / sipline %.1fx (no calls %.1fx); sngrep / sipline %.1fx (no calls %.1fx)\n", t / s, t / n, g / s, g / n }'
 python3 - <<'PY'
 import json, re
 ours = json.load(open("/tmp/sipline-bench-sipline.out"))

@@ -539,22 +539,19 @@ impl CallTracker {
         if time > self.now {
             self.now = time;
         }
-        let bytes = head.as_bytes();
-        if self.duplicate(time, flow, bytes) {
-            self.counts.capture_duplicates += 1;
-            return;
-        }
+        // Any message moves the clock on, followed or not.
         self.sweep(time);
         let Some(Ok(cseq)) = head.cseq() else {
             self.counts.not_call += 1;
             return;
         };
-        // Only these methods make or end calls and registrations.
-        if !matches!(
-            cseq.method.as_str(),
-            "INVITE" | "ACK" | "CANCEL" | "BYE" | "REGISTER"
-        ) {
+        if !follows_method(cseq.method.as_str()) {
             self.counts.not_call += 1;
+            return;
+        }
+        let bytes = head.as_bytes();
+        if self.duplicate(time, flow, bytes) {
+            self.counts.capture_duplicates += 1;
             return;
         }
         let Some(Ok(call_id)) = head.call_id() else {
@@ -643,9 +640,7 @@ impl CallTracker {
                 // re-INVITE may come from either side, so in-dialog
                 // requests are matched by the pair of tags (spec §6.9).
                 let found = match to_tag {
-                    Some(tt) => self
-                        .find_dialog(call_id, [from_tag, tt])
-                        .map(|(a, _)| a),
+                    Some(tt) => self.find_dialog(call_id, [from_tag, tt]).map(|(a, _)| a),
                     None => self.find(call_id, from_tag),
                 };
                 match found {
@@ -953,6 +948,32 @@ impl CallTracker {
             }
         }
     }
+}
+
+/// Only these methods make, change or end calls and registrations.
+fn follows_method(method: &str) -> bool {
+    matches!(method, "INVITE" | "ACK" | "CANCEL" | "BYE" | "REGISTER")
+}
+
+/// `true` when a [`CallTracker`] looks at this message at all: its CSeq
+/// method is INVITE, ACK, CANCEL, BYE or REGISTER. The rest (OPTIONS,
+/// SUBSCRIBE, MESSAGE … and their responses, or a head without a valid
+/// CSeq) only counts as [`CallCounts::not_call`], so a caller that hands
+/// messages to the tracker on another thread can leave them out.
+///
+/// ```
+/// use sipline::{parse_head, Parsed, ParserConfig};
+/// use sipline_capture::calls::follows;
+///
+/// let head = |b: &'static [u8]| match parse_head(b, &ParserConfig::default()) {
+///     Ok(Parsed::Complete { value, .. }) => value,
+///     _ => panic!(),
+/// };
+/// assert!(follows(&head(b"SIP/2.0 200 OK\r\nCSeq: 2 BYE\r\n\r\n")));
+/// assert!(!follows(&head(b"SIP/2.0 200 OK\r\nCSeq: 7 OPTIONS\r\n\r\n")));
+/// ```
+pub fn follows(head: &Head<'_>) -> bool {
+    matches!(head.cseq(), Some(Ok(c)) if follows_method(c.method.as_str()))
 }
 
 /// A new attempt: its first transaction, and the record as far as known.

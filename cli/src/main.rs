@@ -54,15 +54,18 @@ enum Command {
         /// One JSON document instead of the table.
         #[arg(long)]
         json: bool,
-        /// Also follow calls: attempts by outcome, finals by attempt, the
-        /// RFC 6076 metrics and ASR/NER/PDD (`"calls"` in --json). The call
-        /// engine runs on a second thread.
-        #[arg(long)]
+        /// Follow calls: attempts by outcome, finals by attempt, the RFC 6076
+        /// metrics and ASR/NER/PDD (`"calls"` in --json). The default; the
+        /// call engine runs on a second thread.
+        #[arg(long, conflicts_with = "no_calls")]
         calls: bool,
+        /// Leave the calls section out (the reading thread then does no
+        /// call work at all).
+        #[arg(long)]
+        no_calls: bool,
         /// With the calls section, the metrics per caller (From URI), callee
         /// (To URI) or peer (the address INVITEs went to), RFC 6076 §5.1.
-        /// Implies --calls.
-        #[arg(long, value_parser = ["caller", "callee", "peer"])]
+        #[arg(long, value_parser = ["caller", "callee", "peer"], conflicts_with = "no_calls")]
         by: Option<String>,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
@@ -193,12 +196,13 @@ fn main() -> ExitCode {
             mode,
             capture,
             json,
-            calls,
+            calls: _,
+            no_calls,
             by,
             inputs,
         } => {
             let by = slice_by(by.as_deref());
-            stats::run_stats(&inputs, &capture.options(mode), json, calls, by)
+            stats::run_stats(&inputs, &capture.options(mode), json, !no_calls, by)
         }
         Command::Check {
             mode,

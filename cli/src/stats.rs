@@ -73,8 +73,8 @@ struct CallBatch {
 /// bounded channel, so memory stays bounded. Only heads are copied (the
 /// engine reads no body), into one buffer per batch, with no allocation
 /// per message and nothing parsed again; emptied batches come back to be
-/// filled again. Requests of methods the engine does not follow are not
-/// sent at all.
+/// filled again. Messages the engine does not follow (`calls::follows`)
+/// are not sent at all.
 struct CallsWorker {
     tx: std::sync::mpsc::SyncSender<CallBatch>,
     batch: CallBatch,
@@ -150,20 +150,11 @@ impl CallsWorker {
     }
 }
 
-/// Requests of these methods make, change or end calls and registrations;
-/// the call engine is sent no other request (responses all go).
-fn followed(method: &str) -> bool {
-    matches!(method, "INVITE" | "ACK" | "CANCEL" | "BYE" | "REGISTER")
-}
-
 impl Sink for Stats {
     fn message(&mut self, at: &Location, msg: &Message<'_>, wire_len: usize) {
         if self.with_calls {
-            let send = match msg.head.start_line {
-                StartLine::Request(r) => followed(r.method.as_str()),
-                StartLine::Status(_) => true,
-            };
-            if send {
+            // The engine would only count the others as not a call.
+            if sipline_capture::calls::follows(&msg.head) {
                 let by = self.by;
                 self.calls
                     .get_or_insert_with(|| CallsWorker::start(by))

@@ -163,17 +163,23 @@ fn rotated_captures_are_read_in_time_order() {
     assert_eq!(strip(&split), strip(&whole));
 }
 
-/// `stats --calls`: the calls section, in the table and under `"calls"`;
-/// without the flag the JSON is what it was.
+/// `stats`: the calls section, in the table and under `"calls"`, by
+/// default (`--calls` says the same); with `--no-calls` the JSON is what it
+/// was before calls existed, and the other counts do not move.
 #[test]
 fn stats_calls_section() {
-    let (plain, code) = sipline(&["stats", "--json", &capture()]);
+    let (plain, code) = sipline(&["stats", "--no-calls", "--json", &capture()]);
     assert_eq!(code, 0);
     let plain: serde_json::Value = serde_json::from_str(&plain).unwrap();
     assert!(plain.get("calls").is_none());
-    let (out, code) = sipline(&["stats", "--calls", "--json", &capture()]);
+    let (out, code) = sipline(&["stats", "--json", &capture()]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (flagged, _) = sipline(&["stats", "--calls", "--json", &capture()]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&flagged).unwrap(),
+        v
+    );
     // The counts that existed stay as they were.
     assert_eq!(v["responses"], plain["responses"]);
     assert_eq!(v["requests"], plain["requests"]);
@@ -198,11 +204,13 @@ fn stats_calls_section() {
     assert_eq!(v["calls"]["industry"]["asr"], serde_json::json!(33.333));
     // The loopback capture's REGISTERs: RRD and IRA are measured.
     assert!(r["register_attempts"].as_u64().unwrap() > 0);
-    let (table, _) = sipline(&["stats", "--calls", &capture()]);
+    let (table, _) = sipline(&["stats", &capture()]);
     assert!(
         table.contains("RFC 6076") && table.contains("SER  33.3 %"),
         "{table}"
     );
+    let (table, _) = sipline(&["stats", "--no-calls", &capture()]);
+    assert!(!table.contains("RFC 6076"), "{table}");
 }
 
 /// SIPp against SIPp on loopback (corpus/sipp/record.sh, Debian sip-tester):
