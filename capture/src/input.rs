@@ -227,7 +227,7 @@ impl<'o> Reader<'o> {
                     dst,
                 });
                 let any_port = ports.is_empty();
-                self.one_message(&mut at, payload, any_port, sink);
+                self.one_message(&at, payload, any_port, sink);
             }
             TransportPayload::Sctp(chunks) => {
                 at.flow = Some(FlowId {
@@ -242,7 +242,7 @@ impl<'o> Reader<'o> {
                     }
                     // RFC 4168 registers no PPID: 0 is SIP; others only if they look it.
                     let any_port = ports.is_empty() && chunk.ppid != 0;
-                    self.one_message(&mut at, chunk.data, any_port, sink);
+                    self.one_message(&at, chunk.data, any_port, sink);
                 }
             }
             TransportPayload::Tcp(header, payload) => {
@@ -257,18 +257,13 @@ impl<'o> Reader<'o> {
         }
     }
 
-    /// One message in a datagram (UDP, an SCTP DATA chunk). With `sniff`,
-    /// what fails to parse is reported only if it starts like SIP.
-    fn one_message(&self, at: &mut Location<'_>, payload: &[u8], sniff: bool, sink: &mut dyn Sink) {
-        match parse_datagram(payload, &self.opts.config) {
-            Ok(Datagram::Message(m)) => sink.message(at, &m, payload.len()),
-            Ok(Datagram::KeepAlive) => sink.skipped(at, Skip::KeepAlive),
-            // Not SIP at all is not malformed SIP.
-            Err(_) if sniff && !looks_like_sip(payload) => {}
-            Err(e) => {
-                at.offset = e.offset();
-                sink.malformed(at, &e);
-            }
+    /// One message in a datagram (UDP, an SCTP DATA chunk), offered to the
+    /// sink first ([`Sink::datagram`]).
+    fn one_message(&self, at: &Location<'_>, payload: &[u8], sniff: bool, sink: &mut dyn Sink) {
+        // A copy: an error's offset must not stay for the next chunk.
+        let mut here = *at;
+        if !sink.datagram(&here, payload, sniff) {
+            deliver_datagram(&mut here, payload, sniff, &self.opts.config, sink);
         }
     }
 
@@ -286,6 +281,53 @@ impl<'o> Reader<'o> {
         };
         for _ in 0..lost {
             sink.skipped(&at, Skip::IpFragment);
+        }
+    }
+}
+
+/// Parses the SIP message in a datagram's payload (UDP, a whole SCTP DATA
+/// chunk) and tells `sink` what it is: [`Sink::message`], a keep-alive
+/// ([`Sink::skipped`]), or [`Sink::malformed`] with `at.offset` set to the
+/// error's byte. With `sniff` (no SIP port was named), a payload that fails
+/// to parse is reported only if it starts like SIP: not SIP at all is not
+/// malformed SIP. This is what the readers do with every datagram; a sink
+/// that takes datagrams over ([`Sink::datagram`]) calls it later, on
+/// another thread say, with the same result.
+///
+/// ```
+/// use sipline::{Message, ParserConfig};
+/// use sipline_capture::{deliver_datagram, Location, Sink, Skip};
+///
+/// #[derive(Default)]
+/// struct Count(u32, u32);
+/// impl Sink for Count {
+///     fn message(&mut self, _: &Location, _: &Message, _: usize) { self.0 += 1 }
+///     fn malformed(&mut self, _: &Location, _: &sipline::Error) { self.1 += 1 }
+///     fn skipped(&mut self, _: &Location, _: Skip) {}
+/// }
+/// let mut at = Location { file: "-", frame: None, offset: 0, flow: None, time: None };
+/// let mut n = Count::default();
+/// let cfg = ParserConfig::default();
+/// deliver_datagram(&mut at, b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n", true, &cfg, &mut n);
+/// deliver_datagram(&mut at, b"\x16\x03\x01 not SIP", true, &cfg, &mut n);
+/// deliver_datagram(&mut at, b"SIP/2.0 2000 OK\r\n\r\n", true, &cfg, &mut n);
+/// assert_eq!((n.0, n.1), (1, 1));
+/// ```
+pub fn deliver_datagram(
+    at: &mut Location<'_>,
+    payload: &[u8],
+    sniff: bool,
+    config: &sipline::ParserConfig,
+    sink: &mut dyn Sink,
+) {
+    match parse_datagram(payload, config) {
+        Ok(Datagram::Message(m)) => sink.message(at, &m, payload.len()),
+        Ok(Datagram::KeepAlive) => sink.skipped(at, Skip::KeepAlive),
+        // Not SIP at all is not malformed SIP.
+        Err(_) if sniff && !looks_like_sip(payload) => {}
+        Err(e) => {
+            at.offset = e.offset();
+            sink.malformed(at, &e);
         }
     }
 }

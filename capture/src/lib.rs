@@ -52,7 +52,7 @@ pub mod tcp;
 pub mod tunnel;
 pub mod ws;
 
-pub use input::{first_timestamp, read, read_path};
+pub use input::{deliver_datagram, first_timestamp, read, read_path};
 pub use pcap::is_capture;
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};

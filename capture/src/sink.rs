@@ -201,6 +201,16 @@ pub trait Sink {
     fn skipped_bytes(&mut self, _at: &Location<'_>, _what: Skip, _n: u64) {}
     /// A packet's capture timestamp (seconds since the epoch, UTC).
     fn time(&mut self, _ts: f64) {}
+    /// A datagram's payload (UDP, a whole SCTP DATA chunk), offered before
+    /// it is parsed. Returning `true` takes it over: the reader does nothing
+    /// more with it, and the sink parses it itself with
+    /// [`deliver_datagram`](crate::deliver_datagram) (later, on another
+    /// thread say, with `at` and `sniff` kept). The default returns
+    /// `false`, and the reader parses it and calls [`message`](Self::message),
+    /// [`skipped`](Self::skipped) or [`malformed`](Self::malformed).
+    fn datagram(&mut self, _at: &Location<'_>, _payload: &[u8], _sniff: bool) -> bool {
+        false
+    }
     /// Bytes read from an input (for progress and totals).
     fn bytes_read(&mut self, _n: u64) {}
 }

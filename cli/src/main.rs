@@ -10,6 +10,7 @@ use sipline::ParserConfig;
 mod json;
 mod calls;
 mod lines;
+mod parallel;
 mod parse;
 mod stats;
 
@@ -67,6 +68,12 @@ enum Command {
         /// (To URI) or peer (the address INVITEs went to), RFC 6076 §5.1.
         #[arg(long, value_parser = ["caller", "callee", "peer"], conflicts_with = "no_calls")]
         by: Option<String>,
+        /// Threads that parse datagrams, besides the one reading the
+        /// captures (which also frames TCP) and the one counting; the
+        /// counts are the same whatever the number. 1: everything on one
+        /// thread. Default: the number of cores.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -199,10 +206,16 @@ fn main() -> ExitCode {
             calls: _,
             no_calls,
             by,
+            threads,
             inputs,
         } => {
             let by = slice_by(by.as_deref());
-            stats::run_stats(&inputs, &capture.options(mode), json, !no_calls, by)
+            let threads = threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            );
+            let opts = capture.options(mode);
+            stats::run_stats(&inputs, &opts, json, !no_calls, by, threads)
         }
         Command::Check {
             mode,

@@ -44,9 +44,11 @@ pub struct Stats {
     print_problems: bool,
     /// The progress bar, when one is shown.
     progress: Option<indicatif::ProgressBar>,
-    /// The call engine, on a thread of its own: fed every message in
-    /// batches; joined by `finish_calls`.
-    calls: Option<CallsWorker>,
+    /// The call engine, on a thread of its own (fed in batches, joined by
+    /// `finish_calls`) or inline.
+    calls: Option<Calls>,
+    /// Run the call engine on the counting thread (`--threads`).
+    pub calls_inline: bool,
     /// `stats --calls`: follow calls too.
     pub with_calls: bool,
     /// `stats --by`: the metrics per slice too.
@@ -80,7 +82,7 @@ struct CallsWorker {
     batch: CallBatch,
     /// Emptied batches coming back.
     spare: std::sync::mpsc::Receiver<CallBatch>,
-    handle: std::thread::JoinHandle<(Metrics, Option<SlicedMetrics>, Registrations, CallCounts)>,
+    handle: std::thread::JoinHandle<CallsResult>,
 }
 
 /// The most slices `--by` keeps (the rest go to `(other)`).
@@ -89,37 +91,77 @@ const MAX_SLICES: usize = 10_000;
 /// Messages per batch.
 const BATCH: usize = 1024;
 
+/// What the call engine keeps: the tracker, and what finished attempts add
+/// up to.
+struct CallsState {
+    tracker: CallTracker,
+    metrics: Metrics,
+    sliced: Option<SlicedMetrics>,
+}
+
+/// What the engine hands back at the end.
+type CallsResult = (Metrics, Option<SlicedMetrics>, Registrations, CallCounts);
+
+impl CallsState {
+    fn new(by: Option<SliceBy>) -> CallsState {
+        CallsState {
+            tracker: CallTracker::default(),
+            metrics: Metrics::default(),
+            sliced: by.map(|b| SlicedMetrics::new(b, MAX_SLICES)),
+        }
+    }
+
+    fn head(&mut self, time: f64, flow: Option<FlowId>, head: &Head<'_>) {
+        self.tracker.head(time, flow, head);
+        for r in self.tracker.drain() {
+            self.metrics.add(&r);
+            if let Some(s) = self.sliced.as_mut() {
+                s.add(&r);
+            }
+        }
+    }
+
+    fn finish(self) -> CallsResult {
+        let CallsState {
+            tracker,
+            mut metrics,
+            mut sliced,
+        } = self;
+        let counts = tracker.counts();
+        let (records, regs) = tracker.finish_all();
+        for r in &records {
+            metrics.add(r);
+            if let Some(s) = sliced.as_mut() {
+                s.add(r);
+            }
+        }
+        (metrics, sliced, regs, counts)
+    }
+}
+
+/// Where the call engine runs: on a thread of its own (a single-threaded
+/// `stats`), or inline, on the thread that counts (`--threads`, where the
+/// parsing is on other threads already).
+enum Calls {
+    Thread(CallsWorker),
+    Inline(Box<CallsState>),
+}
+
 impl CallsWorker {
     fn start(by: Option<SliceBy>) -> CallsWorker {
         let (tx, rx) = std::sync::mpsc::sync_channel::<CallBatch>(4);
         let (back, spare) = std::sync::mpsc::sync_channel::<CallBatch>(8);
         let handle = std::thread::spawn(move || {
-            let mut tracker = CallTracker::default();
-            let mut metrics = Metrics::default();
-            let mut sliced = by.map(|b| SlicedMetrics::new(b, MAX_SLICES));
-            let mut count = |r: &sipline_capture::calls::CallRecord| {
-                metrics.add(r);
-                if let Some(s) = sliced.as_mut() {
-                    s.add(r);
-                }
-            };
+            let mut state = CallsState::new(by);
             for mut batch in rx {
                 for (head, &(time, flow)) in batch.heads.iter().zip(&batch.at) {
-                    tracker.head(time, flow, &head);
-                    for r in tracker.drain() {
-                        count(&r);
-                    }
+                    state.head(time, flow, &head);
                 }
                 batch.heads.clear();
                 batch.at.clear();
                 let _ = back.try_send(batch);
             }
-            let counts = tracker.counts();
-            let (records, regs) = tracker.finish_all();
-            for r in &records {
-                count(r);
-            }
-            (metrics, sliced, regs, counts)
+            state.finish()
         });
         CallsWorker {
             tx,
@@ -140,7 +182,7 @@ impl CallsWorker {
         }
     }
 
-    fn finish(self) -> Option<(Metrics, Option<SlicedMetrics>, Registrations, CallCounts)> {
+    fn finish(self) -> Option<CallsResult> {
         let CallsWorker {
             tx, batch, handle, ..
         } = self;
@@ -155,10 +197,19 @@ impl Sink for Stats {
         if self.with_calls {
             // The engine would only count the others as not a call.
             if sipline_capture::calls::follows(&msg.head) {
-                let by = self.by;
-                self.calls
-                    .get_or_insert_with(|| CallsWorker::start(by))
-                    .push(at.time.unwrap_or(0.0), at.flow, &msg.head);
+                let (by, inline) = (self.by, self.calls_inline);
+                let calls = self.calls.get_or_insert_with(|| {
+                    if inline {
+                        Calls::Inline(Box::new(CallsState::new(by)))
+                    } else {
+                        Calls::Thread(CallsWorker::start(by))
+                    }
+                });
+                let time = at.time.unwrap_or(0.0);
+                match calls {
+                    Calls::Thread(w) => w.push(time, at.flow, &msg.head),
+                    Calls::Inline(state) => state.head(time, at.flow, &msg.head),
+                }
             }
         }
         self.messages += 1;
@@ -272,8 +323,12 @@ impl Stats {
     /// The JSON document of `stats --json`.
     /// The end of the inputs: attempts still open are finished and counted.
     pub fn finish_calls(&mut self) {
-        if let Some(w) = self.calls.take() {
-            match w.finish() {
+        if let Some(calls) = self.calls.take() {
+            let done = match calls {
+                Calls::Thread(w) => w.finish(),
+                Calls::Inline(state) => Some(state.finish()),
+            };
+            match done {
                 Some((metrics, sliced, regs, counts)) => {
                     self.metrics = metrics;
                     self.sliced = sliced;
@@ -673,18 +728,15 @@ fn expand(inputs: &[String]) -> Vec<String> {
 }
 
 /// Reads every input into `stats`; returns the inputs read and their errors.
-fn gather(
-    inputs: &[String],
-    opts: &ReadOptions,
-    stats: &mut Stats,
-) -> (Vec<String>, Vec<InputError>) {
-    let files = expand(inputs);
+/// A progress bar on standard error, when it is a terminal and the inputs
+/// are over 64 MiB.
+fn progress_bar(files: &[String]) -> Option<indicatif::ProgressBar> {
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    stats.progress = (std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
+    (std::io::stderr().is_terminal() && total > 64 << 20).then(|| {
         let b = indicatif::ProgressBar::new(total);
         b.set_style(
             indicatif::ProgressStyle::with_template(
@@ -693,20 +745,62 @@ fn gather(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
-    });
+    })
+}
+
+/// Reads every input into `sink`, showing the file being read on `bar`.
+fn read_all(
+    files: &[String],
+    opts: &ReadOptions,
+    sink: &mut dyn Sink,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Vec<InputError> {
     let mut errors = Vec::new();
-    for f in &files {
-        if let Some(bar) = &stats.progress {
+    for f in files {
+        if let Some(bar) = bar {
             bar.set_message(f.clone());
         }
-        if let Err(e) = read_path(f, opts, stats) {
+        if let Err(e) = read_path(f, opts, sink) {
             errors.push(e);
         }
     }
+    errors
+}
+
+fn gather(
+    inputs: &[String],
+    opts: &ReadOptions,
+    stats: &mut Stats,
+) -> (Vec<String>, Vec<InputError>) {
+    let files = expand(inputs);
+    stats.progress = progress_bar(&files);
+    let bar = stats.progress.clone();
+    let errors = read_all(&files, opts, stats, bar.as_ref());
     if let Some(bar) = stats.progress.take() {
         bar.finish_and_clear();
     }
     (files, errors)
+}
+
+/// [`gather`] with the datagrams parsed on `threads` threads
+/// ([`crate::parallel`]); the counts are those of one thread. `None` if a
+/// thread of the pipeline failed.
+fn gather_parallel(
+    inputs: &[String],
+    opts: &ReadOptions,
+    mut stats: Stats,
+    threads: usize,
+) -> Option<(Stats, Vec<String>, Vec<InputError>)> {
+    let files = expand(inputs);
+    stats.progress = progress_bar(&files);
+    let bar = stats.progress.clone();
+    let mut pipeline = crate::parallel::Pipeline::start(stats, threads, opts.config);
+    let errors = read_all(&files, opts, &mut pipeline, bar.as_ref());
+    let mut stats = pipeline.finish()?;
+    if let Some(bar) = stats.progress.take() {
+        bar.finish_and_clear();
+    }
+    Some((stats, files, errors))
 }
 
 pub fn run_stats(
@@ -715,13 +809,28 @@ pub fn run_stats(
     as_json: bool,
     calls: bool,
     by: Option<SliceBy>,
+    threads: usize,
 ) -> ExitCode {
     let mut stats = Stats {
         with_calls: calls || by.is_some(),
         by,
+        calls_inline: threads > 1,
         ..Stats::default()
     };
-    let (files, errors) = gather(inputs, opts, &mut stats);
+    let (files, errors) = if threads > 1 {
+        match gather_parallel(inputs, opts, stats, threads) {
+            Some((s, files, errors)) => {
+                stats = s;
+                (files, errors)
+            }
+            None => {
+                eprintln!("sipline stats: a thread failed; no counts (try --threads 1)");
+                return ExitCode::from(crate::EXIT_USAGE);
+            }
+        }
+    } else {
+        gather(inputs, opts, &mut stats)
+    };
     stats.finish_calls();
     if as_json {
         println!("{}", stats.to_json(&files, &errors));

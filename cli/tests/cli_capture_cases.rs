@@ -542,3 +542,80 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: si
         assert_eq!(t.get("SIP 200 OK"), Some(&1), "tshark {t:?}");
     }
 }
+
+fn stats_with_threads(path: &Path, threads: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(["stats", "--json", "--threads", threads])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{threads} threads");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `stats --threads N` (issue 13): the JSON is the single-threaded one, byte
+/// for byte, whatever N. The capture mixes everything the pipeline hands
+/// between threads, over many batches: UDP messages with reason phrases
+/// whose first-seen order shows in the output, malformed datagrams (the
+/// examples keep the first ten, in order), keep-alives, datagrams that are
+/// not SIP, TCP messages (framed on the reading thread), SCTP chunks,
+/// fragmented INVITEs, and calls. The bundled captures too.
+#[test]
+fn threads_give_the_single_threaded_counts() {
+    let mut frames = Vec::new();
+    let mut seq = 1000u32;
+    for i in 0..6000usize {
+        match i % 8 {
+            0 => frames.push(eth_udp(&options(i))),
+            1 => frames.push(eth_udp(
+                format!(
+                    "SIP/2.0 200 Fine {}\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK{i}\r\n\
+                     Call-ID: mid-{i}\r\nCSeq: {i} OPTIONS\r\nContent-Length: 0\r\n\r\n",
+                    i % 13
+                )
+                .as_bytes(),
+            )),
+            2 => frames.push(eth_udp(
+                format!("SIP/2.0 {} Bad\r\n\r\n", 1000 + i).as_bytes(),
+            )),
+            3 => frames.push(eth_udp(b"\r\n\r\n")),
+            4 => frames.push(eth_udp(&[0x80, 0x00, 0x12, 0x34, 0, 0, 0, 0])),
+            5 => {
+                let m = options(i);
+                frames.push(tcp(seq, &m));
+                seq += m.len() as u32;
+            }
+            6 => frames.push(sctp(&[CALL[0], b"INVITE bad\r\n\r\n"], i as u32)),
+            _ => frames.extend(fragments(i as u16, &big_invite(i, 3400), 1500)),
+        }
+    }
+    for m in CALL {
+        frames.push(eth_udp(m));
+    }
+    let path = common::write_temp("threads.pcap", &common::pcap(1, &frames));
+    let one = stats_with_threads(&path, "1");
+    let v: Value = serde_json::from_str(&one).unwrap();
+    // What was put in is there, so the comparison compares something.
+    assert_eq!(v["requests"]["OPTIONS"], 1500, "{v}");
+    assert!(v["malformed"].as_u64().unwrap() >= 1500, "{v}");
+    assert_eq!(v["skipped"]["keep-alives"], 750);
+    assert_eq!(v["requests"]["INVITE"], 750 + 750 + 1);
+    assert_eq!(v["calls"]["attempts"].as_u64().map(|n| n > 0), Some(true));
+    assert_eq!(v["malformed_examples"].as_array().unwrap().len(), 10);
+    for threads in ["2", "4"] {
+        assert_eq!(stats_with_threads(&path, threads), one, "{threads} threads");
+    }
+    let root = common::workspace_root();
+    for capture in [
+        "corpus/captures/loopback.pcap",
+        "corpus/sipp/proxy.pcap",
+        "tests/data/loopback.pcapng",
+    ] {
+        let p = root.join(capture);
+        assert_eq!(
+            stats_with_threads(&p, "3"),
+            stats_with_threads(&p, "1"),
+            "{capture}"
+        );
+    }
+}
