@@ -17,7 +17,7 @@ use crate::request_line::{Method, RequestLine};
 use crate::start_line::{start_line, StartLine};
 use crate::status::StatusCode;
 use crate::status_line::{ReasonPhrase, StatusLine};
-use crate::via::{parse_via, Via};
+use crate::via::{parse_via, split_point, Via};
 
 /// A message head: the start line and the header fields, borrowed.
 ///
@@ -177,6 +177,37 @@ impl<'a> Head<'a> {
             let at = span(base, f.value).0 as u64;
             parse_via(f.value, &cfg).map(move |r| r.map_err(|e| e.shifted(at)))
         })
+    }
+
+    /// How many Via values the head has (`Via: a, b` counts two), found by
+    /// their commas outside quoted strings, without parsing them: what a
+    /// count of proxy hops needs. On Vias that parse it equals
+    /// `vias().count()`; a value that does not parse counts as one.
+    ///
+    /// ```
+    /// use sipline::{parse_head, Parsed, ParserConfig};
+    ///
+    /// let b = b"BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP p2;branch=z9hG4bK2, SIP/2.0/UDP p1;x=\"a,b\"\r\nv: SIP/2.0/TCP ua\r\n\r\n";
+    /// let Parsed::Complete { value: head, .. } = parse_head(b, &ParserConfig::default())? else { panic!() };
+    /// assert_eq!(head.via_count(), 3);
+    /// assert_eq!(head.vias().count(), 3);
+    /// # Ok::<(), sipline::Error>(())
+    /// ```
+    pub fn via_count(&self) -> usize {
+        self.headers_named("Via")
+            .map(|f| {
+                let mut rest = f.value;
+                let mut n = 1;
+                while let Some(comma) = split_point(rest, b',') {
+                    rest = rest.get(comma + 1..).unwrap_or_default();
+                    if trim(rest).is_empty() {
+                        break;
+                    }
+                    n += 1;
+                }
+                n
+            })
+            .sum()
     }
 
     /// The top Via, when there is one.

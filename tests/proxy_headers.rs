@@ -873,3 +873,32 @@ fn indexed_lookups_equal_the_walk() {
     }
     assert!(checked > 250, "{checked}");
 }
+
+/// `Head::via_count` equals `vias().count()` on every head of the shared
+/// corpus whose Vias all parse.
+#[test]
+fn via_count_is_the_number_of_vias() {
+    use sipline::{parse_datagram, Datagram};
+    let Some(corpus) = common::shared_corpus() else {
+        return;
+    };
+    let mut checked = 0;
+    let mut several = 0;
+    for f in common::dat_files(&corpus) {
+        let buf = std::fs::read(&f).unwrap();
+        let Ok(Datagram::Message(m)) = parse_datagram(&buf, &ParserConfig::lenient()) else {
+            continue;
+        };
+        if m.head.vias().any(|v| v.is_err()) {
+            continue;
+        }
+        let n = m.head.vias().count();
+        assert_eq!(m.head.via_count(), n, "{}", f.display());
+        checked += 1;
+        several += usize::from(n > 1);
+    }
+    assert!(
+        checked > 300 && several > 20,
+        "{checked} heads, {several} with several Vias"
+    );
+}

@@ -755,7 +755,7 @@ impl CallTracker {
             self.counts.not_call += 1;
             return;
         };
-        let vias = head.vias().count();
+        let vias = head.via_count();
         let mut legs = 0;
         if let Some(a) = self.find(call_id, from_tag) {
             a.last_activity = time;

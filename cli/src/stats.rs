@@ -195,8 +195,9 @@ impl CallsWorker {
 impl Sink for Stats {
     fn message(&mut self, at: &Location, msg: &Message<'_>, wire_len: usize) {
         if self.with_calls {
-            // The engine would only count the others as not a call.
-            if sipline_capture::calls::follows(&msg.head) {
+            // The engine would only count the others as not a call: not
+            // worth a copy to its thread (inline, it checks itself).
+            if self.calls_inline || sipline_capture::calls::follows(&msg.head) {
                 let (by, inline) = (self.by, self.calls_inline);
                 let calls = self.calls.get_or_insert_with(|| {
                     if inline {

@@ -18,6 +18,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         };
         let head = m.head;
         let len = head.len() as u64;
+        // The comma count equals the parse wherever every Via parses.
+        if head.vias().all(|v| v.is_ok()) {
+            assert_eq!(head.via_count(), head.vias().count());
+        }
         let valid = head.validate();
         if let Err(e) = valid {
             assert!(e.offset() <= len, "{e}");
