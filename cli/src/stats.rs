@@ -368,10 +368,10 @@ impl Stats {
             None => json!({"count": 0, "mean": null, "p50": null, "p95": null, "max": null}),
             Some(s) => json!({
                 "count": s.count,
-                "mean": round3(s.mean * scale),
-                "p50": round3(s.p50 * scale),
-                "p95": round3(s.p95 * scale),
-                "max": round3(s.max * scale),
+                "mean": to_micros(s.mean, scale),
+                "p50": to_micros(s.p50, scale),
+                "p95": to_micros(s.p95, scale),
+                "max": to_micros(s.max, scale),
             }),
         };
         let pct = |v: Option<f64>| v.map(round3);
@@ -448,8 +448,10 @@ impl Stats {
         let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1} %"));
         let d = |x: &Distribution, scale: f64, unit: &str| {
             x.summary().map_or("n/a".to_string(), |s| {
+                // Seconds to the microsecond, milliseconds to three decimals.
+                let p = if scale < 1.0 { 6 } else { 3 };
                 format!(
-                    "{} samples, mean {:.3} {unit}, p50 {:.3}, p95 {:.3}, max {:.3}",
+                    "{} samples, mean {:.p$} {unit}, p50 {:.p$}, p95 {:.p$}, max {:.p$}",
                     s.count,
                     s.mean * scale,
                     s.p50 * scale,
@@ -874,6 +876,15 @@ pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
 }
 
 /// Three decimals, as the JSON prints them.
+/// A delay kept in milliseconds, in the unit `scale` gives (1: ms,
+/// 0.001: s), rounded to the microsecond: loopback SRDs are a fraction of
+/// a millisecond, and seconds to three decimals would print them as 0.
+fn to_micros(ms: f64, scale: f64) -> f64 {
+    let micros = (ms * 1000.0).round();
+    // Divided, not multiplied: 562 / 1e6 prints as 0.000562.
+    micros / (1000.0 / scale)
+}
+
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }

@@ -306,6 +306,12 @@ fn check_sipp_set(pcap: &str, tsv: &str, fail503_final: u16) -> Vec<serde_json::
     assert_eq!(r["sdt"]["count"], 200);
     assert_eq!(r["srd"]["success"]["count"], 200);
     assert_eq!(r["srd"]["failure"]["count"], 200);
+    // Loopback delays are fractions of a millisecond: seconds keep the
+    // microseconds (they printed as 0 with three decimals).
+    for (k, bucket) in [("srd", "success"), ("srd", "failure")] {
+        let mean = r[k][bucket]["mean"].as_f64().unwrap();
+        assert!(mean > 0.0 && mean < 0.01, "{k} {bucket}: {mean}");
+    }
     rows
 }
 
