@@ -167,7 +167,8 @@ pub struct CallRecord {
     pub disconnect_ms: Option<f64>,
     /// The BYE's final response code.
     pub bye_code: Option<u16>,
-    /// Established and still up when the capture ended (or when evicted).
+    /// Established and still up when the capture ended (or when evicted):
+    /// no BYE, and no 481/408 to a re-INVITE (which ends the dialog).
     pub open_at_end: bool,
     /// Who sent the BYE.
     pub ended_by: Option<Party>,
@@ -251,6 +252,9 @@ struct Attempt {
     final_time: Option<f64>,
     cancel: bool,
     bye: Option<(f64, u64, u32)>,
+    /// When the dialog ended without a BYE: a 481 or 408 to a re-INVITE
+    /// (RFC 3261 §12.2.1.2, spec §6 rule 9).
+    gone: Option<f64>,
     last_activity: f64,
     last_invite: f64,
     last_final: Option<u16>,
@@ -872,6 +876,11 @@ impl CallTracker {
                     .any(|t| t.branch == branch && t.sent_by == sent_by && t.cseq == cseq);
                 if !ours {
                     a.last_activity = time;
+                    // 481/408 to a request inside the dialog: it is gone
+                    // (491 and 488 leave it up).
+                    if matches!(code, 481 | 408) && a.answer_time.is_some() && a.bye.is_none() {
+                        a.gone.get_or_insert(time);
+                    }
                     return;
                 }
             }
@@ -1029,6 +1038,7 @@ fn new_attempt(
         final_time: None,
         cancel: false,
         bye: None,
+        gone: None,
         last_activity: time,
         last_invite: time,
         last_final: None,
@@ -1043,7 +1053,8 @@ fn can_end(a: &Attempt, now: f64, give_up: f64) -> bool {
     match (a.answer_time, a.bye.as_ref().map(|b| b.0)) {
         // Established: ends with its BYE (answered or given up on).
         (Some(_), Some(bye)) => a.rec.bye_code.is_some() && idle || now - bye >= give_up,
-        (Some(_), None) => false,
+        // Or with a 481/408 inside the dialog; else it stays up.
+        (Some(_), None) => a.gone.is_some() && idle,
         (None, _) => idle,
     }
 }
@@ -1079,7 +1090,8 @@ fn finalize(mut a: Attempt, now: f64, limits: &CallLimits, at_end: bool) -> Call
     if let Some(d) = rec.disconnect_ms {
         rec.disconnect_ms = Some((d * 1000.0).round() / 1000.0);
     }
-    rec.open_at_end = at_end && rec.outcome == Outcome::Established && a.bye.is_none();
+    rec.open_at_end =
+        at_end && rec.outcome == Outcome::Established && a.bye.is_none() && a.gone.is_none();
     a.rec
 }
 

@@ -902,3 +902,85 @@ fn attempts_under_one_call_id_are_capped() {
     }
     assert_eq!(t.counts().evicted, 968);
 }
+
+/// Spec §6 rule 9: a re-INVITE is not an attempt; a 491 to it leaves the
+/// call up, a 481 (or 408) ends the dialog (RFC 3261 §12.2.1.2). Alice calls
+/// Bob (200 at 1 s); Bob re-INVITEs at 10 s.
+/// - Answered 491: the call is still up when the capture ends.
+/// - Answered 481: the dialog is gone; 64·T1 later (a message at 50 s) the
+///   attempt is handed out, established, not open, no BYE, no duration.
+#[test]
+fn a_481_to_a_reinvite_ends_the_dialog() {
+    let reinvite = |branch: &str| -> Vec<u8> {
+        format!(
+            "INVITE sip:alice@a.example SIP/2.0\r\nVia: SIP/2.0/UDP pc.b.example;branch={branch}\r\n\
+             From: <sip:bob@b.example>;tag=t1\r\nTo: <sip:alice@a.example>;tag=f1\r\n\
+             Call-ID: c12\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let answer = |branch: &str, status: &str| -> Vec<u8> {
+        format!(
+            "SIP/2.0 {status}\r\nVia: SIP/2.0/UDP pc.b.example;branch={branch}\r\n\
+             From: <sip:bob@b.example>;tag=t1\r\nTo: <sip:alice@a.example>;tag=f1\r\n\
+             Call-ID: c12\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let call = [
+        (
+            0.0,
+            msg(INV, "z9hG4bK1", 1, "1 INVITE", "c12", "f1", None, ""),
+        ),
+        (
+            1.0,
+            msg(
+                "SIP/2.0 200 OK",
+                "z9hG4bK1",
+                1,
+                "1 INVITE",
+                "c12",
+                "f1",
+                Some("t1"),
+                "",
+            ),
+        ),
+        (
+            1.1,
+            msg(
+                "ACK sip:bob@b.example SIP/2.0",
+                "z9hG4bK2",
+                1,
+                "1 ACK",
+                "c12",
+                "f1",
+                Some("t1"),
+                "",
+            ),
+        ),
+        (10.0, reinvite("z9hG4bKre")),
+    ];
+    let mut seq = call.to_vec();
+    seq.push((10.1, answer("z9hG4bKre", "491 Request Pending")));
+    let r = run(&seq);
+    assert_eq!(r.len(), 1, "the re-INVITE is not an attempt: {r:?}");
+    assert_eq!(
+        (r[0].outcome, r[0].open_at_end),
+        (Outcome::Established, true)
+    );
+
+    let mut t = CallTracker::default();
+    for (time, m) in call
+        .iter()
+        .chain([&(10.1, answer("z9hG4bKre", "481 Call Does Not Exist"))])
+    {
+        feed(&mut t, *time, m);
+    }
+    t.advance(50.0);
+    let done: Vec<_> = t.drain().collect();
+    assert_eq!(done.len(), 1, "ended before the capture did");
+    assert_eq!(done[0].outcome, Outcome::Established);
+    assert!(!done[0].open_at_end);
+    assert_eq!((done[0].ended_by, done[0].duration_ms), (None, None));
+    assert_eq!(t.open(), 0);
+}
