@@ -9,7 +9,8 @@ use crate::config::ParserConfig;
 use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
 use crate::header::{
-    check_field_line, content_length, expand_compact, is_content_length, trim, HeaderField, Headers,
+    check_field_line, content_length, expand_compact, is_content_length, names_equal, trim,
+    HeaderField, Headers,
 };
 use crate::parsed::Parsed;
 use crate::reason::{parse_reason, Reason};
@@ -93,6 +94,17 @@ impl<'a> Head<'a> {
     /// The first field named `name` (case-insensitive, compact forms known:
     /// `"Call-ID"` finds `i:`).
     pub fn header(&self, name: &str) -> Option<HeaderField<'a>> {
+        // An indexed name: the slot's first field is the first of its class;
+        // when it is the name asked for, that is the answer, with no walk.
+        if let Some(slot) = self.index.get(name.as_bytes()) {
+            if slot.count == 0 {
+                return None;
+            }
+            let field = slot.field(self.bytes);
+            if names_equal(field.name, name.as_bytes()) {
+                return Some(field);
+            }
+        }
         self.headers_named(name).next()
     }
 
