@@ -19,6 +19,19 @@ fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/rfc3665")
 }
 
+/// `false` (said loudly) when this clone has no `shared/` beside it, as
+/// the other corpus tests do.
+fn have_corpus() -> bool {
+    let there = dir().is_dir();
+    if !there {
+        eprintln!(
+            "\n!!! SKIPPING the RFC 3665 flows: {} not found (../shared/corpus beside the repository).\n",
+            dir().display()
+        );
+    }
+    there
+}
+
 /// The messages of one section, in order.
 fn section(prefix: &str) -> Vec<(String, Vec<u8>)> {
     let mut names: Vec<String> = std::fs::read_dir(dir())
@@ -138,6 +151,9 @@ fn check(prefix: &str, wants: &[Want]) {
 #[test]
 fn every_session_flow_gets_the_outcome_its_section_describes() {
     use Outcome::*;
+    if !have_corpus() {
+        return;
+    }
     check(
         "3.01",
         &[Want {
@@ -225,6 +241,9 @@ fn every_session_flow_gets_the_outcome_its_section_describes() {
 /// denominator only.
 #[test]
 fn every_registration_flow_counts_as_rfc_6076_says() {
+    if !have_corpus() {
+        return;
+    }
     for (prefix, failures, unanswered, rrd) in [
         ("2.01", 0, 0, 1),
         ("2.02", 0, 0, 1),
