@@ -721,6 +721,32 @@ impl HeadScan {
         }
     }
 
+    /// The fast path of a stream fed in small pieces: `true` when the bytes
+    /// that came since the last call hold no CR or LF and no limit is
+    /// reached, so that [`advance`](Self::advance) would only find that it
+    /// needs more; they are noted as scanned. What it checks is what
+    /// `advance` and `need_more` would check on those bytes.
+    #[inline]
+    pub(crate) fn nothing_new(&mut self, cfg: &ParserConfig, msg: &[u8]) -> bool {
+        let from = self.scanned.max(self.pos);
+        let Some(new) = msg.get(from..) else {
+            return false;
+        };
+        if new.len() > 16 || new.iter().any(|&b| b == b'\r' || b == b'\n') {
+            return false;
+        }
+        let start_ok = match self.start {
+            Some(_) => true,
+            // The start line's early check is done, and its limit is not reached.
+            None => self.early_checked && msg.len() < cfg.max_line_len,
+        };
+        if !start_ok || msg.len() > cfg.max_head_len {
+            return false;
+        }
+        self.scanned = msg.len();
+        true
+    }
+
     /// No line end in what is buffered: check the limits, and the start of a
     /// start line early.
     fn need_more(&mut self, cfg: &ParserConfig, msg: &[u8]) -> Result<(), Error> {

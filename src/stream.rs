@@ -309,7 +309,21 @@ impl StreamDecoder {
 
     /// The next frame from the front of `buf`, removing its bytes. Error
     /// offsets count from the first byte of the stream.
+    #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
+        // A head fed in small pieces: no new line end, nothing to do. Kept
+        // apart from the general path so that this costs a few instructions.
+        if let (None, State::Head(scan)) = (self.failed, &mut self.state) {
+            if scan.nothing_new(&self.config, buf) {
+                return Ok(None);
+            }
+        }
+        self.decode_general(buf)
+    }
+
+    /// [`decode`](Self::decode) when there is something to do.
+    #[inline(never)]
+    fn decode_general(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
         if let Some(e) = self.failed {
             return Err(e);
         }
