@@ -335,7 +335,17 @@ fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [
                     match input.get(p + k) {
                         None => return need(3 - k + le),
                         Some(h) if h.is_ascii_hexdigit() => {}
-                        Some(_) => return fail(input, p + k, ErrorKind::ReasonPhrase),
+                        Some(_) => {
+                            // Bad UTF-8 before the escape is the first error,
+                            // as it is when the input is cut before the escape.
+                            if non_ascii {
+                                let text = input.get(..p).unwrap_or_default();
+                                if let Some(bad) = utf8_error(text, false) {
+                                    return fail(input, bad, ErrorKind::Utf8);
+                                }
+                            }
+                            return fail(input, p + k, ErrorKind::ReasonPhrase);
+                        }
                     }
                 }
                 p += 3;
