@@ -242,6 +242,21 @@ struct Tx {
     responses: Vec<(u16, Option<u64>)>,
 }
 
+impl Tx {
+    /// An INVITE transaction, no response seen yet; `primary` when it is
+    /// on the originating leg.
+    fn new(branch: u64, sent_by: u64, cseq: u32, vias: usize, primary: bool) -> Tx {
+        Tx {
+            branch,
+            sent_by,
+            cseq,
+            vias,
+            primary,
+            responses: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Attempt {
     rec: CallRecord,
@@ -760,7 +775,6 @@ impl CallTracker {
             return;
         };
         let vias = head.via_count();
-        let mut legs = 0;
         if let Some(a) = self.find(call_id, from_tag) {
             a.last_activity = time;
             // The CSeq too: RFC 3665 §3.3's proxy reuses a branch for
@@ -777,24 +791,17 @@ impl CallTracker {
             let primary_vias = a.txs.iter().filter(|t| t.primary).map(|t| t.vias).min();
             let other_leg = cseq <= max_cseq && primary_vias.is_some_and(|v| vias > v);
             if other_leg {
-                a.txs.push(Tx {
-                    branch,
-                    sent_by,
-                    cseq,
-                    vias,
-                    primary: false,
-                    responses: Vec::new(),
-                });
-                legs += 1;
-                self.counts.other_legs += legs;
+                a.txs.push(Tx::new(branch, sent_by, cseq, vias, false));
+                self.counts.other_legs += 1;
                 return;
             }
-            // A fewer-Via copy of the same request: it is nearer the caller.
-            if cseq <= max_cseq && primary_vias.is_some_and(|v| vias < v) {
+            // A fewer-Via copy of the same request: it is nearer the caller,
+            // and the copy seen first was another leg.
+            let nearer = cseq <= max_cseq && primary_vias.is_some_and(|v| vias < v);
+            if nearer {
                 for t in a.txs.iter_mut().filter(|t| t.cseq == cseq) {
                     t.primary = false;
                 }
-                legs += 1;
             } else {
                 // A new try: after a challenge, a redirect, a failover.
                 a.rec.invites += 1;
@@ -802,25 +809,11 @@ impl CallTracker {
             a.last_invite = time;
             a.last_final = None;
             a.final_time = None;
-            a.txs.push(Tx {
-                branch,
-                sent_by,
-                cseq,
-                vias,
-                primary: true,
-                responses: Vec::new(),
-            });
-            self.counts.other_legs += legs;
+            a.txs.push(Tx::new(branch, sent_by, cseq, vias, true));
+            self.counts.other_legs += u64::from(nearer);
             return;
         }
-        let tx = Tx {
-            branch,
-            sent_by,
-            cseq,
-            vias,
-            primary: true,
-            responses: Vec::new(),
-        };
+        let tx = Tx::new(branch, sent_by, cseq, vias, true);
         let attempt = new_attempt(time, head, call_id, from_tag, flow, tx, false);
         self.insert(call_id, attempt);
     }
@@ -887,14 +880,8 @@ impl CallTracker {
         }
         if self.find(call_id, from_tag).is_none() {
             // The INVITE came before the capture started.
-            let tx = Tx {
-                branch,
-                sent_by,
-                cseq,
-                vias: usize::MAX,
-                primary: true,
-                responses: Vec::new(),
-            };
+            // Its Via count is unknown.
+            let tx = Tx::new(branch, sent_by, cseq, usize::MAX, true);
             let attempt = new_attempt(time, head, call_id, from_tag, None, tx, true);
             self.insert(call_id, attempt);
         }
