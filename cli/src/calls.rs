@@ -44,25 +44,7 @@ pub const COLUMNS: [&str; 21] = [
 
 /// `seconds` since the epoch as RFC 3339 UTC with microseconds.
 pub fn rfc3339(seconds: f64) -> String {
-    let micros = (seconds * 1e6).round() as i64;
-    let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days to a civil date (the proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{us:06}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    crate::export::table::rfc3339_micros(crate::export::table::to_micros(seconds).unwrap_or(0))
 }
 
 /// A record as a JSON object with [`COLUMNS`]' keys.

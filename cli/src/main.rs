@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
-mod json;
 mod calls;
+mod export;
+mod json;
 mod lines;
 mod parallel;
 mod parse;
@@ -101,6 +102,51 @@ enum Command {
         /// key or last column; the table ends with the metrics per slice.
         #[arg(long, value_parser = ["caller", "callee", "peer"])]
         by: Option<String>,
+        /// Captures, streams or folders; standard input when absent.
+        inputs: Vec<String>,
+    },
+    /// Write one row per SIP message (or per call attempt) as Parquet, CSV
+    /// or JSON lines, for ClickHouse, DuckDB, Spark and the like.
+    ///
+    /// Memory stays bounded whatever the input: rows go out in batches (a
+    /// Parquet row group each). Parquet goes to `-o FILE.parquet`, or to
+    /// `-o FOLDER` as `part-00000.parquet`, … of about --max-file-mb each;
+    /// CSV and JSON lines go to `-o FILE` or standard output (`-o -`, the
+    /// default). The README lists the columns and their types. Exit
+    /// status: 0, or 2 for a usage problem, an input that could not be read
+    /// (the rest is still exported) or an output that could not be written.
+    Export {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = export::Format::Parquet)]
+        format: export::Format,
+        /// One row per message, or per call attempt (the columns of
+        /// `sipline calls --json`).
+        #[arg(long, value_enum, default_value_t = export::What::Messages)]
+        what: export::What,
+        /// Where the rows go: a file, a folder of Parquet parts, or `-`.
+        #[arg(short = 'o', long = "output")]
+        output: Option<String>,
+        /// Add the raw message (`payload`, as UTF-8 text) to message rows.
+        #[arg(long)]
+        payload: bool,
+        /// Print the columns (name, type, nullable, dictionary-encoded) as
+        /// a markdown table, and read nothing.
+        #[arg(long)]
+        columns: bool,
+        /// Rows per batch: a Parquet row group.
+        #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..))]
+        batch_rows: u32,
+        /// With `-o FOLDER`: a new part file once one reaches this size.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+        max_file_mb: u64,
+        /// Messages remembered to mark retransmissions (the oldest are
+        /// forgotten past it; a key costs about 40 bytes).
+        #[arg(long, default_value_t = 1_000_000)]
+        max_tracked: usize,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -244,6 +290,37 @@ fn main() -> ExitCode {
                 slice_by(by.as_deref()),
             )
         }
+        Command::Export {
+            what,
+            payload,
+            columns: true,
+            ..
+        } => export::print_columns(what, payload),
+        Command::Export {
+            mode,
+            capture,
+            format,
+            what,
+            output,
+            payload,
+            columns: _,
+            batch_rows,
+            max_file_mb,
+            max_tracked,
+            inputs,
+        } => export::run(
+            &inputs,
+            &capture.options(mode),
+            &export::Settings {
+                format,
+                what,
+                output,
+                payload,
+                batch_rows: batch_rows as usize,
+                max_file_bytes: max_file_mb.saturating_mul(1 << 20),
+                max_tracked,
+            },
+        ),
         Command::Lines {
             mode,
             datagram,

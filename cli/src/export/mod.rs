@@ -1,0 +1,701 @@
+//! `sipline export`: one row per SIP message (or per call attempt) as
+//! Parquet, CSV or JSON lines, for the engines that go past one machine
+//! (ClickHouse, DuckDB, Spark).
+//!
+//! The reading thread fills a [`Batch`]; full batches go through a bounded
+//! channel to a writing thread that encodes them, so memory holds at most
+//! three batches whatever the input size.
+
+pub mod table;
+
+#[cfg(feature = "parquet")]
+mod parquet;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sipline::{Error, Message, StartLine};
+use sipline_capture::calls::{CallRecord, CallTracker};
+use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
+
+use table::{col, dict, req, Batch, CsvOut, Field, JsonOut, Output, Type, Written};
+
+/// The columns of message rows; `payload` (the last) only with
+/// `--payload`. HOMER 11's names where it has the column (`timestamp`,
+/// `src_ip`, `dst_ip`, `src_port`, `dst_port`, `protocol`, `method`,
+/// `response_code`, `cid`, `cseq_method`, `caller`, `callee`, `from_user`,
+/// `to_user`, `ruri_user`, `user_agent`, `payload`); the rest are the CLI's
+/// JSON vocabulary (`file`, `frame`, `offset`, `kind`, `reason`, `branch`,
+/// `from_tag`, `to_tag`, `body_len`, `error_kind`).
+pub const MESSAGE_FIELDS: [Field; 33] = [
+    col("timestamp", Type::Timestamp),
+    col("src_ip", Type::Str),
+    col("src_port", Type::Int32),
+    col("dst_ip", Type::Str),
+    col("dst_port", Type::Int32),
+    dict("protocol"),
+    req(dict("file")),
+    col("frame", Type::Int64),
+    req(col("offset", Type::Int64)),
+    req(dict("kind")),
+    dict("method"),
+    col("response_code", Type::Int32),
+    dict("reason"),
+    col("ruri", Type::Str),
+    col("ruri_user", Type::Str),
+    col("cid", Type::Str),
+    col("cseq", Type::Int64),
+    dict("cseq_method"),
+    col("caller", Type::Str),
+    col("from_user", Type::Str),
+    dict("from_host"),
+    col("from_tag", Type::Str),
+    col("callee", Type::Str),
+    col("to_user", Type::Str),
+    dict("to_host"),
+    col("to_tag", Type::Str),
+    col("branch", Type::Str),
+    dict("user_agent"),
+    col("max_forwards", Type::Int32),
+    dict("content_type"),
+    col("body_len", Type::Int64),
+    col("msg_len", Type::Int64),
+    col("retransmission", Type::Bool),
+    // Keep `error_kind`, `error` and `payload` last, in this order.
+];
+
+/// [`MESSAGE_FIELDS`], the error columns, and `payload`.
+pub const MESSAGE_FIELDS_ALL: [Field; 36] = {
+    let mut all = [col("", Type::Str); 36];
+    let mut i = 0;
+    while i < MESSAGE_FIELDS.len() {
+        all[i] = MESSAGE_FIELDS[i];
+        i += 1;
+    }
+    all[33] = dict("error_kind");
+    all[34] = col("error", Type::Str);
+    all[35] = col("payload", Type::Str);
+    all
+};
+
+/// The columns of call rows: `sipline calls --json`'s keys, typed.
+pub const CALL_FIELDS: [Field; 21] = [
+    req(col("call_id", Type::Str)),
+    req(col("from_tag", Type::Str)),
+    req(col("caller", Type::Str)),
+    req(col("callee", Type::Str)),
+    req(col("start", Type::Timestamp)),
+    req(dict("outcome")),
+    col("final_code", Type::Int32),
+    dict("final_reason"),
+    col("q850_cause", Type::Int32),
+    col("srd_ms", Type::Float64),
+    col("pdd_ms", Type::Float64),
+    col("duration_ms", Type::Float64),
+    col("disconnect_ms", Type::Float64),
+    col("bye_code", Type::Int32),
+    req(col("open_at_end", Type::Bool)),
+    dict("ended_by"),
+    req(col("invites", Type::Int32)),
+    req(col("auth_challenges", Type::Int32)),
+    req(col("redirects", Type::Int32)),
+    req(col("retransmissions", Type::Int32)),
+    col("flow", Type::Str),
+];
+
+/// The output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Apache Parquet (a file, or part files in a folder).
+    Parquet,
+    /// CSV with a header line.
+    Csv,
+    /// JSON lines.
+    Jsonl,
+}
+
+/// What a row is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    /// One row per SIP message (and per malformed one).
+    Messages,
+    /// One row per call attempt (`sipline calls`).
+    Calls,
+}
+
+/// `export`'s settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub format: Format,
+    pub what: What,
+    pub output: Option<String>,
+    pub payload: bool,
+    /// Rows per batch (a Parquet row group).
+    pub batch_rows: usize,
+    /// A Parquet part's size before the next begins (folder output).
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub max_file_bytes: u64,
+    /// Message keys remembered to mark retransmissions.
+    pub max_tracked: usize,
+}
+
+/// A batch is also sent once its text reaches this (payloads are large).
+const BATCH_TEXT_BYTES: usize = 48 << 20;
+
+/// RFC 3261 Timer B/F (64·T1): a copy of a message later than this after
+/// the last is a new message, not a retransmission.
+const RETRANSMISSION_WINDOW: f64 = 32.0;
+
+/// Remembers recent messages to mark retransmissions: a message whose
+/// transaction identity (flow, Call-ID, CSeq, top Via branch; for a
+/// response also its status and To tag; for a branchless request its From
+/// tag) was seen within 64·T1 on the same flow. Bounded: past `max` keys,
+/// the oldest are forgotten.
+struct Retransmissions {
+    seen: HashMap<u64, f64, foldhash::fast::FixedState>,
+    order: VecDeque<(f64, u64)>,
+    max: usize,
+}
+
+impl Retransmissions {
+    fn new(max: usize) -> Self {
+        Retransmissions {
+            seen: HashMap::default(),
+            order: VecDeque::new(),
+            max: max.max(1),
+        }
+    }
+
+    /// `true` when `key` was seen within the window before `now`.
+    fn check(&mut self, key: u64, now: f64) -> bool {
+        while let Some(&(t, k)) = self.order.front() {
+            let expired = now - t > RETRANSMISSION_WINDOW;
+            if !expired && self.order.len() <= self.max {
+                break;
+            }
+            self.order.pop_front();
+            // Only the latest sighting of a key removes it.
+            if self.seen.get(&k) == Some(&t) {
+                self.seen.remove(&k);
+            }
+        }
+        let again = self
+            .seen
+            .insert(key, now)
+            .is_some_and(|t| now - t <= RETRANSMISSION_WINDOW);
+        self.order.push_back((now, key));
+        again
+    }
+}
+
+/// The fields of a message a row and its retransmission key need, each
+/// parsed once.
+struct Fields<'a> {
+    call_id: Option<&'a [u8]>,
+    cseq: Option<sipline::CSeq<'a>>,
+    from: Option<sipline::NameAddr<'a>>,
+    to: Option<sipline::NameAddr<'a>>,
+    branch: Option<&'a str>,
+    agent: Option<&'a [u8]>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(head: &sipline::Head<'a>) -> Self {
+        // User-Agent (requests) or Server (responses): one walk for both.
+        let (mut agent, mut server) = (None, None);
+        for h in head.headers() {
+            if h.name.eq_ignore_ascii_case(b"User-Agent") {
+                agent = agent.or(Some(h.value));
+            } else if h.name.eq_ignore_ascii_case(b"Server") {
+                server = server.or(Some(h.value));
+            }
+        }
+        Fields {
+            call_id: head.call_id().and_then(Result::ok),
+            cseq: head.cseq().and_then(Result::ok),
+            from: head.from().and_then(Result::ok),
+            to: head.to().and_then(Result::ok),
+            branch: head.top_via().and_then(Result::ok).and_then(|v| v.branch()),
+            agent: agent.or(server),
+        }
+    }
+
+    /// The transaction identity, hashed; `None` without a Call-ID or CSeq.
+    fn key(&self, at: &Location<'_>, start: &StartLine<'_>) -> Option<u64> {
+        let (call_id, cseq) = (self.call_id?, self.cseq?);
+        let mut h = foldhash::fast::FixedState::with_seed(0x5119_11e5).build_hasher();
+        at.flow.hash(&mut h);
+        call_id.hash(&mut h);
+        cseq.number.hash(&mut h);
+        cseq.method.as_str().hash(&mut h);
+        self.branch.hash(&mut h);
+        match start {
+            StartLine::Status(s) => {
+                s.code.as_u16().hash(&mut h);
+                self.to.and_then(|t| t.tag()).hash(&mut h);
+            }
+            StartLine::Request(r) => {
+                r.method.as_str().hash(&mut h);
+                if self.branch.is_none() {
+                    self.from.and_then(|f| f.tag()).hash(&mut h);
+                }
+            }
+        }
+        Some(h.finish())
+    }
+}
+
+/// Text of the addresses seen, so that each is formatted once.
+#[derive(Default)]
+struct IpText {
+    known: HashMap<std::net::IpAddr, Box<str>>,
+}
+
+impl IpText {
+    /// The most addresses kept (the cache is emptied past it).
+    const MAX: usize = 4096;
+
+    fn get(&mut self, ip: std::net::IpAddr) -> &str {
+        if self.known.len() >= Self::MAX && !self.known.contains_key(&ip) {
+            self.known.clear();
+        }
+        self.known
+            .entry(ip)
+            .or_insert_with(|| ip.to_string().into_boxed_str())
+    }
+}
+
+/// A host as text in `buf`: a name as sent, an IPv4 address from the
+/// cache, an IPv6 reference formatted.
+fn host_text<'t>(
+    host: Option<sipline::Host<'_>>,
+    ips: &mut IpText,
+    buf: &'t mut String,
+) -> Option<&'t str> {
+    buf.clear();
+    match host? {
+        sipline::Host::Name(n) => buf.push_str(n),
+        sipline::Host::Ipv4(a) => buf.push_str(ips.get(a.into())),
+        other => {
+            let _ = write!(buf, "{other}");
+        }
+    }
+    Some(buf.as_str())
+}
+
+/// Fills batches as the reader finds messages, and sends them on.
+struct Rows {
+    what: What,
+    fields: &'static [Field],
+    batch: Batch,
+    batch_rows: usize,
+    send: crossbeam_channel::Sender<Batch>,
+    /// The writer has stopped (it failed): rows are no longer made.
+    stopped: bool,
+    payload: bool,
+    retrans: Retransmissions,
+    calls: CallTracker,
+    /// The payload's text.
+    text: String,
+    ips: IpText,
+    from_host: String,
+    to_host: String,
+}
+
+impl Rows {
+    fn ship(&mut self) {
+        if self.batch.rows == 0 {
+            return;
+        }
+        let full = std::mem::replace(&mut self.batch, Batch::new(self.fields, self.batch_rows));
+        if self.send.send(full).is_err() {
+            self.stopped = true;
+        }
+    }
+
+    fn row_done(&mut self) {
+        if self.batch.rows >= self.batch_rows || self.batch.text_bytes >= BATCH_TEXT_BYTES {
+            self.ship();
+        }
+    }
+
+    fn call_rows(&mut self, records: Vec<CallRecord>) {
+        for r in records {
+            self.batch
+                .row()
+                .str(Some(&r.call_id))
+                .str(Some(&r.from_tag))
+                .str(Some(&r.caller))
+                .str(Some(&r.callee))
+                .seconds(Some(r.start))
+                .str(Some(r.outcome.name()))
+                .i32(r.final_code.map(i32::from))
+                .str(r.final_reason.as_deref())
+                .i32(r.q850_cause.map(i32::from))
+                .f64(r.srd_ms)
+                .f64(r.pdd_ms)
+                .f64(r.duration_ms)
+                .f64(r.disconnect_ms)
+                .i32(r.bye_code.map(i32::from))
+                .bool(Some(r.open_at_end))
+                .str(r.ended_by.map(|p| p.name()))
+                .i32(Some(clamp(r.invites)))
+                .i32(Some(clamp(r.auth_challenges)))
+                .i32(Some(clamp(r.redirects)))
+                .i32(Some(clamp(r.retransmissions)))
+                .str(r.flow.as_deref())
+                .end();
+            self.row_done();
+        }
+    }
+
+    fn message_row(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
+        let head = &msg.head;
+        let now = at.time.unwrap_or(0.0);
+        let f = Fields::of(head);
+        let retransmission = f
+            .key(at, &head.start_line)
+            .is_some_and(|k| self.retrans.check(k, now));
+        let (kind, method, code, reason, ruri) = match head.start_line {
+            StartLine::Request(r) => ("request", Some(r.method.as_str()), None, None, Some(r.uri)),
+            StartLine::Status(s) => (
+                "response",
+                None,
+                Some(i32::from(s.code.as_u16())),
+                Some(s.reason.as_bytes()),
+                None,
+            ),
+        };
+        let ruri_user = ruri
+            .and_then(|u| sipline::parse_uri(u, &sipline::ParserConfig::lenient()).ok())
+            .and_then(|u| u.user);
+        let max_forwards = head.max_forwards().and_then(Result::ok);
+        let content_type = head.header("Content-Type").map(|h| h.value);
+        let (mut from_buf, mut to_buf) = (
+            std::mem::take(&mut self.from_host),
+            std::mem::take(&mut self.to_host),
+        );
+        let from_host = host_text(
+            f.from.and_then(|a| a.uri.host),
+            &mut self.ips,
+            &mut from_buf,
+        );
+        let to_host = host_text(f.to.and_then(|a| a.uri.host), &mut self.ips, &mut to_buf);
+        let row = location_cells(self.batch.row(), at, &mut self.ips);
+        let row = row
+            .str(Some(kind))
+            .str(method)
+            .i32(code)
+            .lossy(reason)
+            .lossy(ruri)
+            .str(ruri_user)
+            .lossy(f.call_id)
+            .i64(f.cseq.map(|c| i64::from(c.number)))
+            .str(f.cseq.map(|c| c.method.as_str()))
+            .str(f.from.map(|a| a.uri.as_str()))
+            .str(f.from.and_then(|a| a.uri.user))
+            .str(from_host)
+            .str(f.from.and_then(|a| a.tag()))
+            .str(f.to.map(|a| a.uri.as_str()))
+            .str(f.to.and_then(|a| a.uri.user))
+            .str(to_host)
+            .str(f.to.and_then(|a| a.tag()))
+            .str(f.branch)
+            .lossy(f.agent)
+            .i32(max_forwards.map(i32::from))
+            .lossy(content_type)
+            .i64(Some(msg.body.len() as i64))
+            .i64(Some(wire_len as i64))
+            .bool(Some(retransmission))
+            .str(None)
+            .str(None);
+        if self.payload {
+            self.text.clear();
+            self.text
+                .push_str(&String::from_utf8_lossy(head.as_bytes()));
+            self.text.push_str(&String::from_utf8_lossy(msg.body));
+            row.str(Some(&self.text)).end();
+        } else {
+            row.end();
+        }
+        (self.from_host, self.to_host) = (from_buf, to_buf);
+        self.row_done();
+    }
+}
+
+fn clamp(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The first nine cells of a message row: time, addresses, protocol,
+/// file, frame, offset.
+fn location_cells<'b>(row: table::Row<'b>, at: &Location<'_>, ips: &mut IpText) -> table::Row<'b> {
+    let row = row.seconds(at.time);
+    let row = match at.flow {
+        Some(f) => row
+            .str(Some(ips.get(f.src.ip())))
+            .i32(Some(f.src.port().into()))
+            .str(Some(ips.get(f.dst.ip())))
+            .i32(Some(f.dst.port().into()))
+            .str(Some(f.transport.name())),
+        None => row.str(None).i32(None).str(None).i32(None).str(None),
+    };
+    row.str(Some(at.file))
+        .i64(at.frame.and_then(|n| i64::try_from(n).ok()))
+        .i64(i64::try_from(at.offset).ok())
+}
+
+impl Sink for Rows {
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
+        if self.stopped {
+            return;
+        }
+        match self.what {
+            What::Messages => self.message_row(at, msg, wire_len),
+            What::Calls => {
+                self.calls.message(at.time.unwrap_or(0.0), at.flow, msg);
+                let done: Vec<CallRecord> = self.calls.drain().collect();
+                if !done.is_empty() {
+                    self.call_rows(done);
+                }
+            }
+        }
+    }
+
+    fn malformed(&mut self, at: &Location<'_>, err: &Error) {
+        if self.stopped || self.what != What::Messages {
+            return;
+        }
+        let row = location_cells(self.batch.row(), at, &mut self.ips);
+        // kind, then nulls up to the error columns.
+        let mut row = row.str(Some("error"));
+        for f in &MESSAGE_FIELDS[10..] {
+            row = match f.ty {
+                Type::Str => row.str(None),
+                Type::Int32 => row.i32(None),
+                Type::Int64 | Type::Timestamp => row.i64(None),
+                Type::Float64 => row.f64(None),
+                Type::Bool => row.bool(None),
+            };
+        }
+        row.str(Some(err.kind().name()))
+            .str(Some(&err.to_string()))
+            .end();
+        self.row_done();
+    }
+
+    fn skipped(&mut self, _at: &Location<'_>, _what: Skip) {}
+}
+
+/// Opens the output the settings name.
+fn open_output(s: &Settings, fields: &'static [Field]) -> io::Result<Box<dyn Output>> {
+    let to_stdout = s.output.as_deref().is_none_or(|o| o == "-");
+    let file = |p: &str| -> io::Result<(BufWriter<std::fs::File>, PathBuf)> {
+        let path = PathBuf::from(p);
+        Ok((
+            BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?),
+            path,
+        ))
+    };
+    match s.format {
+        Format::Csv | Format::Jsonl if to_stdout => {
+            let w = BufWriter::with_capacity(1 << 16, io::stdout());
+            Ok(match s.format {
+                Format::Csv => Box::new(CsvOut::new(w, fields, None)),
+                _ => Box::new(JsonOut::new(w, None)),
+            })
+        }
+        Format::Csv | Format::Jsonl => {
+            let (w, path) = file(s.output.as_deref().unwrap_or_default())?;
+            Ok(match s.format {
+                Format::Csv => Box::new(CsvOut::new(w, fields, Some(path))),
+                _ => Box::new(JsonOut::new(w, Some(path))),
+            })
+        }
+        Format::Parquet => parquet_output(s, fields, to_stdout),
+    }
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_output(
+    s: &Settings,
+    fields: &'static [Field],
+    to_stdout: bool,
+) -> io::Result<Box<dyn Output>> {
+    let Some(o) = s.output.as_deref().filter(|_| !to_stdout) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "Parquet needs -o FILE.parquet or -o FOLDER (part files)",
+        ));
+    };
+    let target = if o.ends_with(".parquet") {
+        parquet::Target::File(PathBuf::from(o))
+    } else {
+        parquet::Target::Parts {
+            dir: PathBuf::from(o),
+            max_bytes: s.max_file_bytes.max(1),
+        }
+    };
+    Ok(Box::new(parquet::ParquetOut::new(
+        target,
+        fields,
+        s.batch_rows,
+    )?))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_output(_: &Settings, _: &'static [Field], _: bool) -> io::Result<Box<dyn Output>> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "this sipline was built without the `parquet` feature; use --format csv or jsonl",
+    ))
+}
+
+/// The columns of `what`.
+fn fields(what: What, payload: bool) -> &'static [Field] {
+    match (what, payload) {
+        (What::Calls, _) => &CALL_FIELDS,
+        (What::Messages, true) => &MESSAGE_FIELDS_ALL,
+        (What::Messages, false) => &MESSAGE_FIELDS_ALL[..MESSAGE_FIELDS_ALL.len() - 1],
+    }
+}
+
+/// `export --columns`: the schema as a markdown table.
+pub fn print_columns(what: What, payload: bool) -> ExitCode {
+    println!("| column | type | nullable | dictionary |\n|---|---|---|---|");
+    for f in fields(what, payload) {
+        println!(
+            "| `{}` | {} | {} | {} |",
+            f.name,
+            f.ty.name(),
+            if f.required { "no" } else { "yes" },
+            if f.dict { "yes" } else { "no" }
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Runs `export`. Exit status: 0; 2 for a usage problem, an input that
+/// could not be read (the rest is still exported) or an output that could
+/// not be written.
+pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
+    let fields = fields(s.what, s.payload);
+    let output = match open_output(s, fields) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("sipline export: {e}");
+            return ExitCode::from(crate::EXIT_USAGE);
+        }
+    };
+    let batch_rows = s.batch_rows.max(1);
+    // One batch in the channel, one being written, one being filled.
+    let (send, recv) = crossbeam_channel::bounded::<Batch>(1);
+    let writer = std::thread::spawn(move || -> io::Result<Written> {
+        let mut output = output;
+        for batch in recv {
+            output.write(batch)?;
+        }
+        output.finish()
+    });
+    let mut rows = Rows {
+        what: s.what,
+        fields,
+        batch: Batch::new(fields, batch_rows),
+        batch_rows,
+        send,
+        stopped: false,
+        payload: s.payload,
+        retrans: Retransmissions::new(s.max_tracked),
+        calls: CallTracker::default(),
+        text: String::new(),
+        ips: IpText::default(),
+        from_host: String::new(),
+        to_host: String::new(),
+    };
+    let mut errors = Vec::new();
+    for f in crate::stats::expand_in_time_order(inputs) {
+        if let Err(e) = read_path(&f, opts, &mut rows) {
+            errors.push(e);
+        }
+        if rows.stopped {
+            break;
+        }
+    }
+    if rows.what == What::Calls {
+        let rest: Vec<CallRecord> = std::mem::take(&mut rows.calls)
+            .finish()
+            .into_iter()
+            .collect();
+        rows.call_rows(rest);
+    }
+    rows.ship();
+    drop(rows);
+    let written = writer
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the writing thread failed")));
+    for e in &errors {
+        eprintln!("sipline export: {e}");
+    }
+    match written {
+        Ok(w) => {
+            if !w.files.is_empty() {
+                eprintln!(
+                    "sipline export: {} row(s), {} byte(s) in {} file(s)",
+                    w.rows,
+                    w.bytes,
+                    w.files.len()
+                );
+            }
+            ExitCode::from(if errors.is_empty() {
+                0
+            } else {
+                crate::EXIT_USAGE
+            })
+        }
+        // A reader that stopped early (`| head`) is not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sipline export: cannot write the output: {e}");
+            ExitCode::from(crate::EXIT_USAGE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retransmissions_are_remembered_for_64_t1_and_bounded() {
+        let mut r = Retransmissions::new(3);
+        assert!(!r.check(1, 0.0));
+        assert!(r.check(1, 0.5));
+        assert!(r.check(1, 32.4), "within 32 s of the last sighting");
+        assert!(!r.check(1, 70.0), "past the window: a new message");
+        assert!(!r.check(2, 70.1));
+        assert!(!r.check(3, 70.2));
+        assert!(!r.check(4, 70.3));
+        assert!(!r.check(5, 70.4));
+        // Bounded: the oldest keys are forgotten.
+        assert!(r.seen.len() <= 4, "{}", r.seen.len());
+        assert!(!r.check(1, 70.5), "1 was forgotten");
+        assert!(r.check(5, 70.6));
+    }
+
+    #[test]
+    fn schemas() {
+        let names: Vec<_> = MESSAGE_FIELDS_ALL.iter().map(|f| f.name).collect();
+        assert_eq!(names[33..], ["error_kind", "error", "payload"]);
+        assert!(names.iter().all(|n| !n.is_empty()));
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+        let calls: Vec<_> = CALL_FIELDS.iter().map(|f| f.name).collect();
+        assert_eq!(calls, crate::calls::COLUMNS);
+    }
+}

@@ -1,0 +1,618 @@
+//! Rows in columns: what `export` fills as it reads, and hands whole to a
+//! writer (Parquet, CSV or JSON lines) once a batch is full.
+//!
+//! The columns are plain vectors, so a batch becomes Arrow arrays without a
+//! copy, and CSV and JSON lines need no Arrow at all.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// A column's type, the same in every format: Parquet stores it as the
+/// matching physical and logical type; CSV and JSON lines write it as text,
+/// a number, `true`/`false`, or RFC 3339 for timestamps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// UTF-8 text.
+    Str,
+    /// A 32-bit signed integer.
+    Int32,
+    /// A 64-bit signed integer.
+    Int64,
+    /// A 64-bit float.
+    Float64,
+    /// `true` or `false`.
+    Bool,
+    /// Microseconds since the epoch, UTC.
+    Timestamp,
+}
+
+impl Type {
+    /// The name the README's column table uses.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Type::Str => "string",
+            Type::Int32 => "int32",
+            Type::Int64 => "int64",
+            Type::Float64 => "float64",
+            Type::Bool => "boolean",
+            Type::Timestamp => "timestamp (µs, UTC)",
+        }
+    }
+}
+
+/// One column of a table.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    /// The column name (HOMER 11's where it has one).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Type,
+    /// Few distinct values: Parquet dictionary-encodes it.
+    pub dict: bool,
+    /// Every row has a value.
+    pub required: bool,
+}
+
+/// Shorthands for the schema tables.
+pub const fn col(name: &'static str, ty: Type) -> Field {
+    Field {
+        name,
+        ty,
+        dict: false,
+        required: false,
+    }
+}
+
+/// A low-cardinality column.
+pub const fn dict(name: &'static str) -> Field {
+    Field {
+        name,
+        ty: Type::Str,
+        dict: true,
+        required: false,
+    }
+}
+
+/// A column every row fills.
+pub const fn req(f: Field) -> Field {
+    Field {
+        required: true,
+        ..f
+    }
+}
+
+/// A column's values.
+#[derive(Debug)]
+pub enum Data {
+    /// Concatenated UTF-8 and the offsets (one more than the rows).
+    Str { bytes: Vec<u8>, offsets: Vec<i32> },
+    /// 32-bit integers.
+    I32(Vec<i32>),
+    /// 64-bit integers and timestamps.
+    I64(Vec<i64>),
+    /// Floats.
+    F64(Vec<f64>),
+    /// Booleans.
+    Bool(Vec<bool>),
+}
+
+/// A column: values, and which are present.
+#[derive(Debug)]
+pub struct Column {
+    /// The values; a null's slot holds a default.
+    pub data: Data,
+    /// `false` for a null.
+    pub valid: Vec<bool>,
+}
+
+/// A batch of rows, column by column.
+#[derive(Debug)]
+pub struct Batch {
+    /// The schema.
+    pub fields: &'static [Field],
+    /// One per field.
+    pub columns: Vec<Column>,
+    /// Complete rows.
+    pub rows: usize,
+    /// Bytes of text held (to bound a batch by memory as well as rows).
+    pub text_bytes: usize,
+}
+
+impl Batch {
+    /// An empty batch with room for `rows`.
+    pub fn new(fields: &'static [Field], rows: usize) -> Batch {
+        let columns = fields
+            .iter()
+            .map(|f| Column {
+                data: match f.ty {
+                    Type::Str => {
+                        let mut offsets = Vec::with_capacity(rows + 1);
+                        offsets.push(0);
+                        Data::Str {
+                            bytes: Vec::new(),
+                            offsets,
+                        }
+                    }
+                    Type::Int32 => Data::I32(Vec::with_capacity(rows)),
+                    Type::Int64 | Type::Timestamp => Data::I64(Vec::with_capacity(rows)),
+                    Type::Float64 => Data::F64(Vec::with_capacity(rows)),
+                    Type::Bool => Data::Bool(Vec::with_capacity(rows)),
+                },
+                valid: Vec::with_capacity(rows),
+            })
+            .collect();
+        Batch {
+            fields,
+            columns,
+            rows: 0,
+            text_bytes: 0,
+        }
+    }
+
+    /// Starts a row: fill every column in schema order, then
+    /// [`Row::end`].
+    pub fn row(&mut self) -> Row<'_> {
+        Row { batch: self, at: 0 }
+    }
+}
+
+/// A row being filled, column after column.
+pub struct Row<'b> {
+    batch: &'b mut Batch,
+    at: usize,
+}
+
+impl Row<'_> {
+    /// The next column, which must be of type `want` (a mismatch is a bug
+    /// of the schema table; the value is stored as a null, never a panic).
+    fn next(&mut self) -> Option<&mut Column> {
+        let i = self.at;
+        self.at += 1;
+        self.batch.columns.get_mut(i)
+    }
+
+    /// Text (`None`: null).
+    pub fn str(mut self, v: Option<&str>) -> Self {
+        let mut added = 0;
+        if let Some(c) = self.next() {
+            if let Data::Str { bytes, offsets } = &mut c.data {
+                if let Some(s) = v {
+                    bytes.extend_from_slice(s.as_bytes());
+                    added = s.len();
+                }
+                offsets.push(i32::try_from(bytes.len()).unwrap_or(i32::MAX));
+                c.valid.push(v.is_some());
+            } else {
+                push_null(c);
+            }
+        }
+        self.batch.text_bytes += added;
+        self
+    }
+
+    /// Bytes as text, invalid UTF-8 replaced by U+FFFD.
+    pub fn lossy(self, v: Option<&[u8]>) -> Self {
+        match v {
+            None => self.str(None),
+            Some(b) => match std::str::from_utf8(b) {
+                Ok(s) => self.str(Some(s)),
+                Err(_) => self.str(Some(&String::from_utf8_lossy(b))),
+            },
+        }
+    }
+
+    /// A 32-bit integer.
+    pub fn i32(mut self, v: Option<i32>) -> Self {
+        if let Some(c) = self.next() {
+            if let Data::I32(d) = &mut c.data {
+                d.push(v.unwrap_or(0));
+                c.valid.push(v.is_some());
+            } else {
+                push_null(c);
+            }
+        }
+        self
+    }
+
+    /// A 64-bit integer, or a timestamp in microseconds.
+    pub fn i64(mut self, v: Option<i64>) -> Self {
+        if let Some(c) = self.next() {
+            if let Data::I64(d) = &mut c.data {
+                d.push(v.unwrap_or(0));
+                c.valid.push(v.is_some());
+            } else {
+                push_null(c);
+            }
+        }
+        self
+    }
+
+    /// A capture time in seconds, stored in microseconds.
+    pub fn seconds(self, v: Option<f64>) -> Self {
+        self.i64(v.and_then(to_micros))
+    }
+
+    /// A float (not finite: null).
+    pub fn f64(mut self, v: Option<f64>) -> Self {
+        let v = v.filter(|x| x.is_finite());
+        if let Some(c) = self.next() {
+            if let Data::F64(d) = &mut c.data {
+                d.push(v.unwrap_or(0.0));
+                c.valid.push(v.is_some());
+            } else {
+                push_null(c);
+            }
+        }
+        self
+    }
+
+    /// A boolean.
+    pub fn bool(mut self, v: Option<bool>) -> Self {
+        if let Some(c) = self.next() {
+            if let Data::Bool(d) = &mut c.data {
+                d.push(v.unwrap_or(false));
+                c.valid.push(v.is_some());
+            } else {
+                push_null(c);
+            }
+        }
+        self
+    }
+
+    /// Ends the row: columns not filled get a null.
+    pub fn end(mut self) {
+        while self.at < self.batch.columns.len() {
+            if let Some(c) = self.next() {
+                push_null(c);
+            }
+        }
+        self.batch.rows += 1;
+    }
+}
+
+/// Seconds to whole microseconds (none for what is not a time).
+pub fn to_micros(seconds: f64) -> Option<i64> {
+    let us = (seconds * 1e6).round();
+    (us.is_finite() && us.abs() < 9.0e18).then_some(us as i64)
+}
+
+fn push_null(c: &mut Column) {
+    c.valid.push(false);
+    match &mut c.data {
+        Data::Str { bytes, offsets } => {
+            offsets.push(i32::try_from(bytes.len()).unwrap_or(i32::MAX))
+        }
+        Data::I32(d) => d.push(0),
+        Data::I64(d) => d.push(0),
+        Data::F64(d) => d.push(0.0),
+        Data::Bool(d) => d.push(false),
+    }
+}
+
+/// One cell, borrowed from a batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell<'a> {
+    /// No value.
+    Null,
+    /// Text.
+    Str(&'a str),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Microseconds since the epoch.
+    Time(i64),
+}
+
+impl Batch {
+    /// The cell at `row` of column `col` (null out of range).
+    pub fn cell(&self, col: usize, row: usize) -> Cell<'_> {
+        let (Some(c), Some(f)) = (self.columns.get(col), self.fields.get(col)) else {
+            return Cell::Null;
+        };
+        if !c.valid.get(row).copied().unwrap_or(false) {
+            return Cell::Null;
+        }
+        match &c.data {
+            Data::Str { bytes, offsets } => {
+                let (Some(&a), Some(&b)) = (offsets.get(row), offsets.get(row + 1)) else {
+                    return Cell::Null;
+                };
+                let text = bytes
+                    .get(a as usize..b as usize)
+                    .and_then(|s| std::str::from_utf8(s).ok());
+                text.map_or(Cell::Null, Cell::Str)
+            }
+            Data::I32(d) => d.get(row).map_or(Cell::Null, |&v| Cell::Int(v.into())),
+            Data::I64(d) => d.get(row).map_or(Cell::Null, |&v| {
+                if f.ty == Type::Timestamp {
+                    Cell::Time(v)
+                } else {
+                    Cell::Int(v)
+                }
+            }),
+            Data::F64(d) => d.get(row).map_or(Cell::Null, |&v| Cell::Float(v)),
+            Data::Bool(d) => d.get(row).map_or(Cell::Null, |&v| Cell::Bool(v)),
+        }
+    }
+}
+
+/// Microseconds since the epoch as RFC 3339 UTC with microseconds
+/// (`2026-11-26T00:27:15.000001Z`).
+pub fn rfc3339_micros(micros: i64) -> String {
+    let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{us:06}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// Where finished batches go.
+pub trait Output: Send {
+    /// Writes a batch's rows.
+    fn write(&mut self, batch: Batch) -> io::Result<()>;
+    /// Ends the output (flushes, writes a Parquet footer); what was written.
+    fn finish(self: Box<Self>) -> io::Result<Written>;
+}
+
+/// What an output wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Rows.
+    pub rows: u64,
+    /// Files written (none for standard output).
+    pub files: Vec<std::path::PathBuf>,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Counts bytes as they pass.
+pub struct Counting<W> {
+    pub inner: W,
+    pub bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// CSV with a header line (RFC 4180 quoting, by the `csv` crate); a null
+/// is an empty field, a timestamp RFC 3339.
+pub struct CsvOut<W: Write + Send> {
+    w: csv::Writer<Counting<W>>,
+    fields: &'static [Field],
+    header: bool,
+    rows: u64,
+    record: csv::ByteRecord,
+    file: Option<std::path::PathBuf>,
+}
+
+impl<W: Write + Send> CsvOut<W> {
+    /// CSV into `w` (`file`: its path, for the summary).
+    pub fn new(w: W, fields: &'static [Field], file: Option<std::path::PathBuf>) -> Self {
+        CsvOut {
+            w: csv::Writer::from_writer(Counting { inner: w, bytes: 0 }),
+            fields,
+            header: false,
+            rows: 0,
+            record: csv::ByteRecord::new(),
+            file,
+        }
+    }
+
+    fn write_header(&mut self) -> io::Result<()> {
+        if !self.header {
+            self.header = true;
+            self.record.clear();
+            for f in self.fields {
+                self.record.push_field(f.name.as_bytes());
+            }
+            self.w.write_byte_record(&self.record)?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write + Send> Output for CsvOut<W> {
+    fn write(&mut self, batch: Batch) -> io::Result<()> {
+        self.write_header()?;
+        let mut text = String::new();
+        for row in 0..batch.rows {
+            self.record.clear();
+            for col in 0..batch.fields.len() {
+                text.clear();
+                match batch.cell(col, row) {
+                    Cell::Null => {}
+                    Cell::Str(s) => text.push_str(s),
+                    Cell::Int(v) => {
+                        let _ = write!(text, "{v}");
+                    }
+                    Cell::Float(v) => {
+                        let _ = write!(text, "{v}");
+                    }
+                    Cell::Bool(v) => text.push_str(if v { "true" } else { "false" }),
+                    Cell::Time(us) => text.push_str(&rfc3339_micros(us)),
+                }
+                self.record.push_field(text.as_bytes());
+            }
+            self.w.write_byte_record(&self.record)?;
+        }
+        self.rows += batch.rows as u64;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<Written> {
+        self.write_header()?;
+        self.w.flush()?;
+        let inner = self.w.into_inner().map_err(|e| e.into_error())?;
+        Ok(Written {
+            rows: self.rows,
+            files: self.file.into_iter().collect(),
+            bytes: inner.bytes,
+        })
+    }
+}
+
+/// JSON lines: one object per row, keys in schema order, nulls as `null`,
+/// timestamps RFC 3339.
+pub struct JsonOut<W: Write + Send> {
+    w: Counting<W>,
+    rows: u64,
+    line: Vec<u8>,
+    file: Option<std::path::PathBuf>,
+}
+
+impl<W: Write + Send> JsonOut<W> {
+    /// JSON lines into `w`.
+    pub fn new(w: W, file: Option<std::path::PathBuf>) -> Self {
+        JsonOut {
+            w: Counting { inner: w, bytes: 0 },
+            rows: 0,
+            line: Vec::with_capacity(4096),
+            file,
+        }
+    }
+}
+
+impl<W: Write + Send> Output for JsonOut<W> {
+    fn write(&mut self, batch: Batch) -> io::Result<()> {
+        for row in 0..batch.rows {
+            let line = &mut self.line;
+            line.clear();
+            line.push(b'{');
+            for (col, f) in batch.fields.iter().enumerate() {
+                if col > 0 {
+                    line.push(b',');
+                }
+                serde_json::to_writer(&mut *line, f.name)?;
+                line.push(b':');
+                match batch.cell(col, row) {
+                    Cell::Null => line.extend_from_slice(b"null"),
+                    Cell::Str(s) => serde_json::to_writer(&mut *line, s)?,
+                    Cell::Int(v) => serde_json::to_writer(&mut *line, &v)?,
+                    Cell::Float(v) => serde_json::to_writer(&mut *line, &v)?,
+                    Cell::Bool(v) => line.extend_from_slice(if v { b"true" } else { b"false" }),
+                    Cell::Time(us) => serde_json::to_writer(&mut *line, &rfc3339_micros(us))?,
+                }
+            }
+            line.extend_from_slice(b"}\n");
+            self.w.write_all(line)?;
+        }
+        self.rows += batch.rows as u64;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<Written> {
+        self.w.flush()?;
+        Ok(Written {
+            rows: self.rows,
+            files: self.file.into_iter().collect(),
+            bytes: self.w.bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: [Field; 6] = [
+        req(dict("kind")),
+        col("n", Type::Int32),
+        col("big", Type::Int64),
+        col("x", Type::Float64),
+        col("ok", Type::Bool),
+        col("at", Type::Timestamp),
+    ];
+
+    #[test]
+    fn rows_cells_and_nulls() {
+        let mut b = Batch::new(&FIELDS, 4);
+        b.row()
+            .str(Some("a,\"b\""))
+            .i32(Some(-3))
+            .i64(None)
+            .f64(Some(0.25))
+            .bool(Some(true))
+            .seconds(Some(1.000_001))
+            .end();
+        // A short row: the rest are nulls.
+        b.row().lossy(Some(b"\xffz")).end();
+        assert_eq!(b.rows, 2);
+        assert_eq!(b.cell(0, 0), Cell::Str("a,\"b\""));
+        assert_eq!(b.cell(1, 0), Cell::Int(-3));
+        assert_eq!(b.cell(2, 0), Cell::Null);
+        assert_eq!(b.cell(5, 0), Cell::Time(1_000_001));
+        assert_eq!(b.cell(0, 1), Cell::Str("\u{fffd}z"));
+        assert_eq!(b.cell(4, 1), Cell::Null);
+        assert_eq!(b.cell(9, 0), Cell::Null);
+        for c in &b.columns {
+            assert_eq!(c.valid.len(), 2);
+        }
+        // A type mismatch stores a null and keeps the columns aligned.
+        b.row().i32(Some(1)).end();
+        assert_eq!(b.cell(0, 2), Cell::Null);
+        assert_eq!(b.cell(1, 2), Cell::Null);
+
+        let mut csv_out = CsvOut::new(Vec::new(), &FIELDS, None);
+        let mut json_out = JsonOut::new(Vec::new(), None);
+        let mut again = Batch::new(&FIELDS, 1);
+        again
+            .row()
+            .str(Some("a,\"b\""))
+            .i32(Some(-3))
+            .i64(None)
+            .f64(Some(0.25))
+            .bool(Some(true))
+            .seconds(Some(1.000_001))
+            .end();
+        csv_out.write(again).unwrap();
+        assert_eq!(
+            String::from_utf8(csv_out.w.into_inner().unwrap().inner).unwrap(),
+            "kind,n,big,x,ok,at\n\"a,\"\"b\"\"\",-3,,0.25,true,1970-01-01T00:00:01.000001Z\n"
+        );
+        json_out.write(b).unwrap();
+        let text = String::from_utf8(json_out.w.inner).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            first,
+            serde_json::json!({"kind": "a,\"b\"", "n": -3, "big": null, "x": 0.25,
+                "ok": true, "at": "1970-01-01T00:00:01.000001Z"})
+        );
+        assert_eq!(text.lines().count(), 3);
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339_micros(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            rfc3339_micros(1_795_609_431_869_439),
+            "2026-11-25T12:23:51.869439Z"
+        );
+        assert_eq!(rfc3339_micros(-1), "1969-12-31T23:59:59.999999Z");
+        assert_eq!(to_micros(f64::NAN), None);
+        assert_eq!(to_micros(1.5), Some(1_500_000));
+    }
+}
