@@ -112,8 +112,8 @@ impl<'a> Head<'a> {
     ///
     /// The scan that framed the head noted where the fields a proxy reads
     /// are (Via, From, To, Call-ID, CSeq, Max-Forwards, Contact, Route,
-    /// Record-Route, Content-Type, Reason, Expires, Date; compact forms
-    /// included): the walk for one of them starts at its first field, stops
+    /// Record-Route, Content-Type, Reason, Expires, Date, User-Agent,
+    /// Server; compact forms included): the walk for one of them starts at its first field, stops
     /// after its last, and costs nothing when it is absent.
     pub fn headers_named<'n>(&self, name: &'n str) -> impl Iterator<Item = HeaderField<'a>> + 'n
     where
@@ -470,13 +470,13 @@ pub(crate) struct Slot {
 }
 
 /// The number of slots of a [`HeaderIndex`].
-const SLOTS: usize = 13;
+const SLOTS: usize = 15;
 
 /// The slot a header name falls in, from its length and first letter alone
 /// (a few instructions per field while scanning). Each indexed name (Via,
 /// From, To, Call-ID, CSeq, Max-Forwards, Contact, Route, Record-Route,
-/// Content-Type, Reason, Expires, Date, and the compact forms v, f, t, i, m,
-/// c) falls in its own slot; other names may share it, which is why a
+/// Content-Type, Reason, Expires, Date, User-Agent, Server, and the compact
+/// forms v, f, t, i, m, c) falls in its own slot; other names may share it, which is why a
 /// lookup compares the name it finds there.
 #[inline]
 fn class_of(name: &[u8]) -> Option<usize> {
@@ -497,6 +497,8 @@ fn class_of(name: &[u8]) -> Option<usize> {
         (6, b'r') => 10,
         (7, b'e') => 11,
         (4, b'd') => 12,
+        (10, b'u') => 13,
+        (6, b's') => 14,
         _ => return None,
     })
 }

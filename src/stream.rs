@@ -116,7 +116,8 @@ impl SipMessage {
 
     /// The head, borrowed. Its lookups of the fields a proxy reads (Via,
     /// From, To, Call-ID, CSeq, Max-Forwards, Contact, Route, Record-Route,
-    /// Content-Type, Reason, Expires, Date) go straight to where the
+    /// Content-Type, Reason, Expires, Date, User-Agent, Server) go straight
+    /// to where the
     /// decoder's scan found them, without walking the other fields.
     pub fn head(&self) -> Head<'_> {
         self.info.head(&self.bytes)
