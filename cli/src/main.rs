@@ -147,6 +147,13 @@ enum Command {
         /// forgotten past it; a key costs about 40 bytes).
         #[arg(long, default_value_t = 1_000_000)]
         max_tracked: usize,
+        /// Threads that parse datagrams and make message rows, besides
+        /// the reading and the writing one; the rows are the same whatever
+        /// the number. 1: rows are made on the reading thread. Default: the
+        /// number of cores. Call rows come from one call engine, on the
+        /// reading thread.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
         /// Captures, streams or folders; standard input when absent.
         inputs: Vec<String>,
     },
@@ -256,10 +263,7 @@ fn main() -> ExitCode {
             inputs,
         } => {
             let by = slice_by(by.as_deref());
-            let threads = threads.map_or_else(
-                || std::thread::available_parallelism().map_or(1, usize::from),
-                usize::from,
-            );
+            let threads = threads_or_cores(threads);
             let opts = capture.options(mode);
             stats::run_stats(&inputs, &opts, json, !no_calls, by, threads)
         }
@@ -307,6 +311,7 @@ fn main() -> ExitCode {
             batch_rows,
             max_file_mb,
             max_tracked,
+            threads,
             inputs,
         } => export::run(
             &inputs,
@@ -319,6 +324,7 @@ fn main() -> ExitCode {
                 batch_rows: batch_rows as usize,
                 max_file_bytes: max_file_mb.saturating_mul(1 << 20),
                 max_tracked,
+                threads: threads_or_cores(threads),
             },
         ),
         Command::Lines {
@@ -328,6 +334,14 @@ fn main() -> ExitCode {
             file,
         } => lines::run(mode.config(), datagram, validate, file.as_ref()),
     }
+}
+
+/// `--threads`, or the number of cores.
+fn threads_or_cores(threads: Option<u16>) -> usize {
+    threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    )
 }
 
 /// `--by`'s value (clap has checked it is one of the three).

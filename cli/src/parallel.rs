@@ -36,7 +36,7 @@ const POOL_PER_WORKER: usize = 4;
 /// A [`Location`] without the borrow: the file is an index into the
 /// batch's names.
 #[derive(Clone, Copy, Debug)]
-struct Loc {
+pub(crate) struct Loc {
     file: u32,
     frame: Option<u64>,
     offset: u64,
@@ -45,7 +45,7 @@ struct Loc {
 }
 
 impl Loc {
-    fn location<'a>(&self, names: &'a [String]) -> Location<'a> {
+    pub(crate) fn location<'a>(&self, names: &'a [String]) -> Location<'a> {
         Location {
             file: names.get(self.file as usize).map_or("-", String::as_str),
             frame: self.frame,
@@ -55,7 +55,7 @@ impl Loc {
         }
     }
 
-    fn at(file: u32, at: &Location<'_>) -> Loc {
+    pub(crate) fn at(file: u32, at: &Location<'_>) -> Loc {
         Loc {
             file,
             frame: at.frame,

@@ -686,3 +686,56 @@ fn spark_reads_a_folder_of_parts_from_several_captures() {
     };
     assert_eq!(got, stats_as_engine(&refs));
 }
+
+/// `export --threads N`: rows are made on N threads and put back in order,
+/// so every format's output is the one-thread output, byte for byte
+/// (retransmissions included, which are marked in capture order).
+#[test]
+fn threads_give_the_one_thread_rows() {
+    let root = common::workspace_root();
+    let mixed = mixed_capture();
+    let caps = [
+        mixed.to_str().unwrap().to_string(),
+        root.join("corpus/sipp/proxy.pcap").display().to_string(),
+        root.join("tests/data/loopback.pcapng")
+            .display()
+            .to_string(),
+    ];
+    let dir = fresh_dir("threads");
+    let formats: &[&str] = if cfg!(feature = "parquet") {
+        &["jsonl", "csv", "parquet"]
+    } else {
+        &["jsonl", "csv"]
+    };
+    for &format in formats {
+        let mut outputs = Vec::new();
+        for threads in ["1", "2", "3"] {
+            let out = dir.join(format!("t{threads}.{format}"));
+            // Small batches: many hand-offs between threads.
+            let mut args = vec![
+                "export",
+                "--payload",
+                "--batch-rows",
+                "700",
+                "--format",
+                format,
+                "--threads",
+                threads,
+                "-o",
+            ];
+            let out_name = out.display().to_string();
+            args.push(&out_name);
+            args.extend(caps.iter().map(String::as_str));
+            let (_, err, code) = sipline(&args);
+            assert_eq!(code, 0, "{err}");
+            outputs.push(std::fs::read(&out).unwrap());
+        }
+        assert!(outputs[0].len() > 100_000, "{format}");
+        assert!(outputs[1] == outputs[0], "{format}: 2 threads differ");
+        assert!(outputs[2] == outputs[0], "{format}: 3 threads differ");
+    }
+    let (out, _, _) = sipline(&["export", "--format", "jsonl", "--threads", "2", &caps[0]]);
+    let (_, rows) = jsonl_counts(&out);
+    let marked = rows.iter().filter(|r| r["retransmission"] == true).count();
+    assert_eq!(marked, 2);
+}

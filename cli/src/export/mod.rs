@@ -10,6 +10,7 @@ pub mod table;
 
 #[cfg(feature = "parquet")]
 mod parquet;
+mod pipeline;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -141,10 +142,13 @@ pub struct Settings {
     pub max_file_bytes: u64,
     /// Message keys remembered to mark retransmissions.
     pub max_tracked: usize,
+    /// Threads that parse datagrams and make message rows (1: the reading
+    /// thread does).
+    pub threads: usize,
 }
 
 /// A batch is also sent once its text reaches this (payloads are large).
-const BATCH_TEXT_BYTES: usize = 48 << 20;
+pub(crate) const BATCH_TEXT_BYTES: usize = 48 << 20;
 
 /// RFC 3261 Timer B/F (64·T1): a copy of a message later than this after
 /// the last is a new message, not a retransmission.
@@ -205,22 +209,18 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn of(head: &sipline::Head<'a>) -> Self {
-        // User-Agent (requests) or Server (responses): one walk for both.
-        let (mut agent, mut server) = (None, None);
-        for h in head.headers() {
-            if h.name.eq_ignore_ascii_case(b"User-Agent") {
-                agent = agent.or(Some(h.value));
-            } else if h.name.eq_ignore_ascii_case(b"Server") {
-                server = server.or(Some(h.value));
-            }
-        }
+        // User-Agent, else Server (both indexed by the head scan).
+        let agent = head
+            .header("User-Agent")
+            .or_else(|| head.header("Server"))
+            .map(|h| h.value);
         Fields {
             call_id: head.call_id().and_then(Result::ok),
             cseq: head.cseq().and_then(Result::ok),
             from: head.from().and_then(Result::ok),
             to: head.to().and_then(Result::ok),
             branch: head.top_via().and_then(Result::ok).and_then(|v| v.branch()),
-            agent: agent.or(server),
+            agent,
         }
     }
 
@@ -252,7 +252,7 @@ impl<'a> Fields<'a> {
 /// Text of the addresses seen, so that each is formatted once.
 #[derive(Default)]
 struct IpText {
-    known: HashMap<std::net::IpAddr, Box<str>>,
+    known: HashMap<std::net::IpAddr, Box<str>, foldhash::fast::FixedState>,
 }
 
 impl IpText {
@@ -296,14 +296,9 @@ struct Rows {
     send: crossbeam_channel::Sender<Batch>,
     /// The writer has stopped (it failed): rows are no longer made.
     stopped: bool,
-    payload: bool,
     retrans: Retransmissions,
     calls: CallTracker,
-    /// The payload's text.
-    text: String,
-    ips: IpText,
-    from_host: String,
-    to_host: String,
+    maker: RowMaker,
 }
 
 impl Rows {
@@ -352,14 +347,36 @@ impl Rows {
             self.row_done();
         }
     }
+}
 
-    fn message_row(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
+/// Builds message rows: one thread's caches and buffers.
+#[derive(Default)]
+struct RowMaker {
+    /// Add the raw message.
+    payload: bool,
+    /// The payload's text.
+    text: String,
+    ips: IpText,
+    from_host: String,
+    to_host: String,
+}
+
+/// The column of `retransmission` in message rows.
+const RETRANSMISSION_COL: usize = 32;
+
+impl RowMaker {
+    /// Adds `msg`'s row to `batch`, `retransmission` false; its
+    /// transaction key, for the caller to mark retransmissions in order.
+    fn message(
+        &mut self,
+        batch: &mut Batch,
+        at: &Location<'_>,
+        msg: &Message<'_>,
+        wire_len: usize,
+    ) -> Option<u64> {
         let head = &msg.head;
-        let now = at.time.unwrap_or(0.0);
         let f = Fields::of(head);
-        let retransmission = f
-            .key(at, &head.start_line)
-            .is_some_and(|k| self.retrans.check(k, now));
+        let key = f.key(at, &head.start_line);
         let (kind, method, code, reason, ruri) = match head.start_line {
             StartLine::Request(r) => ("request", Some(r.method.as_str()), None, None, Some(r.uri)),
             StartLine::Status(s) => (
@@ -385,7 +402,7 @@ impl Rows {
             &mut from_buf,
         );
         let to_host = host_text(f.to.and_then(|a| a.uri.host), &mut self.ips, &mut to_buf);
-        let row = location_cells(self.batch.row(), at, &mut self.ips);
+        let row = location_cells(batch.row(), at, &mut self.ips);
         let row = row
             .str(Some(kind))
             .str(method)
@@ -410,7 +427,7 @@ impl Rows {
             .lossy(content_type)
             .i64(Some(msg.body.len() as i64))
             .i64(Some(wire_len as i64))
-            .bool(Some(retransmission))
+            .bool(Some(false))
             .str(None)
             .str(None);
         if self.payload {
@@ -423,7 +440,26 @@ impl Rows {
             row.end();
         }
         (self.from_host, self.to_host) = (from_buf, to_buf);
-        self.row_done();
+        key
+    }
+
+    /// Adds the row of a malformed message.
+    fn malformed(&mut self, batch: &mut Batch, at: &Location<'_>, err: &Error) {
+        let row = location_cells(batch.row(), at, &mut self.ips);
+        // kind, then nulls up to the error columns.
+        let mut row = row.str(Some("error"));
+        for f in &MESSAGE_FIELDS[10..] {
+            row = match f.ty {
+                Type::Str => row.str(None),
+                Type::Int32 => row.i32(None),
+                Type::Int64 | Type::Timestamp => row.i64(None),
+                Type::Float64 => row.f64(None),
+                Type::Bool => row.bool(None),
+            };
+        }
+        row.str(Some(err.kind().name()))
+            .str(Some(&err.to_string()))
+            .end();
     }
 }
 
@@ -455,7 +491,14 @@ impl Sink for Rows {
             return;
         }
         match self.what {
-            What::Messages => self.message_row(at, msg, wire_len),
+            What::Messages => {
+                let row = self.batch.rows;
+                let key = self.maker.message(&mut self.batch, at, msg, wire_len);
+                if key.is_some_and(|k| self.retrans.check(k, at.time.unwrap_or(0.0))) {
+                    self.batch.set_bool(RETRANSMISSION_COL, row, true);
+                }
+                self.row_done();
+            }
             What::Calls => {
                 self.calls.message(at.time.unwrap_or(0.0), at.flow, msg);
                 let done: Vec<CallRecord> = self.calls.drain().collect();
@@ -470,21 +513,7 @@ impl Sink for Rows {
         if self.stopped || self.what != What::Messages {
             return;
         }
-        let row = location_cells(self.batch.row(), at, &mut self.ips);
-        // kind, then nulls up to the error columns.
-        let mut row = row.str(Some("error"));
-        for f in &MESSAGE_FIELDS[10..] {
-            row = match f.ty {
-                Type::Str => row.str(None),
-                Type::Int32 => row.i32(None),
-                Type::Int64 | Type::Timestamp => row.i64(None),
-                Type::Float64 => row.f64(None),
-                Type::Bool => row.bool(None),
-            };
-        }
-        row.str(Some(err.kind().name()))
-            .str(Some(&err.to_string()))
-            .end();
+        self.maker.malformed(&mut self.batch, at, err);
         self.row_done();
     }
 
@@ -579,18 +608,17 @@ pub fn print_columns(what: What, payload: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Runs `export`. Exit status: 0; 2 for a usage problem, an input that
-/// could not be read (the rest is still exported) or an output that could
-/// not be written.
-pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
-    let fields = fields(s.what, s.payload);
-    let output = match open_output(s, fields) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("sipline export: {e}");
-            return ExitCode::from(crate::EXIT_USAGE);
-        }
-    };
+/// Rows made on the reading thread (`--threads 1`, and call rows, which
+/// come out of one call engine), written on a second.
+fn one_thread(
+    files: &[String],
+    opts: &ReadOptions,
+    s: &Settings,
+    fields: &'static [Field],
+    output: Box<dyn Output>,
+    retrans: Retransmissions,
+    errors: &mut Vec<sipline_capture::InputError>,
+) -> io::Result<Written> {
     let batch_rows = s.batch_rows.max(1);
     // One batch in the channel, one being written, one being filled.
     let (send, recv) = crossbeam_channel::bounded::<Batch>(1);
@@ -608,17 +636,15 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
         batch_rows,
         send,
         stopped: false,
-        payload: s.payload,
-        retrans: Retransmissions::new(s.max_tracked),
+        retrans,
         calls: CallTracker::default(),
-        text: String::new(),
-        ips: IpText::default(),
-        from_host: String::new(),
-        to_host: String::new(),
+        maker: RowMaker {
+            payload: s.payload,
+            ..RowMaker::default()
+        },
     };
-    let mut errors = Vec::new();
-    for f in crate::stats::expand_in_time_order(inputs) {
-        if let Err(e) = read_path(&f, opts, &mut rows) {
+    for f in files {
+        if let Err(e) = read_path(f, opts, &mut rows) {
             errors.push(e);
         }
         if rows.stopped {
@@ -634,9 +660,49 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     }
     rows.ship();
     drop(rows);
-    let written = writer
+    writer
         .join()
-        .unwrap_or_else(|_| Err(io::Error::other("the writing thread failed")));
+        .unwrap_or_else(|_| Err(io::Error::other("the writing thread failed")))
+}
+
+/// Runs `export`. Exit status: 0; 2 for a usage problem, an input that
+/// could not be read (the rest is still exported) or an output that could
+/// not be written.
+pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
+    let fields = fields(s.what, s.payload);
+    let output = match open_output(s, fields) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("sipline export: {e}");
+            return ExitCode::from(crate::EXIT_USAGE);
+        }
+    };
+    let batch_rows = s.batch_rows.max(1);
+    let retrans = Retransmissions::new(s.max_tracked);
+    let files = crate::stats::expand_in_time_order(inputs);
+    let mut errors = Vec::new();
+    let written = if s.what == What::Messages && s.threads > 1 {
+        let mut p = pipeline::Pipeline::start(
+            s.threads,
+            opts.config,
+            fields,
+            s.payload,
+            output,
+            batch_rows,
+            retrans,
+        );
+        for f in &files {
+            if let Err(e) = read_path(f, opts, &mut p) {
+                errors.push(e);
+            }
+            if p.stopped() {
+                break;
+            }
+        }
+        p.finish()
+    } else {
+        one_thread(&files, opts, s, fields, output, retrans, &mut errors)
+    };
     for e in &errors {
         eprintln!("sipline export: {e}");
     }

@@ -14,7 +14,7 @@ use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::table::{Batch, Data, Field, Output, Type, Written};
@@ -83,7 +83,14 @@ fn properties(fields: &[Field], rows: usize) -> WriterProperties {
         .set_max_row_group_row_count(Some(rows.max(1)))
         .set_created_by(format!("sipline {}", env!("CARGO_PKG_VERSION")));
     for f in fields {
-        p = p.set_column_dictionary_enabled(ColumnPath::from(f.name), f.dict);
+        let path = ColumnPath::from(f.name);
+        p = p.set_column_dictionary_enabled(path.clone(), f.dict);
+        // Min/max of unique text (Call-IDs, tags, payloads) prunes nothing
+        // and costs a comparison per value; numbers, times and the
+        // dictionary columns keep theirs.
+        if f.ty == Type::Str && !f.dict {
+            p = p.set_column_statistics_enabled(path, EnabledStatistics::None);
+        }
     }
     p.build()
 }

@@ -149,6 +149,124 @@ impl Batch {
         }
     }
 
+    /// Sets a boolean cell (no-op out of range or on another type).
+    pub fn set_bool(&mut self, col: usize, row: usize, v: bool) {
+        if let Some(Column {
+            data: Data::Bool(d),
+            valid,
+        }) = self.columns.get_mut(col)
+        {
+            if let (Some(x), Some(ok)) = (d.get_mut(row), valid.get_mut(row)) {
+                *x = v;
+                *ok = true;
+            }
+        }
+    }
+
+    /// Appends `other`'s rows (same schema).
+    pub fn append(&mut self, other: Batch) {
+        for (c, o) in self.columns.iter_mut().zip(other.columns) {
+            c.valid.extend_from_slice(&o.valid);
+            match (&mut c.data, o.data) {
+                (
+                    Data::Str { bytes, offsets },
+                    Data::Str {
+                        bytes: ob,
+                        offsets: oo,
+                    },
+                ) => {
+                    let base = i32::try_from(bytes.len()).unwrap_or(i32::MAX);
+                    bytes.extend_from_slice(&ob);
+                    offsets.extend(oo.iter().skip(1).map(|o| o.saturating_add(base)));
+                }
+                (Data::I32(d), Data::I32(od)) => d.extend_from_slice(&od),
+                (Data::I64(d), Data::I64(od)) => d.extend_from_slice(&od),
+                (Data::F64(d), Data::F64(od)) => d.extend_from_slice(&od),
+                (Data::Bool(d), Data::Bool(od)) => d.extend_from_slice(&od),
+                // Schemas differ: a bug; the columns stay aligned with nulls.
+                (_, _) => {
+                    c.valid.truncate(self.rows);
+                    for _ in 0..other.rows {
+                        push_null(c);
+                    }
+                }
+            }
+        }
+        self.rows += other.rows;
+        self.text_bytes += other.text_bytes;
+    }
+
+    /// Bytes of text in the first `n` rows.
+    pub fn text_upto(&self, n: usize) -> usize {
+        self.columns
+            .iter()
+            .map(|c| match &c.data {
+                Data::Str { offsets, .. } => offsets.get(n).map_or(0, |&o| o.max(0) as usize),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Where a full batch ends: the first `n` at which `n` reaches `rows`
+    /// or the text of the first `n` rows reaches `text` (the rule a batch
+    /// filled row by row ships by), if this batch gets that far.
+    pub fn cut(&self, rows: usize, text: usize) -> Option<usize> {
+        if self.rows == 0 {
+            return None;
+        }
+        let by_rows = rows.max(1).min(self.rows + 1);
+        // The text of the first n rows grows with n: a binary search.
+        let (mut lo, mut hi) = (1, self.rows + 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.text_upto(mid) >= text {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let n = by_rows.min(lo);
+        (n <= self.rows).then_some(n)
+    }
+
+    /// Splits the rows from `n` on off into a new batch; this one keeps
+    /// the first `n` (the tail is copied, the head stays where it is).
+    pub fn split_off(&mut self, n: usize) -> Batch {
+        let mut rest = Batch::new(self.fields, 0);
+        if n >= self.rows {
+            return rest;
+        }
+        for (c, r) in self.columns.iter_mut().zip(rest.columns.iter_mut()) {
+            r.valid = c.valid.split_off(n);
+            match (&mut c.data, &mut r.data) {
+                (
+                    Data::Str { bytes, offsets },
+                    Data::Str {
+                        bytes: rb,
+                        offsets: ro,
+                    },
+                ) => {
+                    let cut = offsets.get(n).copied().unwrap_or(0);
+                    *rb = bytes.split_off((cut.max(0) as usize).min(bytes.len()));
+                    ro.clear();
+                    ro.extend(offsets.iter().skip(n).map(|o| o - cut));
+                    offsets.truncate(n + 1);
+                }
+                (Data::I32(d), Data::I32(rd)) => *rd = d.split_off(n),
+                (Data::I64(d), Data::I64(rd)) => *rd = d.split_off(n),
+                (Data::F64(d), Data::F64(rd)) => *rd = d.split_off(n),
+                (Data::Bool(d), Data::Bool(rd)) => *rd = d.split_off(n),
+                _ => {}
+            }
+        }
+        rest.rows = self.rows - n;
+        self.rows = n;
+        let head = self.text_upto(n);
+        rest.text_bytes = self.text_bytes.saturating_sub(head);
+        self.text_bytes = head;
+        rest
+    }
+
     /// Starts a row: fill every column in schema order, then
     /// [`Row::end`].
     pub fn row(&mut self) -> Row<'_> {
@@ -602,6 +720,39 @@ mod tests {
                 "ok": true, "at": "1970-01-01T00:00:01.000001Z"})
         );
         assert_eq!(text.lines().count(), 3);
+    }
+
+    #[test]
+    fn split_and_append_round_trip() {
+        let mut b = Batch::new(&FIELDS, 8);
+        for i in 0..5 {
+            b.row()
+                .str(Some(&"x".repeat(i)))
+                .i32(Some(i as i32))
+                .i64(None)
+                .f64(Some(i as f64))
+                .bool(Some(i % 2 == 0))
+                .seconds(None)
+                .end();
+        }
+        // Text of the first n rows: 0, 0, 1, 3, 6, 10.
+        assert_eq!(b.text_upto(4), 6);
+        assert_eq!(b.cut(3, 100), Some(3));
+        assert_eq!(b.cut(9, 100), None);
+        assert_eq!(b.cut(9, 3), Some(3));
+        assert_eq!(b.cut(9, 1), Some(2));
+        let rest = b.split_off(2);
+        assert_eq!((b.rows, rest.rows), (2, 3));
+        assert_eq!((b.text_bytes, rest.text_bytes), (1, 9));
+        assert_eq!(rest.cell(0, 0), Cell::Str("xx"));
+        assert_eq!(rest.cell(1, 2), Cell::Int(4));
+        assert_eq!(b.cell(0, 1), Cell::Str("x"));
+        assert_eq!(b.cell(0, 2), Cell::Null);
+        b.append(rest);
+        assert_eq!(b.rows, 5);
+        assert_eq!(b.cell(0, 4), Cell::Str("xxxx"));
+        assert_eq!(b.cell(4, 3), Cell::Bool(false));
+        assert_eq!(b.text_upto(5), 10);
     }
 
     #[test]
