@@ -252,7 +252,12 @@ impl<'a> Fields<'a> {
 /// Text of the addresses seen, so that each is formatted once.
 #[derive(Default)]
 struct IpText {
-    known: HashMap<std::net::IpAddr, Box<str>, foldhash::fast::FixedState>,
+    index: HashMap<std::net::IpAddr, usize, foldhash::fast::FixedState>,
+    texts: Vec<Box<str>>,
+    /// The last two addresses asked for (a row's source and destination
+    /// are mostly the previous row's), found without hashing.
+    recent: [Option<(std::net::IpAddr, usize)>; 2],
+    turn: usize,
 }
 
 impl IpText {
@@ -260,12 +265,33 @@ impl IpText {
     const MAX: usize = 4096;
 
     fn get(&mut self, ip: std::net::IpAddr) -> &str {
-        if self.known.len() >= Self::MAX && !self.known.contains_key(&ip) {
-            self.known.clear();
-        }
-        self.known
-            .entry(ip)
-            .or_insert_with(|| ip.to_string().into_boxed_str())
+        let hit = self
+            .recent
+            .iter()
+            .flatten()
+            .find(|(a, _)| *a == ip)
+            .map(|&(_, i)| i);
+        let i = match hit {
+            Some(i) => i,
+            None => {
+                if self.texts.len() >= Self::MAX && !self.index.contains_key(&ip) {
+                    self.index.clear();
+                    self.texts.clear();
+                    self.recent = [None, None];
+                }
+                let texts = &mut self.texts;
+                let i = *self.index.entry(ip).or_insert_with(|| {
+                    texts.push(ip.to_string().into_boxed_str());
+                    texts.len() - 1
+                });
+                if let Some(slot) = self.recent.get_mut(self.turn) {
+                    *slot = Some((ip, i));
+                }
+                self.turn ^= 1;
+                i
+            }
+        };
+        self.texts.get(i).map_or("", |t| t)
     }
 }
 
@@ -750,6 +776,24 @@ mod tests {
         assert!(r.seen.len() <= 4, "{}", r.seen.len());
         assert!(!r.check(1, 70.5), "1 was forgotten");
         assert!(r.check(5, 70.6));
+    }
+
+    #[test]
+    fn addresses_are_formatted_once_and_bounded() {
+        let mut ips = IpText::default();
+        let a: std::net::IpAddr = "192.0.2.1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8::2".parse().unwrap();
+        for _ in 0..3 {
+            assert_eq!(ips.get(a), "192.0.2.1");
+            assert_eq!(ips.get(b), "2001:db8::2");
+        }
+        assert_eq!(ips.texts.len(), 2);
+        for n in 0..5000u32 {
+            let ip = std::net::IpAddr::from(n.to_be_bytes());
+            assert_eq!(ips.get(ip), ip.to_string());
+        }
+        assert!(ips.texts.len() <= IpText::MAX);
+        assert_eq!(ips.get(a), "192.0.2.1");
     }
 
     #[test]

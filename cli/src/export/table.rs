@@ -4,7 +4,6 @@
 //! The columns are plain vectors, so a batch becomes Arrow arrays without a
 //! copy, and CSV and JSON lines need no Arrow at all.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// A column's type, the same in every format: Parquet stores it as the
@@ -283,6 +282,7 @@ pub struct Row<'b> {
 impl Row<'_> {
     /// The next column, which must be of type `want` (a mismatch is a bug
     /// of the schema table; the value is stored as a null, never a panic).
+    #[inline]
     fn next(&mut self) -> Option<&mut Column> {
         let i = self.at;
         self.at += 1;
@@ -290,6 +290,7 @@ impl Row<'_> {
     }
 
     /// Text (`None`: null).
+    #[inline]
     pub fn str(mut self, v: Option<&str>) -> Self {
         let mut added = 0;
         if let Some(c) = self.next() {
@@ -309,6 +310,7 @@ impl Row<'_> {
     }
 
     /// Bytes as text, invalid UTF-8 replaced by U+FFFD.
+    #[inline]
     pub fn lossy(self, v: Option<&[u8]>) -> Self {
         match v {
             None => self.str(None),
@@ -320,6 +322,7 @@ impl Row<'_> {
     }
 
     /// A 32-bit integer.
+    #[inline]
     pub fn i32(mut self, v: Option<i32>) -> Self {
         if let Some(c) = self.next() {
             if let Data::I32(d) = &mut c.data {
@@ -333,6 +336,7 @@ impl Row<'_> {
     }
 
     /// A 64-bit integer, or a timestamp in microseconds.
+    #[inline]
     pub fn i64(mut self, v: Option<i64>) -> Self {
         if let Some(c) = self.next() {
             if let Data::I64(d) = &mut c.data {
@@ -346,11 +350,13 @@ impl Row<'_> {
     }
 
     /// A capture time in seconds, stored in microseconds.
+    #[inline]
     pub fn seconds(self, v: Option<f64>) -> Self {
         self.i64(v.and_then(to_micros))
     }
 
     /// A float (not finite: null).
+    #[inline]
     pub fn f64(mut self, v: Option<f64>) -> Self {
         let v = v.filter(|x| x.is_finite());
         if let Some(c) = self.next() {
@@ -365,6 +371,7 @@ impl Row<'_> {
     }
 
     /// A boolean.
+    #[inline]
     pub fn bool(mut self, v: Option<bool>) -> Self {
         if let Some(c) = self.next() {
             if let Data::Bool(d) = &mut c.data {
@@ -480,6 +487,36 @@ pub fn rfc3339_micros(micros: i64) -> String {
     )
 }
 
+/// RFC 3339 text of timestamps, the date and time of day formatted once
+/// per second.
+#[derive(Default)]
+pub struct TimeText {
+    second: Option<i64>,
+    prefix: String,
+}
+
+impl TimeText {
+    /// Appends `micros` as [`rfc3339_micros`] does.
+    pub fn push(&mut self, micros: i64, out: &mut Vec<u8>) {
+        let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+        if self.second != Some(secs) {
+            self.second = Some(secs);
+            self.prefix = rfc3339_micros(secs * 1_000_000);
+            // Keep "YYYY-MM-DDTHH:MM:SS."; the fraction and Z follow.
+            self.prefix.truncate(self.prefix.len().saturating_sub(7));
+        }
+        out.extend_from_slice(self.prefix.as_bytes());
+        let mut digits = [b'0'; 6];
+        let mut v = us;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend_from_slice(&digits);
+        out.push(b'Z');
+    }
+}
+
 /// Where finished batches go.
 pub trait Output: Send {
     /// Writes a batch's rows.
@@ -525,6 +562,7 @@ pub struct CsvOut<W: Write + Send> {
     rows: u64,
     record: csv::ByteRecord,
     file: Option<std::path::PathBuf>,
+    times: TimeText,
 }
 
 impl<W: Write + Send> CsvOut<W> {
@@ -537,6 +575,7 @@ impl<W: Write + Send> CsvOut<W> {
             rows: 0,
             record: csv::ByteRecord::new(),
             file,
+            times: TimeText::default(),
         }
     }
 
@@ -556,24 +595,23 @@ impl<W: Write + Send> CsvOut<W> {
 impl<W: Write + Send> Output for CsvOut<W> {
     fn write(&mut self, batch: Batch) -> io::Result<()> {
         self.write_header()?;
-        let mut text = String::new();
+        let mut text = Vec::new();
+        let mut ints = itoa::Buffer::new();
         for row in 0..batch.rows {
             self.record.clear();
             for col in 0..batch.fields.len() {
                 text.clear();
                 match batch.cell(col, row) {
                     Cell::Null => {}
-                    Cell::Str(s) => text.push_str(s),
-                    Cell::Int(v) => {
-                        let _ = write!(text, "{v}");
-                    }
+                    Cell::Str(s) => text.extend_from_slice(s.as_bytes()),
+                    Cell::Int(v) => text.extend_from_slice(ints.format(v).as_bytes()),
                     Cell::Float(v) => {
                         let _ = write!(text, "{v}");
                     }
-                    Cell::Bool(v) => text.push_str(if v { "true" } else { "false" }),
-                    Cell::Time(us) => text.push_str(&rfc3339_micros(us)),
+                    Cell::Bool(v) => text.extend_from_slice(if v { b"true" } else { b"false" }),
+                    Cell::Time(us) => self.times.push(us, &mut text),
                 }
-                self.record.push_field(text.as_bytes());
+                self.record.push_field(&text);
             }
             self.w.write_byte_record(&self.record)?;
         }
@@ -600,6 +638,8 @@ pub struct JsonOut<W: Write + Send> {
     rows: u64,
     line: Vec<u8>,
     file: Option<std::path::PathBuf>,
+    keys: Vec<Vec<u8>>,
+    times: TimeText,
 }
 
 impl<W: Write + Send> JsonOut<W> {
@@ -610,30 +650,49 @@ impl<W: Write + Send> JsonOut<W> {
             rows: 0,
             line: Vec::with_capacity(4096),
             file,
+            keys: Vec::new(),
+            times: TimeText::default(),
         }
     }
 }
 
 impl<W: Write + Send> Output for JsonOut<W> {
     fn write(&mut self, batch: Batch) -> io::Result<()> {
+        if self.keys.len() != batch.fields.len() {
+            // `"name":` of every column, escaped once.
+            self.keys = batch
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut k = if i == 0 { b"{".to_vec() } else { b",".to_vec() };
+                    let _ = serde_json::to_writer(&mut k, f.name);
+                    k.push(b':');
+                    k
+                })
+                .collect();
+        }
+        let mut ints = itoa::Buffer::new();
         for row in 0..batch.rows {
             let line = &mut self.line;
             line.clear();
-            line.push(b'{');
-            for (col, f) in batch.fields.iter().enumerate() {
-                if col > 0 {
-                    line.push(b',');
-                }
-                serde_json::to_writer(&mut *line, f.name)?;
-                line.push(b':');
+            for (col, key) in self.keys.iter().enumerate() {
+                line.extend_from_slice(key);
                 match batch.cell(col, row) {
                     Cell::Null => line.extend_from_slice(b"null"),
                     Cell::Str(s) => serde_json::to_writer(&mut *line, s)?,
-                    Cell::Int(v) => serde_json::to_writer(&mut *line, &v)?,
+                    Cell::Int(v) => line.extend_from_slice(ints.format(v).as_bytes()),
                     Cell::Float(v) => serde_json::to_writer(&mut *line, &v)?,
                     Cell::Bool(v) => line.extend_from_slice(if v { b"true" } else { b"false" }),
-                    Cell::Time(us) => serde_json::to_writer(&mut *line, &rfc3339_micros(us))?,
+                    Cell::Time(us) => {
+                        line.push(b'"');
+                        self.times.push(us, line);
+                        line.push(b'"');
+                    }
                 }
+            }
+            if self.keys.is_empty() {
+                line.push(b'{');
             }
             line.extend_from_slice(b"}\n");
             self.w.write_all(line)?;
@@ -763,6 +822,18 @@ mod tests {
             "2026-11-25T12:23:51.869439Z"
         );
         assert_eq!(rfc3339_micros(-1), "1969-12-31T23:59:59.999999Z");
+        let mut t = TimeText::default();
+        let mut out = Vec::new();
+        for us in [
+            1_795_609_431_869_439,
+            1_795_609_431_000_001,
+            1_795_609_432_5,
+            -1,
+        ] {
+            out.clear();
+            t.push(us, &mut out);
+            assert_eq!(String::from_utf8(out.clone()).unwrap(), rfc3339_micros(us));
+        }
         assert_eq!(to_micros(f64::NAN), None);
         assert_eq!(to_micros(1.5), Some(1_500_000));
     }
