@@ -739,3 +739,30 @@ fn threads_give_the_one_thread_rows() {
     let marked = rows.iter().filter(|r| r["retransmission"] == true).count();
     assert_eq!(marked, 2);
 }
+
+/// An output that cannot be written: exit 2, named, with the reason.
+#[test]
+fn an_unwritable_output_is_named() {
+    let root = common::workspace_root();
+    let capture = root.join("corpus/sipp/proxy.pcap");
+    let capture = capture.to_str().unwrap();
+    for (args, reason) in [
+        (vec!["--format", "csv", "-o", "/dev/full"], "No space left"),
+        (
+            vec!["--format", "jsonl", "--threads", "2", "-o", "/dev/full"],
+            "No space left",
+        ),
+        (vec!["-o", "/dev/full/x.parquet"], "Not a directory"),
+    ] {
+        let mut all = vec!["export"];
+        all.extend(args.iter().copied());
+        all.push(capture);
+        let (_, err, code) = sipline(&all);
+        assert_eq!(code, 2, "{args:?}");
+        let target = args.last().unwrap();
+        assert!(
+            err.contains(&format!("cannot write {target}: {reason}")),
+            "{err}"
+        );
+    }
+}

@@ -696,10 +696,25 @@ fn one_thread(
 /// not be written.
 pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     let fields = fields(s.what, s.payload);
+    let target = match s.output.as_deref() {
+        None | Some("-") => "standard output",
+        Some(p) => p,
+    };
     let output = match open_output(s, fields) {
         Ok(o) => o,
-        Err(e) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidInput
+                    | io::ErrorKind::Unsupported
+                    | io::ErrorKind::AlreadyExists
+            ) =>
+        {
             eprintln!("sipline export: {e}");
+            return ExitCode::from(crate::EXIT_USAGE);
+        }
+        Err(e) => {
+            eprintln!("sipline export: cannot write {target}: {e}");
             return ExitCode::from(crate::EXIT_USAGE);
         }
     };
@@ -751,7 +766,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
         // A reader that stopped early (`| head`) is not a failure.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sipline export: cannot write the output: {e}");
+            eprintln!("sipline export: cannot write {target}: {e}");
             ExitCode::from(crate::EXIT_USAGE)
         }
     }
