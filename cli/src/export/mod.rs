@@ -201,14 +201,37 @@ impl Retransmissions {
 struct Fields<'a> {
     call_id: Option<&'a [u8]>,
     cseq: Option<sipline::CSeq<'a>>,
-    from: Option<sipline::NameAddr<'a>>,
-    to: Option<sipline::NameAddr<'a>>,
-    branch: Option<&'a str>,
+    /// From and To, parsed (through [`AddrCache`]).
+    from: Option<usize>,
+    to: Option<usize>,
+    /// The top Via (through [`Memos::branches`]).
+    branch: Option<usize>,
     agent: Option<&'a [u8]>,
 }
 
+/// A row thread's memos.
+#[derive(Default)]
+struct Memos {
+    addrs: AddrCache,
+    /// Top Via branches, by the first Via field's value (`None` inside:
+    /// a Via without a branch).
+    branches: Memo<Option<Box<str>>>,
+    ips: IpText,
+}
+
+impl Memos {
+    fn branch(&self, i: Option<usize>) -> Option<&str> {
+        self.branches.item(i)?.as_deref()
+    }
+}
+
 impl<'a> Fields<'a> {
-    fn of(head: &sipline::Head<'a>) -> Self {
+    fn of(head: &sipline::Head<'a>, memo: &mut Memos) -> Self {
+        let Memos {
+            addrs,
+            branches,
+            ips,
+        } = memo;
         // User-Agent, else Server (both indexed by the head scan).
         let agent = head
             .header("User-Agent")
@@ -217,35 +240,134 @@ impl<'a> Fields<'a> {
         Fields {
             call_id: head.call_id().and_then(Result::ok),
             cseq: head.cseq().and_then(Result::ok),
-            from: head.from().and_then(Result::ok),
-            to: head.to().and_then(Result::ok),
-            branch: head.top_via().and_then(Result::ok).and_then(|v| v.branch()),
+            from: head.header("From").and_then(|f| {
+                addrs.get(f.value, || {
+                    head.from()
+                        .and_then(Result::ok)
+                        .map(|a| AddrCache::make(a, ips))
+                })
+            }),
+            to: head.header("To").and_then(|t| {
+                addrs.get(t.value, || {
+                    head.to()
+                        .and_then(Result::ok)
+                        .map(|a| AddrCache::make(a, ips))
+                })
+            }),
+            branch: head.header("Via").and_then(|v| {
+                branches.get(v.value, || {
+                    head.top_via()
+                        .and_then(Result::ok)
+                        .map(|v| v.branch().map(Box::from))
+                })
+            }),
             agent,
         }
     }
 
     /// The transaction identity, hashed; `None` without a Call-ID or CSeq.
-    fn key(&self, at: &Location<'_>, start: &StartLine<'_>) -> Option<u64> {
+    fn key(&self, at: &Location<'_>, start: &StartLine<'_>, memo: &Memos) -> Option<u64> {
+        let addrs = &memo.addrs;
+        let branch = memo.branch(self.branch);
         let (call_id, cseq) = (self.call_id?, self.cseq?);
         let mut h = foldhash::fast::FixedState::with_seed(0x5119_11e5).build_hasher();
         at.flow.hash(&mut h);
         call_id.hash(&mut h);
         cseq.number.hash(&mut h);
         cseq.method.as_str().hash(&mut h);
-        self.branch.hash(&mut h);
+        branch.hash(&mut h);
         match start {
             StartLine::Status(s) => {
                 s.code.as_u16().hash(&mut h);
-                self.to.and_then(|t| t.tag()).hash(&mut h);
+                addrs.tag(self.to).hash(&mut h);
             }
             StartLine::Request(r) => {
                 r.method.as_str().hash(&mut h);
-                if self.branch.is_none() {
-                    self.from.and_then(|f| f.tag()).hash(&mut h);
+                if branch.is_none() {
+                    addrs.tag(self.from).hash(&mut h);
                 }
             }
         }
         Some(h.finish())
+    }
+}
+
+/// A From or To value's parts, as text.
+struct Addr {
+    uri: Box<str>,
+    user: Option<Box<str>>,
+    host: Option<Box<str>>,
+    tag: Option<Box<str>>,
+}
+
+/// Header values parsed lately, by their bytes. A dialog's messages repeat
+/// their From and To byte for byte (the To gains its tag once), and a
+/// transaction's responses repeat its request's Via; parsing one (URI,
+/// host, parameters) costs far more than finding it here. Bounded:
+/// emptied past [`Memo::MAX`] values.
+struct Memo<T> {
+    index: HashMap<u64, usize, foldhash::fast::FixedState>,
+    /// Each value as sent (compared in full on a hit) and what it gave.
+    items: Vec<(Box<[u8]>, T)>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo {
+            index: HashMap::default(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> Memo<T> {
+    const MAX: usize = 4096;
+
+    /// The item made of `raw`; `make` makes it when `raw` is not known
+    /// (`None`: the value does not parse, and is not kept).
+    fn get(&mut self, raw: &[u8], make: impl FnOnce() -> Option<T>) -> Option<usize> {
+        let key = foldhash::fast::FixedState::with_seed(7).hash_one(raw);
+        if let Some(&i) = self.index.get(&key) {
+            if self.items.get(i).is_some_and(|(r, _)| **r == *raw) {
+                return Some(i);
+            }
+        }
+        let item = make()?;
+        if self.items.len() >= Self::MAX {
+            self.index.clear();
+            self.items.clear();
+        }
+        self.items.push((raw.into(), item));
+        self.index.insert(key, self.items.len() - 1);
+        Some(self.items.len() - 1)
+    }
+
+    fn item(&self, i: Option<usize>) -> Option<&T> {
+        self.items.get(i?).map(|(_, t)| t)
+    }
+}
+
+/// From and To addresses, parsed.
+type AddrCache = Memo<Addr>;
+
+impl Memo<Addr> {
+    /// The address `a` as text (its host through `ips`).
+    fn make(a: sipline::NameAddr<'_>, ips: &mut IpText) -> Addr {
+        let mut host = String::new();
+        Addr {
+            uri: a.uri.as_str().into(),
+            user: a.uri.user.map(Box::from),
+            host: host_text(a.uri.host, ips, &mut host).map(Box::from),
+            tag: a.tag().map(Box::from),
+        }
+    }
+
+    fn addr(&self, i: Option<usize>) -> Option<&Addr> {
+        self.item(i)
+    }
+
+    fn tag(&self, i: Option<usize>) -> Option<&str> {
+        self.addr(i)?.tag.as_deref()
     }
 }
 
@@ -382,9 +504,7 @@ struct RowMaker {
     payload: bool,
     /// The payload's text.
     text: String,
-    ips: IpText,
-    from_host: String,
-    to_host: String,
+    memo: Memos,
 }
 
 /// The column of `retransmission` in message rows.
@@ -401,8 +521,8 @@ impl RowMaker {
         wire_len: usize,
     ) -> Option<u64> {
         let head = &msg.head;
-        let f = Fields::of(head);
-        let key = f.key(at, &head.start_line);
+        let f = Fields::of(head, &mut self.memo);
+        let key = f.key(at, &head.start_line, &self.memo);
         let (kind, method, code, reason, ruri) = match head.start_line {
             StartLine::Request(r) => ("request", Some(r.method.as_str()), None, None, Some(r.uri)),
             StartLine::Status(s) => (
@@ -418,17 +538,14 @@ impl RowMaker {
             .and_then(|u| u.user);
         let max_forwards = head.max_forwards().and_then(Result::ok);
         let content_type = head.header("Content-Type").map(|h| h.value);
-        let (mut from_buf, mut to_buf) = (
-            std::mem::take(&mut self.from_host),
-            std::mem::take(&mut self.to_host),
-        );
-        let from_host = host_text(
-            f.from.and_then(|a| a.uri.host),
-            &mut self.ips,
-            &mut from_buf,
-        );
-        let to_host = host_text(f.to.and_then(|a| a.uri.host), &mut self.ips, &mut to_buf);
-        let row = location_cells(batch.row(), at, &mut self.ips);
+        let Memos {
+            addrs,
+            branches,
+            ips,
+        } = &mut self.memo;
+        let (from, to) = (addrs.addr(f.from), addrs.addr(f.to));
+        let branch = branches.item(f.branch).and_then(|b| b.as_deref());
+        let row = location_cells(batch.row(), at, ips);
         let row = row
             .str(Some(kind))
             .str(method)
@@ -439,15 +556,15 @@ impl RowMaker {
             .lossy(f.call_id)
             .i64(f.cseq.map(|c| i64::from(c.number)))
             .str(f.cseq.map(|c| c.method.as_str()))
-            .str(f.from.map(|a| a.uri.as_str()))
-            .str(f.from.and_then(|a| a.uri.user))
-            .str(from_host)
-            .str(f.from.and_then(|a| a.tag()))
-            .str(f.to.map(|a| a.uri.as_str()))
-            .str(f.to.and_then(|a| a.uri.user))
-            .str(to_host)
-            .str(f.to.and_then(|a| a.tag()))
-            .str(f.branch)
+            .str(from.map(|a| &*a.uri))
+            .str(from.and_then(|a| a.user.as_deref()))
+            .str(from.and_then(|a| a.host.as_deref()))
+            .str(from.and_then(|a| a.tag.as_deref()))
+            .str(to.map(|a| &*a.uri))
+            .str(to.and_then(|a| a.user.as_deref()))
+            .str(to.and_then(|a| a.host.as_deref()))
+            .str(to.and_then(|a| a.tag.as_deref()))
+            .str(branch)
             .lossy(f.agent)
             .i32(max_forwards.map(i32::from))
             .lossy(content_type)
@@ -465,13 +582,12 @@ impl RowMaker {
         } else {
             row.end();
         }
-        (self.from_host, self.to_host) = (from_buf, to_buf);
         key
     }
 
     /// Adds the row of a malformed message.
     fn malformed(&mut self, batch: &mut Batch, at: &Location<'_>, err: &Error) {
-        let row = location_cells(batch.row(), at, &mut self.ips);
+        let row = location_cells(batch.row(), at, &mut self.memo.ips);
         // kind, then nulls up to the error columns.
         let mut row = row.str(Some("error"));
         for f in &MESSAGE_FIELDS[10..] {
@@ -809,6 +925,48 @@ mod tests {
         }
         assert!(ips.texts.len() <= IpText::MAX);
         assert_eq!(ips.get(a), "192.0.2.1");
+    }
+
+    #[test]
+    fn addresses_are_parsed_once_per_value_and_bounded() {
+        let cfg = sipline::ParserConfig::lenient();
+        let (mut cache, mut ips) = (AddrCache::default(), IpText::default());
+        let v = b"\"A\" <sip:alice@192.0.2.1:5060>;tag=t1";
+        let mut parse = |raw: &[u8]| {
+            sipline::parse_name_addr(raw, &cfg)
+                .ok()
+                .map(|a| AddrCache::make(a, &mut ips))
+        };
+        let i = cache.get(v, || parse(v)).unwrap();
+        // Known now: the parser is not asked again.
+        assert_eq!(cache.get(v, || None), Some(i));
+        let a = cache.addr(Some(i)).unwrap();
+        assert_eq!(
+            (
+                &*a.uri,
+                a.user.as_deref(),
+                a.host.as_deref(),
+                a.tag.as_deref()
+            ),
+            (
+                "sip:alice@192.0.2.1:5060",
+                Some("alice"),
+                Some("192.0.2.1"),
+                Some("t1")
+            )
+        );
+        // Another value is another entry; one that does not parse is none.
+        let w = b"<sip:bob@example.com>";
+        let j = cache.get(w, || parse(w));
+        assert_ne!(j, Some(i));
+        assert_eq!(cache.tag(j), None);
+        assert_eq!(cache.get(b"<bad", || None), None);
+        for n in 0..5000 {
+            let raw = format!("<sip:u{n}@h>");
+            let k = cache.get(raw.as_bytes(), || parse(raw.as_bytes()));
+            assert_eq!(cache.addr(k).map(|a| &*a.uri), Some(&raw[1..raw.len() - 1]));
+        }
+        assert!(cache.items.len() <= AddrCache::MAX);
     }
 
     #[test]
