@@ -41,6 +41,7 @@ echo "run|best wall of 3 (s)|peak RSS (MiB)|output (MiB)|output / capture|throug
 measure stats "" ./target/release/sipline stats --json "$big"
 measure export-parquet "$out/messages" ./target/release/sipline export -o "$out/messages" "$big"
 measure export-parquet-1-thread "$out/messages" ./target/release/sipline export --threads 1 -o "$out/messages" "$big"
+measure export-parquet-payload "$out/messages" ./target/release/sipline export --payload -o "$out/messages" "$big"
 measure export-csv "$out/messages.csv" ./target/release/sipline export --format csv -o "$out/messages.csv" "$big"
 measure export-jsonl "$out/messages.jsonl" ./target/release/sipline export --format jsonl -o "$out/messages.jsonl" "$big"
 measure export-calls-parquet "$out/calls.parquet" ./target/release/sipline export --what calls -o "$out/calls.parquet" "$big"

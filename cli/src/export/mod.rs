@@ -148,7 +148,7 @@ pub struct Settings {
 }
 
 /// A batch is also sent once its text reaches this (payloads are large).
-pub(crate) const BATCH_TEXT_BYTES: usize = 48 << 20;
+pub(crate) const BATCH_TEXT_BYTES: usize = 16 << 20;
 
 /// RFC 3261 Timer B/F (64·T1): a copy of a message later than this after
 /// the last is a new message, not a retransmission.

@@ -346,9 +346,7 @@ fn write(
             // Row groups end where the one-thread export ends them, so the
             // files are the same.
             while let Some(n) = group.cut(batch_rows, super::BATCH_TEXT_BYTES) {
-                let mut rest = group.split_off(n);
-                // The next group will be about as large as this one.
-                rest.reserve_like(&group);
+                let rest = group.split_off(n);
                 output.write(std::mem::replace(&mut group, rest))?;
             }
             work.bytes.clear();

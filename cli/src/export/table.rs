@@ -228,31 +228,6 @@ impl Batch {
         (n <= self.rows).then_some(n)
     }
 
-    /// Reserves room for as many rows and as much text as `like` holds, so
-    /// that appends up to that size do not grow the columns step by step.
-    pub fn reserve_like(&mut self, like: &Batch) {
-        for (c, l) in self.columns.iter_mut().zip(&like.columns) {
-            c.valid.reserve(l.valid.len().saturating_sub(c.valid.len()));
-            match (&mut c.data, &l.data) {
-                (
-                    Data::Str { bytes, offsets },
-                    Data::Str {
-                        bytes: lb,
-                        offsets: lo,
-                    },
-                ) => {
-                    bytes.reserve(lb.len().saturating_sub(bytes.len()));
-                    offsets.reserve(lo.len().saturating_sub(offsets.len()));
-                }
-                (Data::I32(d), Data::I32(l)) => d.reserve(l.len().saturating_sub(d.len())),
-                (Data::I64(d), Data::I64(l)) => d.reserve(l.len().saturating_sub(d.len())),
-                (Data::F64(d), Data::F64(l)) => d.reserve(l.len().saturating_sub(d.len())),
-                (Data::Bool(d), Data::Bool(l)) => d.reserve(l.len().saturating_sub(d.len())),
-                _ => {}
-            }
-        }
-    }
-
     /// Splits the rows from `n` on off into a new batch; this one keeps
     /// the first `n` (the tail is copied, the head stays where it is).
     pub fn split_off(&mut self, n: usize) -> Batch {
