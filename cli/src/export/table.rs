@@ -321,32 +321,42 @@ impl Row<'_> {
         }
     }
 
-    /// A 32-bit integer.
+    /// A fixed-width value into the next column, whose vector `slot`
+    /// picks (`None` from `slot`: another type, stored as a null).
     #[inline]
-    pub fn i32(mut self, v: Option<i32>) -> Self {
+    fn fixed<T: Copy + Default>(
+        mut self,
+        v: Option<T>,
+        slot: fn(&mut Data) -> Option<&mut Vec<T>>,
+    ) -> Self {
         if let Some(c) = self.next() {
-            if let Data::I32(d) = &mut c.data {
-                d.push(v.unwrap_or(0));
-                c.valid.push(v.is_some());
-            } else {
-                push_null(c);
+            match slot(&mut c.data) {
+                Some(d) => {
+                    d.push(v.unwrap_or_default());
+                    c.valid.push(v.is_some());
+                }
+                None => push_null(c),
             }
         }
         self
     }
 
+    /// A 32-bit integer.
+    #[inline]
+    pub fn i32(self, v: Option<i32>) -> Self {
+        self.fixed(v, |d| match d {
+            Data::I32(d) => Some(d),
+            _ => None,
+        })
+    }
+
     /// A 64-bit integer, or a timestamp in microseconds.
     #[inline]
-    pub fn i64(mut self, v: Option<i64>) -> Self {
-        if let Some(c) = self.next() {
-            if let Data::I64(d) = &mut c.data {
-                d.push(v.unwrap_or(0));
-                c.valid.push(v.is_some());
-            } else {
-                push_null(c);
-            }
-        }
-        self
+    pub fn i64(self, v: Option<i64>) -> Self {
+        self.fixed(v, |d| match d {
+            Data::I64(d) => Some(d),
+            _ => None,
+        })
     }
 
     /// A capture time in seconds, stored in microseconds.
@@ -357,31 +367,20 @@ impl Row<'_> {
 
     /// A float (not finite: null).
     #[inline]
-    pub fn f64(mut self, v: Option<f64>) -> Self {
-        let v = v.filter(|x| x.is_finite());
-        if let Some(c) = self.next() {
-            if let Data::F64(d) = &mut c.data {
-                d.push(v.unwrap_or(0.0));
-                c.valid.push(v.is_some());
-            } else {
-                push_null(c);
-            }
-        }
-        self
+    pub fn f64(self, v: Option<f64>) -> Self {
+        self.fixed(v.filter(|x| x.is_finite()), |d| match d {
+            Data::F64(d) => Some(d),
+            _ => None,
+        })
     }
 
     /// A boolean.
     #[inline]
-    pub fn bool(mut self, v: Option<bool>) -> Self {
-        if let Some(c) = self.next() {
-            if let Data::Bool(d) = &mut c.data {
-                d.push(v.unwrap_or(false));
-                c.valid.push(v.is_some());
-            } else {
-                push_null(c);
-            }
-        }
-        self
+    pub fn bool(self, v: Option<bool>) -> Self {
+        self.fixed(v, |d| match d {
+            Data::Bool(d) => Some(d),
+            _ => None,
+        })
     }
 
     /// Ends the row: columns not filled get a null.
