@@ -66,6 +66,121 @@ impl Loc {
     }
 }
 
+/// A batch that moves between the threads of a pipeline: numbered in the
+/// order it was filled, with the input names its locations index.
+pub(crate) trait Ordered: Default + Send + 'static {
+    /// Gives the batch its number and the names.
+    fn stamp(&mut self, seq: u64, names: &Arc<Vec<String>>);
+    /// Nothing is recorded in it.
+    fn is_empty(&self) -> bool;
+    /// It is full: hand it on.
+    fn is_full(&self) -> bool;
+}
+
+/// The reading thread's end of a pipeline: the input names, the batch being
+/// filled, and a fixed pool of empty batches. One hand-off per batch; a
+/// full batch waits for an empty one from the pool, which bounds memory.
+pub(crate) struct Feed<B> {
+    names: Arc<Vec<String>>,
+    /// The batch being filled.
+    pub(crate) batch: B,
+    seq: u64,
+    work: Option<Sender<B>>,
+    pool: Receiver<B>,
+}
+
+impl<B: Ordered> Feed<B> {
+    /// A feed of `size` circulating batches: it sends full ones on the
+    /// returned receiver's channel, and takes empty ones back from the
+    /// returned sender's.
+    pub(crate) fn new(size: usize) -> (Feed<B>, Receiver<B>, Sender<B>) {
+        let size = size.max(1);
+        let (work_tx, work_rx) = bounded::<B>(size);
+        let (pool_tx, pool_rx) = bounded::<B>(size);
+        for _ in 1..size {
+            // The pool has room for all of them: this never fails.
+            let _ = pool_tx.send(B::default());
+        }
+        let feed = Feed {
+            names: Arc::new(Vec::new()),
+            batch: B::default(),
+            seq: 0,
+            work: Some(work_tx),
+            pool: pool_rx,
+        };
+        (feed, work_rx, pool_tx)
+    }
+
+    /// The index of `file` among the names, added when new.
+    pub(crate) fn file(&mut self, file: &str) -> u32 {
+        if let Some(i) = self.names.iter().rposition(|n| n == file) {
+            return i as u32;
+        }
+        Arc::make_mut(&mut self.names).push(file.to_string());
+        (self.names.len() - 1) as u32
+    }
+
+    /// After something was recorded: hands the batch on when it is full.
+    pub(crate) fn recorded(&mut self) {
+        if self.batch.is_full() {
+            self.flush();
+        }
+    }
+
+    /// Hands the batch on, and takes an empty one from the pool (waiting
+    /// while all are in flight).
+    pub(crate) fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let next = self.pool.recv().unwrap_or_default();
+        let mut full = std::mem::replace(&mut self.batch, next);
+        full.stamp(self.seq, &self.names);
+        self.seq += 1;
+        if let Some(work) = &self.work {
+            // The other threads gone means one failed: the pipeline's
+            // `finish` reports it.
+            let _ = work.send(full);
+        }
+    }
+
+    /// The end of the input: the last batch handed on, and the channel
+    /// closed so that the threads after it finish.
+    pub(crate) fn close(&mut self) {
+        self.flush();
+        self.work = None;
+    }
+}
+
+/// Items put back in the order of their numbers, as they arrive in any.
+pub(crate) struct InOrder<T> {
+    waiting: BTreeMap<u64, T>,
+    next: u64,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            waiting: BTreeMap::new(),
+            next: 0,
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    /// Item number `seq` has arrived.
+    pub(crate) fn add(&mut self, seq: u64, item: T) {
+        self.waiting.insert(seq, item);
+    }
+
+    /// The next item in order, once it has arrived.
+    pub(crate) fn next_ready(&mut self) -> Option<T> {
+        let item = self.waiting.remove(&self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+}
+
 /// What the reading thread found, in order.
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -99,30 +214,61 @@ enum Event {
     BytesRead(u64),
 }
 
-#[derive(Default)]
-struct Batch {
-    seq: u64,
-    names: Arc<Vec<String>>,
-    payloads: Vec<u8>,
-    heads: Heads,
-    events: Vec<Event>,
+/// A batch of what the reading thread found: events of type `E`, the
+/// datagram payloads and bodies they point into, and the heads of messages
+/// framed from streams.
+pub(crate) struct Batch<E> {
+    pub(crate) seq: u64,
+    pub(crate) names: Arc<Vec<String>>,
+    pub(crate) payloads: Vec<u8>,
+    pub(crate) heads: Heads,
+    pub(crate) events: Vec<E>,
 }
 
-impl Batch {
-    fn clear(&mut self) {
+impl<E> Default for Batch<E> {
+    fn default() -> Self {
+        Batch {
+            seq: 0,
+            names: Arc::default(),
+            payloads: Vec::new(),
+            heads: Heads::default(),
+            events: Vec::new(),
+        }
+    }
+}
+
+impl<E: Send + 'static> Ordered for Batch<E> {
+    fn stamp(&mut self, seq: u64, names: &Arc<Vec<String>>) {
+        self.seq = seq;
+        self.names = Arc::clone(names);
+    }
+    fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+    fn is_full(&self) -> bool {
+        self.events.len() >= BATCH_EVENTS || self.payloads.len() >= BATCH_BYTES
+    }
+}
+
+impl<E> Batch<E> {
+    /// Empties it for the pool.
+    pub(crate) fn clear(&mut self) {
         self.payloads.clear();
         self.heads.clear();
         self.events.clear();
+    }
+
+    /// Keeps a copy of `bytes`; where it is in `payloads`.
+    pub(crate) fn keep(&mut self, bytes: &[u8]) -> (usize, usize) {
+        let start = self.payloads.len();
+        self.payloads.extend_from_slice(bytes);
+        (start, self.payloads.len())
     }
 }
 
 /// The reading thread's sink: records, and hands full batches on.
 pub struct Pipeline<S: Sink + Send + 'static> {
-    names: Arc<Vec<String>>,
-    batch: Batch,
-    seq: u64,
-    work: Option<Sender<Batch>>,
-    pool: Receiver<Batch>,
+    feed: Feed<Batch<Event>>,
     workers: Vec<JoinHandle<()>>,
     collector: JoinHandle<S>,
     /// A parser panicked (its batch went on, maybe half parsed).
@@ -135,13 +281,8 @@ impl<S: Sink + Send + 'static> Pipeline<S> {
     pub fn start(sink: S, threads: usize, config: ParserConfig) -> Pipeline<S> {
         let threads = threads.max(1);
         let size = threads * POOL_PER_WORKER;
-        let (work_tx, work_rx) = bounded::<Batch>(size);
-        let (done_tx, done_rx) = bounded::<Batch>(size);
-        let (pool_tx, pool_rx) = bounded::<Batch>(size);
-        for _ in 1..size {
-            // The pool has room for all of them: this never fails.
-            let _ = pool_tx.send(Batch::default());
-        }
+        let (feed, work_rx, pool_tx) = Feed::new(size);
+        let (done_tx, done_rx) = bounded::<Batch<Event>>(size);
         let failed = Arc::new(AtomicBool::new(false));
         let workers = (0..threads)
             .map(|_| {
@@ -167,55 +308,26 @@ impl<S: Sink + Send + 'static> Pipeline<S> {
         drop(done_tx);
         let collector = std::thread::spawn(move || collect(sink, &done_rx, &pool_tx));
         Pipeline {
-            names: Arc::new(Vec::new()),
-            batch: Batch::default(),
-            seq: 0,
-            work: Some(work_tx),
-            pool: pool_rx,
+            feed,
             workers,
             collector,
             failed,
         }
     }
 
-    /// The index of `file` among the names, added when new.
     fn file(&mut self, file: &str) -> u32 {
-        if let Some(i) = self.names.iter().rposition(|n| n == file) {
-            return i as u32;
-        }
-        Arc::make_mut(&mut self.names).push(file.to_string());
-        (self.names.len() - 1) as u32
+        self.feed.file(file)
     }
 
     fn push(&mut self, event: Event) {
-        self.batch.events.push(event);
-        if self.batch.events.len() >= BATCH_EVENTS || self.batch.payloads.len() >= BATCH_BYTES {
-            self.flush();
-        }
-    }
-
-    /// Hands the batch on, and takes an empty one from the pool (waiting
-    /// while all are in flight: that is what bounds memory).
-    fn flush(&mut self) {
-        if self.batch.events.is_empty() {
-            return;
-        }
-        let next = self.pool.recv().unwrap_or_default();
-        let mut full = std::mem::replace(&mut self.batch, next);
-        full.seq = self.seq;
-        full.names = Arc::clone(&self.names);
-        self.seq += 1;
-        if let Some(work) = &self.work {
-            // Parsers gone means one panicked: `finish` reports it.
-            let _ = work.send(full);
-        }
+        self.feed.batch.events.push(event);
+        self.feed.recorded();
     }
 
     /// The end of the input: everything parsed and replayed; the sink back
     /// (`None` if a thread of the pipeline panicked).
     pub fn finish(mut self) -> Option<S> {
-        self.flush();
-        self.work = None;
+        self.feed.close();
         let mut ok = true;
         for w in self.workers.drain(..) {
             ok &= w.join().is_ok();
@@ -228,12 +340,11 @@ impl<S: Sink + Send + 'static> Pipeline<S> {
 impl<S: Sink + Send + 'static> Sink for Pipeline<S> {
     fn datagram(&mut self, at: &Location<'_>, payload: &[u8], sniff: bool) -> bool {
         let loc = Loc::at(self.file(at.file), at);
-        let start = self.batch.payloads.len();
-        self.batch.payloads.extend_from_slice(payload);
+        let (start, end) = self.feed.batch.keep(payload);
         self.push(Event::Datagram {
             loc,
             start,
-            end: start + payload.len(),
+            end,
             sniff,
         });
         true
@@ -241,8 +352,8 @@ impl<S: Sink + Send + 'static> Sink for Pipeline<S> {
 
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
         let loc = Loc::at(self.file(at.file), at);
-        self.batch.heads.push(&msg.head);
-        let head = self.batch.heads.len() - 1;
+        self.feed.batch.heads.push(&msg.head);
+        let head = self.feed.batch.heads.len() - 1;
         self.push(Event::Message {
             loc,
             head,
@@ -276,7 +387,7 @@ impl<S: Sink + Send + 'static> Sink for Pipeline<S> {
 
 /// A parser thread's work: every datagram of the batch parsed, and turned
 /// into what the reader would have reported for it.
-fn resolve(batch: &mut Batch, config: &ParserConfig) {
+fn resolve(batch: &mut Batch<Event>, config: &ParserConfig) {
     let Batch {
         names,
         payloads,
@@ -342,22 +453,20 @@ impl Sink for Record<'_> {
 
 /// The collector: batches back in order, replayed into `sink`; emptied
 /// batches back to the pool.
-fn collect<S: Sink>(mut sink: S, done: &Receiver<Batch>, pool: &Sender<Batch>) -> S {
-    let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
-    let mut next = 0;
+fn collect<S: Sink>(mut sink: S, done: &Receiver<Batch<Event>>, pool: &Sender<Batch<Event>>) -> S {
+    let mut order = InOrder::default();
     for batch in done {
-        waiting.insert(batch.seq, batch);
-        while let Some(mut batch) = waiting.remove(&next) {
+        order.add(batch.seq, batch);
+        while let Some(mut batch) = order.next_ready() {
             replay(&batch, &mut sink);
             batch.clear();
             let _ = pool.try_send(batch);
-            next += 1;
         }
     }
     sink
 }
 
-fn replay(batch: &Batch, sink: &mut dyn Sink) {
+fn replay(batch: &Batch<Event>, sink: &mut dyn Sink) {
     let names = batch.names.as_slice();
     for event in &batch.events {
         match *event {

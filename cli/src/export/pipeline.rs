@@ -9,24 +9,18 @@
 //! One hand-off per batch, never per packet; a fixed pool of batches bounds
 //! memory, as in `stats --threads` (crate::parallel).
 
-use std::collections::BTreeMap;
 use std::io;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
-use sipline::{Error, Heads, Message, ParserConfig};
+use sipline::{Error, Message, ParserConfig};
 use sipline_capture::{deliver_datagram, Location, Sink, Skip};
 
 use super::table::{Batch, Field, Output, Written};
 use super::{Retransmissions, RowMaker, RETRANSMISSION_COL};
-use crate::parallel::Loc;
+use crate::parallel::{Feed, InOrder, Loc};
 
-/// Events per batch.
-const BATCH_EVENTS: usize = 2048;
-/// Payload bytes per batch (a batch closes once past it).
-const BATCH_BYTES: usize = 1 << 20;
 /// Batches per row thread in the pool.
 const POOL_PER_WORKER: usize = 4;
 
@@ -54,14 +48,8 @@ enum Event {
     },
 }
 
-#[derive(Default)]
-struct Work {
-    seq: u64,
-    names: Arc<Vec<String>>,
-    bytes: Vec<u8>,
-    heads: Heads,
-    events: Vec<Event>,
-}
+/// What the reading thread hands the row threads.
+type Work = crate::parallel::Batch<Event>;
 
 /// A batch's rows, and per row its transaction key and time.
 struct Done {
@@ -73,11 +61,7 @@ struct Done {
 
 /// The reading thread's sink.
 pub struct Pipeline {
-    names: Arc<Vec<String>>,
-    work: Work,
-    seq: u64,
-    send: Option<Sender<Work>>,
-    pool: Receiver<Work>,
+    feed: Feed<Work>,
     workers: Vec<JoinHandle<()>>,
     writer: JoinHandle<io::Result<Written>>,
 }
@@ -96,13 +80,8 @@ impl Pipeline {
     ) -> Pipeline {
         let threads = threads.max(1);
         let size = threads * POOL_PER_WORKER;
-        let (work_tx, work_rx) = bounded::<Work>(size);
+        let (feed, work_rx, pool_tx) = Feed::<Work>::new(size);
         let (done_tx, done_rx) = bounded::<Done>(size);
-        let (pool_tx, pool_rx) = bounded::<Work>(size);
-        for _ in 1..size {
-            // The pool has room for all of them: this never fails.
-            let _ = pool_tx.send(Work::default());
-        }
         let workers = (0..threads)
             .map(|_| {
                 let (rx, tx) = (work_rx.clone(), done_tx.clone());
@@ -146,47 +125,19 @@ impl Pipeline {
             write(output, fields, batch_rows, retrans, &done_rx, &pool_tx)
         });
         Pipeline {
-            names: Arc::new(Vec::new()),
-            work: Work::default(),
-            seq: 0,
-            send: Some(work_tx),
-            pool: pool_rx,
+            feed,
             workers,
             writer,
         }
     }
 
-    /// The index of `file` among the names, added when new.
     fn file(&mut self, file: &str) -> u32 {
-        if let Some(i) = self.names.iter().rposition(|n| n == file) {
-            return i as u32;
-        }
-        Arc::make_mut(&mut self.names).push(file.to_string());
-        (self.names.len() - 1) as u32
+        self.feed.file(file)
     }
 
     fn push(&mut self, event: Event) {
-        self.work.events.push(event);
-        if self.work.events.len() >= BATCH_EVENTS || self.work.bytes.len() >= BATCH_BYTES {
-            self.flush();
-        }
-    }
-
-    /// Hands the batch on, and takes an empty one from the pool (waiting
-    /// while all are in flight: that is what bounds memory).
-    fn flush(&mut self) {
-        if self.work.events.is_empty() {
-            return;
-        }
-        let next = self.pool.recv().unwrap_or_default();
-        let mut full = std::mem::replace(&mut self.work, next);
-        full.seq = self.seq;
-        full.names = Arc::clone(&self.names);
-        self.seq += 1;
-        if let Some(send) = &self.send {
-            // Row threads gone means the writer stopped: `finish` says why.
-            let _ = send.send(full);
-        }
+        self.feed.batch.events.push(event);
+        self.feed.recorded();
     }
 
     /// `true` once the writer has stopped (its output failed).
@@ -196,8 +147,7 @@ impl Pipeline {
 
     /// The end of the input: every row written; what the output wrote.
     pub fn finish(mut self) -> io::Result<Written> {
-        self.flush();
-        self.send = None;
+        self.feed.close();
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
@@ -210,12 +160,11 @@ impl Pipeline {
 impl Sink for Pipeline {
     fn datagram(&mut self, at: &Location<'_>, payload: &[u8], sniff: bool) -> bool {
         let loc = Loc::at(self.file(at.file), at);
-        let start = self.work.bytes.len();
-        self.work.bytes.extend_from_slice(payload);
+        let (start, end) = self.feed.batch.keep(payload);
         self.push(Event::Datagram {
             loc,
             start,
-            end: start + payload.len(),
+            end,
             sniff,
         });
         true
@@ -223,15 +172,14 @@ impl Sink for Pipeline {
 
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
         let loc = Loc::at(self.file(at.file), at);
-        self.work.heads.push(&msg.head);
-        let head = self.work.heads.len() - 1;
-        let start = self.work.bytes.len();
-        self.work.bytes.extend_from_slice(msg.body);
+        self.feed.batch.heads.push(&msg.head);
+        let head = self.feed.batch.heads.len() - 1;
+        let (start, end) = self.feed.batch.keep(msg.body);
         self.push(Event::Framed {
             loc,
             head,
             start,
-            end: start + msg.body.len(),
+            end,
             wire_len,
         });
     }
@@ -261,7 +209,7 @@ fn build(
                 end,
                 sniff,
             } => {
-                let Some(payload) = work.bytes.get(start..end) else {
+                let Some(payload) = work.payloads.get(start..end) else {
                     continue;
                 };
                 let mut at = loc.location(names);
@@ -275,7 +223,8 @@ fn build(
                 end,
                 wire_len,
             } => {
-                let (Some(head), Some(body)) = (work.heads.get(head), work.bytes.get(start..end))
+                let (Some(head), Some(body)) =
+                    (work.heads.get(head), work.payloads.get(start..end))
                 else {
                     continue;
                 };
@@ -321,13 +270,11 @@ fn write(
     done: &Receiver<Done>,
     pool: &Sender<Work>,
 ) -> io::Result<Written> {
-    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-    let mut next = 0;
+    let mut order = InOrder::default();
     let mut group = Batch::new(fields, batch_rows);
     for d in done {
-        waiting.insert(d.seq, d);
-        while let Some(d) = waiting.remove(&next) {
-            next += 1;
+        order.add(d.seq, d);
+        while let Some(d) = order.next_ready() {
             let Done {
                 mut rows,
                 keys,
@@ -349,9 +296,7 @@ fn write(
                 let rest = group.split_off(n);
                 output.write(std::mem::replace(&mut group, rest))?;
             }
-            work.bytes.clear();
-            work.heads.clear();
-            work.events.clear();
+            work.clear();
             let _ = pool.try_send(work);
         }
     }
