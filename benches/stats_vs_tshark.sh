@@ -54,3 +54,17 @@ total_ours = sum(ours["responses"].values())
 print(f"responses counted: sipline {total_ours}, tshark {sum(theirs.values())}; "
       f"messages {ours['totals']['messages']}, capture bytes {ours['totals']['bytes_read']}")
 PY
+
+echo
+echo "TCP: 5 000 concurrent connections, every message in two segments"
+tcp_dir="${TMPDIR:-/tmp}/sipline-scale"
+[ -f "$tcp_dir/many-connections.pcap" ] || python3 benches/make_tcp_captures.py "$tcp_dir" 5000 20 1 1
+tcp="$tcp_dir/many-connections.pcap"
+echo "tool|best wall of 3 (s)|peak RSS (MiB)"
+measure tcp-sipline ./target/release/sipline stats --json "$tcp"
+measure tcp-sipline-no-calls ./target/release/sipline stats --no-calls --json "$tcp"
+measure tcp-tshark tshark -q -z sip,stat -r "$tcp"
+measure tcp-sngrep sngrep -I "$tcp" -N -q
+awk -v s="$wall_tcp_sipline" -v n="$wall_tcp_sipline_no_calls" -v t="$wall_tcp_tshark" -v g="$wall_tcp_sngrep" 'BEGIN {
+  printf "ratios: tshark / sipline %.1fx (no calls %.1fx); sngrep / sipline %.1fx (no calls %.1fx)\n", t / s, t / n, g / s, g / n }'
+python3 -c "import json; d = json.load(open('/tmp/sipline-bench-tcp-sipline.out')); print('messages', d['totals']['messages'], 'all_read', d['all_read'])"
