@@ -6,6 +6,7 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod engines;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +14,18 @@ use std::process::Command;
 
 use etherparse::{EtherType, Ethernet2Header, IpFragOffset, IpNumber, Ipv4Header, PacketBuilder};
 use serde_json::Value;
+
+/// Issue 14: DuckDB and chdb read what `sipline export` writes of this
+/// capture, in every format, and count what `stats --json` counts (skipped,
+/// and said so, when the engines are not installed and not required).
+fn engines_count_what_stats_counts(path: &Path) {
+    let name = path
+        .file_stem()
+        .map_or("x".into(), |n| n.to_string_lossy().into_owned());
+    let dir = std::env::temp_dir().join(format!("sipline-cases-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    engines::engines_count_what_stats_counts(path, &dir);
+}
 
 fn stats(path: &Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
@@ -157,6 +170,7 @@ fn fragmented_invites_are_reassembled() {
         // (it keeps the first copy of each byte), which sipline refuses.
         assert_eq!(t.get("INVITE"), Some(&6), "{t:?}");
     }
+    engines_count_what_stats_counts(&path);
 }
 
 fn tcp(seq: u32, payload: &[u8]) -> Vec<u8> {
@@ -393,6 +407,9 @@ fn encapsulations_are_opened() {
             "{name}"
         );
         assert_eq!(v["all_read"], true, "{name}");
+        if matches!(name, "erspan2" | "gre-in-vxlan" | "hep3") {
+            engines_count_what_stats_counts(&path);
+        }
         if let Some(t) = tshark_counts(&path) {
             // Debian's tshark has no HEP dissector: it sees UDP to 9060.
             if name != "hep3" {
@@ -445,6 +462,7 @@ fn sip_over_sctp_and_tls_counted() {
     if let Some(t) = tshark_counts(&path) {
         assert_eq!(t.get("INVITE"), Some(&1), "tshark {t:?}");
     }
+    engines_count_what_stats_counts(&path);
     // A TLS connection on 5061: not read, and said so.
     let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0x40];
     hello.extend_from_slice(&[0xAB; 64]);
@@ -525,6 +543,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: si
         tcp_dir(server, client, 1, &server_bytes),
     ];
     let path = common::write_temp("ws.pcap", &common::pcap(1, &frames));
+    engines_count_what_stats_counts(&path);
     let v = stats(&path);
     assert_eq!(v["requests"]["INVITE"], 1, "{v}");
     assert_eq!(
@@ -593,6 +612,7 @@ fn threads_give_the_single_threaded_counts() {
         frames.push(eth_udp(m));
     }
     let path = common::write_temp("threads.pcap", &common::pcap(1, &frames));
+    engines_count_what_stats_counts(&path);
     let one = stats_with_threads(&path, "1");
     let v: Value = serde_json::from_str(&one).unwrap();
     // What was put in is there, so the comparison compares something.

@@ -6,6 +6,7 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod engines;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -524,97 +525,6 @@ fn an_unreadable_input_is_named_and_the_rest_exported() {
     assert_eq!(jsonl_counts(&out).0, stats_counts(&[&good]));
 }
 
-/// What an engine printed (cli/tests/engines.py), or `None` when the
-/// engines are not installed (CI installs them and sets
-/// SIPLINE_REQUIRE_ENGINES=1, which turns their absence into a failure).
-fn engine(engine: &str, format: &str, messages: &Path, calls: &Path) -> Option<Value> {
-    let script = common::workspace_root().join("cli/tests/engines.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args([engine, format])
-        .arg(messages)
-        .arg(calls)
-        .output();
-    let required = std::env::var_os("SIPLINE_REQUIRE_ENGINES").is_some_and(|v| v == "1");
-    match out {
-        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
-        Ok(o)
-            if !required && String::from_utf8_lossy(&o.stderr).contains("ModuleNotFoundError") =>
-        {
-            eprintln!(
-                "SKIPPED: {engine} is not installed (pip install duckdb chdb pyspark; .ci/run does)"
-            );
-            None
-        }
-        Ok(o) => panic!(
-            "{engine} {format} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) if !required => {
-            eprintln!("SKIPPED: no python3 ({e})");
-            None
-        }
-        Err(e) => panic!("python3: {e}"),
-    }
-}
-
-/// What `stats --json` says of `paths`, in the shape engines.py prints.
-fn stats_as_engine(paths: &[&Path]) -> Value {
-    let mut args = vec!["stats".to_string(), "--json".to_string()];
-    args.extend(paths.iter().map(|p| p.display().to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (out, err, code) = sipline(&args);
-    assert_eq!(code, 0, "{err}");
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    let nonzero = |o: &Value| -> Value {
-        Value::Object(
-            o.as_object()
-                .unwrap()
-                .iter()
-                .filter(|(_, n)| n.as_u64() != Some(0))
-                .map(|(k, n)| (k.clone(), n.clone()))
-                .collect(),
-        )
-    };
-    serde_json::json!({
-        "responses": v["responses"],
-        "requests": v["requests"],
-        "malformed": v["malformed"],
-        "attempts": v["calls"]["attempts"],
-        "by_outcome": nonzero(&v["calls"]["by_outcome"]),
-        "finals": v["calls"]["finals"],
-    })
-}
-
-/// Exports `captures` (messages and calls) as `format` into `dir`.
-fn export_both(format: &str, captures: &[&Path], dir: &Path) -> (PathBuf, PathBuf) {
-    let ext = if format == "parquet" {
-        "parquet"
-    } else {
-        format
-    };
-    let (m, c) = (
-        dir.join(format!("messages.{ext}")),
-        dir.join(format!("calls.{ext}")),
-    );
-    for (what, out) in [("messages", &m), ("calls", &c)] {
-        let mut args = vec![
-            "export".to_string(),
-            "--format".into(),
-            format.into(),
-            "--what".into(),
-            what.into(),
-            "-o".into(),
-            out.display().to_string(),
-        ];
-        args.extend(captures.iter().map(|p| p.display().to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (_, err, code) = sipline(&args);
-        assert_eq!(code, 0, "{err}");
-    }
-    (m, c)
-}
-
 /// DuckDB and ClickHouse (chdb) read the three formats of the bundled
 /// captures, the shared corpus's capture and the mixed one, and their
 /// GROUP BYs equal `stats --json`: responses by code, requests by method,
@@ -629,20 +539,8 @@ fn duckdb_and_clickhouse_count_what_stats_counts() {
     }
     let dir = fresh_dir("engines");
     for capture in &caps {
-        let want = stats_as_engine(&[capture]);
-        let formats: &[&str] = if cfg!(feature = "parquet") {
-            &["parquet", "csv", "jsonl"]
-        } else {
-            &["csv", "jsonl"]
-        };
-        for &format in formats {
-            let (m, c) = export_both(format, &[capture], &dir);
-            for eng in ["duckdb", "chdb"] {
-                let Some(got) = engine(eng, format, &m, &c) else {
-                    return;
-                };
-                assert_eq!(got, want, "{eng} {format} {}", capture.display());
-            }
+        if !engines::engines_count_what_stats_counts(capture, &dir) {
+            return;
         }
     }
 }
@@ -681,10 +579,10 @@ fn spark_reads_a_folder_of_parts_from_several_captures() {
         }
     }
     assert!(parts(&m.join("sbc=2")).len() == 1);
-    let Some(got) = engine("spark", "parquet", &m, &c) else {
+    let Some(got) = engines::engine("spark", "parquet", &m, &c) else {
         return;
     };
-    assert_eq!(got, stats_as_engine(&refs));
+    assert_eq!(got, engines::stats_as_engine(&refs));
 }
 
 /// `export --threads N`: rows are made on N threads and put back in order,
