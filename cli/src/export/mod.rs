@@ -2,9 +2,11 @@
 //! Parquet, CSV or JSON lines, for the engines that go past one machine
 //! (ClickHouse, DuckDB, Spark).
 //!
-//! The reading thread fills a [`Batch`]; full batches go through a bounded
-//! channel to a writing thread that encodes them, so memory holds at most
-//! three batches whatever the input size.
+//! Message rows are made on row threads (`--threads`, [`pipeline`]) or on
+//! the reading thread (`--threads 1`, and call rows, which come out of one
+//! call engine); full [`Batch`]es go through bounded channels to a writing
+//! thread that encodes them, so memory holds a fixed number of batches
+//! whatever the input size.
 
 pub mod table;
 
