@@ -10,22 +10,10 @@ mod engines;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use engines::sipline;
 use etherparse::PacketBuilder;
 use serde_json::Value;
-
-fn sipline(args: &[&str]) -> (Vec<u8>, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
 
 /// Responses by code, requests by method, malformed: what `stats` counts.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -7,7 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn sipline(args: &[&str]) -> (Vec<u8>, String, i32) {
+/// Runs the `sipline` binary: standard output, standard error, exit status.
+pub fn sipline(args: &[&str]) -> (Vec<u8>, String, i32) {
     let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
         .args(args)
         .output()
