@@ -234,6 +234,8 @@ impl<'a> Fields<'a> {
             branches,
             ips,
         } = memo;
+        addrs.trim();
+        branches.trim();
         // User-Agent, else Server (both indexed by the head scan).
         let agent = head
             .header("User-Agent")
@@ -325,6 +327,16 @@ impl<T> Default for Memo<T> {
 impl<T> Memo<T> {
     const MAX: usize = 4096;
 
+    /// Empties the memo once it holds [`Memo::MAX`] values. Called between
+    /// messages only: the indices a message's fields hold stay valid until
+    /// its row is made.
+    fn trim(&mut self) {
+        if self.items.len() >= Self::MAX {
+            self.index.clear();
+            self.items.clear();
+        }
+    }
+
     /// The item made of `raw`; `make` makes it when `raw` is not known
     /// (`None`: the value does not parse, and is not kept).
     fn get(&mut self, raw: &[u8], make: impl FnOnce() -> Option<T>) -> Option<usize> {
@@ -335,10 +347,6 @@ impl<T> Memo<T> {
             }
         }
         let item = make()?;
-        if self.items.len() >= Self::MAX {
-            self.index.clear();
-            self.items.clear();
-        }
         self.items.push((raw.into(), item));
         self.index.insert(key, self.items.len() - 1);
         Some(self.items.len() - 1)
@@ -965,10 +973,42 @@ mod tests {
         assert_eq!(cache.get(b"<bad", || None), None);
         for n in 0..5000 {
             let raw = format!("<sip:u{n}@h>");
+            cache.trim();
             let k = cache.get(raw.as_bytes(), || parse(raw.as_bytes()));
             assert_eq!(cache.addr(k).map(|a| &*a.uri), Some(&raw[1..raw.len() - 1]));
         }
         assert!(cache.items.len() <= AddrCache::MAX);
+    }
+
+    /// A message's From and To stay its own when the memo fills up in
+    /// between (it is emptied between messages, never inside one).
+    #[test]
+    fn a_full_memo_keeps_the_fields_of_the_message() {
+        let mut memo = Memos::default();
+        for n in 0..AddrCache::MAX - 1 {
+            let raw = format!("<sip:u{n}@h>");
+            memo.addrs.get(raw.as_bytes(), || {
+                Some(Addr {
+                    uri: raw.clone().into(),
+                    user: None,
+                    host: None,
+                    tag: None,
+                })
+            });
+        }
+        let buf = b"BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n\
+            From: <sip:from@h>;tag=1\r\nTo: <sip:to@h>;tag=2\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n\r\n";
+        let head = sipline::parse_head(buf, &sipline::ParserConfig::lenient())
+            .ok()
+            .and_then(|p| p.value())
+            .unwrap();
+        for _ in 0..2 {
+            let f = Fields::of(&head, &mut memo);
+            assert_eq!(memo.addrs.addr(f.from).map(|a| &*a.uri), Some("sip:from@h"));
+            assert_eq!(memo.addrs.addr(f.to).map(|a| &*a.uri), Some("sip:to@h"));
+            assert_eq!(memo.branch(f.branch), Some("z9hG4bKx"));
+        }
+        assert!(memo.addrs.items.len() <= 3, "emptied once full");
     }
 
     #[test]
