@@ -723,9 +723,8 @@ mod tests {
         col("at", Type::Timestamp),
     ];
 
-    #[test]
-    fn rows_cells_and_nulls() {
-        let mut b = Batch::new(&FIELDS, 4);
+    /// A row with a value or a null of every type.
+    fn full_row(b: &mut Batch) {
         b.row()
             .str(Some("a,\"b\""))
             .i32(Some(-3))
@@ -734,6 +733,12 @@ mod tests {
             .bool(Some(true))
             .seconds(Some(1.000_001))
             .end();
+    }
+
+    #[test]
+    fn rows_cells_and_nulls() {
+        let mut b = Batch::new(&FIELDS, 4);
+        full_row(&mut b);
         // A short row: the rest are nulls.
         b.row().lossy(Some(b"\xffz")).end();
         assert_eq!(b.rows, 2);
@@ -755,15 +760,7 @@ mod tests {
         let mut csv_out = CsvOut::new(Vec::new(), &FIELDS, None);
         let mut json_out = JsonOut::new(Vec::new(), None);
         let mut again = Batch::new(&FIELDS, 1);
-        again
-            .row()
-            .str(Some("a,\"b\""))
-            .i32(Some(-3))
-            .i64(None)
-            .f64(Some(0.25))
-            .bool(Some(true))
-            .seconds(Some(1.000_001))
-            .end();
+        full_row(&mut again);
         csv_out.write(again).unwrap();
         assert_eq!(
             String::from_utf8(csv_out.w.into_inner().unwrap().inner).unwrap(),
