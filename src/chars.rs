@@ -31,6 +31,14 @@ static TOKEN: [bool; 256] = byte_table!(bool, default false;
     b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~' => true,
 );
 
+/// `true` for the bytes that stop the scan of a head line: CR, LF, and the
+/// control bytes a header value may not hold outside a quoted-pair (every
+/// byte below 0x20 but HTAB, and DEL).
+#[inline(always)]
+pub(crate) fn is_line_stop(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') | (b == 0x7f)
+}
+
 /// `true` for the bytes a Request-URI may hold: unreserved, reserved,
 /// `%` escapes and the brackets of IPv6 references (RFC 3261 §25.1,
 /// RFC 5118). SP, `<`, `>`, `"` and controls end or break it.

@@ -5,6 +5,7 @@
 use ::nom::Err as NomErr;
 
 use crate::addr::{parse_name_addr, parse_name_addrs, tag_param, NameAddr};
+use crate::chars::is_line_stop;
 use crate::config::ParserConfig;
 use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
@@ -15,6 +16,7 @@ use crate::header::{
 use crate::parsed::Parsed;
 use crate::reason::{parse_reason, Reason};
 use crate::request_line::{Method, RequestLine};
+use crate::simd::find_line_stop;
 use crate::start_line::{start_line, StartLine};
 use crate::status::StatusCode;
 use crate::status_line::{ReasonPhrase, StatusLine};
@@ -551,6 +553,9 @@ struct FieldAt {
     name: (usize, usize),
     value: usize,
     is_content_length: bool,
+    /// A control byte (see [`is_line_stop`]) stands in one of its lines:
+    /// only then is the value checked for controls outside quoted-pairs.
+    has_control: bool,
 }
 
 /// Receives each header field as the head scan finishes it: the spans of its
@@ -587,6 +592,8 @@ pub(crate) struct HeadScan {
     field: Option<FieldAt>,
     content_length: Option<u64>,
     early_checked: bool,
+    /// The line being scanned holds a control byte before `scanned`.
+    control_in_line: bool,
     index: HeaderIndex,
 }
 
@@ -611,8 +618,10 @@ impl HeadScan {
     /// Scans `msg` (the message from its first byte on). `Ok(None)`: more
     /// bytes are needed. Errors carry offsets within `msg`.
     ///
-    /// One pass of `memchr2` for CR or LF per line finds the line end and, in
-    /// the same pass, any bare CR; only field names are looked at byte by byte.
+    /// One pass of [`find_line_stop`] over the head finds each line end, any
+    /// bare CR and any control byte in a value; only field names are looked
+    /// at byte by byte, and only values that hold a control byte are looked
+    /// at again (for quoted-pairs).
     pub(crate) fn advance(
         &mut self,
         cfg: &ParserConfig,
@@ -630,20 +639,22 @@ impl HeadScan {
         sink: &mut S,
     ) -> Result<Option<HeadInfo>, Error> {
         loop {
-            let from = self.scanned.max(self.pos);
-            let hay = msg.get(from..).unwrap_or_default();
-            // A few new bytes (a stream fed in small pieces) are looked at
-            // directly; memchr's set-up pays for itself on longer runs.
-            let found = if hay.len() < 16 {
-                hay.iter().position(|&b| b == b'\r' || b == b'\n')
-            } else {
-                memchr::memchr2(b'\r', b'\n', hay)
+            let mut from = self.scanned.max(self.pos);
+            // The next CR or LF; control bytes on the way are noted.
+            let at = loop {
+                let hay = msg.get(from..).unwrap_or_default();
+                let Some(k) = find_line_stop(hay) else {
+                    self.scanned = msg.len();
+                    return self.need_more(cfg, msg).map(|()| None);
+                };
+                match hay.get(k) {
+                    Some(b'\r' | b'\n') => break from + k,
+                    _ => {
+                        self.control_in_line = true;
+                        from += k + 1;
+                    }
+                }
             };
-            let Some(k) = found else {
-                self.scanned = msg.len();
-                return self.need_more(cfg, msg).map(|()| None);
-            };
-            let at = from + k;
             // The line's content ends at `at`; `lf` is its last byte.
             let (lf, bare_cr) = match (msg.get(at), msg.get(at + 1)) {
                 (Some(b'\r'), None) => {
@@ -655,6 +666,8 @@ impl HeadScan {
                 _ => (at, false),
             };
             self.scanned = lf + 1;
+            // Whether the line just ended holds a control byte.
+            let control = core::mem::take(&mut self.control_in_line);
             let line_start = self.pos;
             let Some((start, start_len)) = self.start else {
                 // The start-line parser gives the first error in the line.
@@ -702,8 +715,9 @@ impl HeadScan {
                 }
                 (Some(_), None) => {
                     // A continuation line (folding, RFC 3261 §7.3.1).
-                    if self.field.is_none() {
-                        return Err(Error::at(ErrorKind::HeaderName, line_start));
+                    match self.field.as_mut() {
+                        Some(field) => field.has_control |= control,
+                        None => return Err(Error::at(ErrorKind::HeaderName, line_start)),
                     }
                 }
                 (Some(_), Some((name, value_at))) => {
@@ -716,6 +730,7 @@ impl HeadScan {
                         name: (line_start, line_start + name.len()),
                         value: line_start + value_at,
                         is_content_length: is_content_length(name),
+                        has_control: control,
                     });
                 }
             }
@@ -724,7 +739,7 @@ impl HeadScan {
     }
 
     /// The fast path of a stream fed in small pieces: `true` when the bytes
-    /// that came since the last call hold no CR or LF and no limit is
+    /// that came since the last call hold no CR, LF or control byte and no limit is
     /// reached, so that [`advance`](Self::advance) would only find that it
     /// needs more; they are noted as scanned. What it checks is what
     /// `advance` and `need_more` would check on those bytes.
@@ -734,7 +749,7 @@ impl HeadScan {
         let Some(new) = msg.get(from..) else {
             return false;
         };
-        if new.len() > 16 || new.iter().any(|&b| b == b'\r' || b == b'\n') {
+        if new.len() > 16 || new.iter().any(|&b| is_line_stop(b)) {
             return false;
         }
         let start_ok = match self.start {
@@ -829,7 +844,7 @@ impl HeadScan {
             }
             sink.field(msg, field.name, (start, stop))?;
         }
-        if !cfg.allow_controls_in_values {
+        if field.has_control && !cfg.allow_controls_in_values {
             let value = msg.get(field.value..end).unwrap_or_default();
             if let Some(bad) = control_outside_quoted_pair(value) {
                 return Err(Error::at(ErrorKind::HeaderValue, field.value + bad));

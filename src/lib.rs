@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -9,6 +9,7 @@
 mod error;
 mod config;
 mod chars;
+mod simd;
 mod lossy;
 mod line;
 mod parsed;
@@ -34,6 +35,15 @@ mod read;
 #[cfg(feature = "tokio")]
 mod codec;
 pub mod nom;
+
+/// The SSE2 scans of the one module with `unsafe` code and their plain
+/// references, for the `simd_scans` fuzz target. Internal (feature
+/// `fuzzing`): not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzzing {
+    pub use crate::simd::{find_line_stop, find_line_stop_scalar, reason_run, reason_run_scalar};
+}
 
 pub use addr::{
     parse_contact, parse_name_addr, parse_name_addrs, parse_uri, Contact, NameAddr, NameAddrs, Uri,

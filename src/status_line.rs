@@ -10,6 +10,7 @@ use crate::line::{
 };
 use crate::lossy::write_lossy;
 use crate::parsed::Parsed;
+use crate::simd::reason_run;
 use crate::status::StatusCode;
 
 /// The first line of a SIP response: `SIP/2.0 180 Ringing`.
@@ -193,7 +194,11 @@ fn common_status_line<'a>(
             let more = if cfg.allow_any_reason_bytes {
                 memchr::memchr3(b'\r', b'\n', 0, rest)?
             } else {
-                rest.iter().position(plain)?
+                // Sixteen bytes at a time (SSE2 where there is).
+                match reason_run(rest, false) {
+                    (n, _) if n < rest.len() => n,
+                    _ => return None,
+                }
             };
             FAST_REASON_MAX + more
         }
@@ -316,6 +321,10 @@ fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [
     let mut p = 0;
     let mut non_ascii = false;
     loop {
+        // The run of bytes allowed as they are, sixteen at a time.
+        let (run, high) = reason_run(input.get(p..).unwrap_or_default(), true);
+        p += run;
+        non_ascii |= high;
         let Some(&b) = input.get(p) else {
             if non_ascii {
                 if let Some(bad) = utf8_error(input, true) {
