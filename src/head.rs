@@ -5,7 +5,6 @@
 use ::nom::Err as NomErr;
 
 use crate::addr::{parse_name_addr, parse_name_addrs, tag_param, NameAddr};
-use crate::chars::is_line_stop;
 use crate::config::ParserConfig;
 use crate::cseq::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 use crate::error::{Error, ErrorKind};
@@ -553,7 +552,7 @@ struct FieldAt {
     name: (usize, usize),
     value: usize,
     is_content_length: bool,
-    /// A control byte (see [`is_line_stop`]) stands in one of its lines:
+    /// A control byte (`chars::is_line_stop`) stands in one of its lines:
     /// only then is the value checked for controls outside quoted-pairs.
     has_control: bool,
 }
@@ -749,7 +748,9 @@ impl HeadScan {
         let Some(new) = msg.get(from..) else {
             return false;
         };
-        if new.len() > 16 || new.iter().any(|&b| is_line_stop(b)) {
+        // Any control byte (HTAB too: it is rare, and the general path
+        // tells it apart) sends the bytes to `advance`.
+        if new.len() > 16 || new.iter().any(|&b| b < 0x20 || b == 0x7f) {
             return false;
         }
         let start_ok = match self.start {
@@ -819,6 +820,7 @@ impl HeadScan {
     }
 
     /// The field that ended before `end`: take its Content-Length.
+    #[inline(always)]
     fn finish_field<S: FieldSink>(
         &mut self,
         cfg: &ParserConfig,
