@@ -67,6 +67,37 @@ def table(rows):
     return "\n".join(out) + "\n"
 
 
+# The speed issue's goals (issue 13) that criterion measures: (label, group,
+# row, reference group, reference row, goal as the most the ratio may be).
+GOALS = [
+    ("740-byte 200 OK, every header located (`parse_head_into`) ÷ httparse",
+     "message", "sipline", "message", "httparse (HTTP rendering)", 0.8),
+    ("same, through `parse_message` and the `headers()` walk ÷ httparse",
+     "message", "sipline (parse_message, then headers() walk)", "message",
+     "httparse (HTTP rendering)", 1.0),
+    ("1000-message stream, whole ÷ httparse framing",
+     "stream", "sipline whole", "stream", "httparse framing (HTTP rendering)", 1.0),
+    ("same ÷ the memmem ceiling", "stream", "sipline whole", "stream",
+     "memmem framer (ceiling)", 3.0),
+    ("same stream fed one byte per call ÷ whole", "stream", "sipline byte at a time",
+     "stream", "sipline whole", 3.0),
+    ("strict ÷ lenient, 250-byte reason phrase", "reasons", "sipline strict / long ascii",
+     "reasons", "sipline lenient / long ascii", 1.5),
+]
+
+
+def goals(rows):
+    med = {(g, n): m for g, rs in rows.items() for n, m, _ in rs}
+    out = ["\n### Goals of the speed issue (this run)\n",
+           "| row | ratio | goal | reached? |", "|---|---:|---:|---|"]
+    for label, g, n, rg, rn, goal in GOALS:
+        if (g, n) not in med or (rg, rn) not in med:
+            continue
+        r = med[(g, n)] / med[(rg, rn)]
+        out.append(f"| {label} | {r:.2f}× | ≤ {goal}× | {'**yes**' if r <= goal else 'no'} |")
+    return "\n".join(out) + "\n" if len(out) > 3 else ""
+
+
 def svg(rows):
     bars = [(g, n, med / baseline(g, rs, n)) for g, rs in rows.items() for n, med, _ in rs if baseline(g, rs, n)]
     h = 22 * len(bars) + 60
@@ -93,10 +124,10 @@ def main():
     md = ROOT / "BENCHMARKS.md"
     text = md.read_text()
     new = re.sub(r"<!-- REPORT START -->.*<!-- REPORT END -->",
-                 "<!-- REPORT START -->\n" + table(rows) + "<!-- REPORT END -->", text, flags=re.S)
+                 "<!-- REPORT START -->\n" + goals(rows) + table(rows) + "<!-- REPORT END -->", text, flags=re.S)
     md.write_text(new)
     (ROOT / "benches" / "report.svg").write_text(svg(rows))
-    print(table(rows))
+    print(goals(rows) + table(rows))
 
 
 if __name__ == "__main__":
