@@ -169,38 +169,19 @@ mod sse2 {
         let mut rest = hay;
         let mut base = 0;
         let mut high = false;
-        // Bits of the bytes that end the run, and of the bytes from 0x80 up.
-        let scan = |block: &[u8; 16]| {
-            let x = load(block);
-            let highs = mask(x);
-            let stops = not_plain(x);
-            (if high_ok { stops & !highs } else { stops }, highs)
-        };
-        let end = |base: usize, stops: u32, highs: u32, high: bool| {
-            let n = stops.trailing_zeros();
-            // The high bytes before the stop.
-            (base + n as usize, high || highs & ((1u32 << n) - 1) != 0)
-        };
-        // Two blocks per round: one branch for 32 bytes.
-        while let Some((pair, next)) = rest.split_first_chunk::<32>() {
-            let (a, b) = pair.split_at(16);
-            let (Ok(a), Ok(b)) = (<&[u8; 16]>::try_from(a), <&[u8; 16]>::try_from(b)) else {
-                break;
-            };
-            let (sa, ha) = scan(a);
-            let (sb, hb) = scan(b);
-            let (stops, highs) = (sa | sb << 16, ha | hb << 16);
-            if stops != 0 {
-                return end(base, stops, highs, high);
-            }
-            high |= highs != 0;
-            base += 32;
-            rest = next;
-        }
         while let Some((block, next)) = rest.split_first_chunk::<16>() {
-            let (stops, highs) = scan(block);
+            let x = load(block);
+            // Bits of the bytes from 0x80 up, and of the bytes that end the run.
+            let highs = mask(x);
+            let stops = if high_ok {
+                not_plain(x) & !highs
+            } else {
+                not_plain(x)
+            };
             if stops != 0 {
-                return end(base, stops, highs, high);
+                let n = stops.trailing_zeros();
+                // The high bytes before the stop (n < 16: a bit is set).
+                return (base + n as usize, high || highs & ((1u32 << n) - 1) != 0);
             }
             high |= highs != 0;
             base += 16;

@@ -334,9 +334,10 @@ fn reason_phrase<'a>(cfg: &ParserConfig, input: &'a [u8]) -> SipResult<'a, &'a [
             return need(le);
         };
         match reason_class(b) {
-            ReasonClass::Plain => p += 1,
-            ReasonClass::High => {
-                non_ascii = true;
+            // `reason_run` stopped at a byte of neither class; the arm keeps
+            // the match total without a panic.
+            ReasonClass::Plain | ReasonClass::High => {
+                non_ascii |= b >= 0x80;
                 p += 1;
             }
             ReasonClass::Percent => {
