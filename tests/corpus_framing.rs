@@ -66,7 +66,7 @@ fn owed(bytes: &[u8], status: Option<sipline::StatusCode>) -> String {
 
 #[test]
 fn torture_tests_get_their_verdicts() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("the RFC 4475/5118 torture-test verdicts") else {
         return;
     };
     let mut table = Vec::new();
@@ -183,7 +183,9 @@ fn check_body_length(
 
 #[test]
 fn clerr_is_incomplete_on_a_stream_and_truncated_as_a_datagram() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) =
+        common::shared_corpus("the clerr torture test on a stream and as a datagram")
+    else {
         return;
     };
     let bytes = std::fs::read(corpus.join("rfc4475/clerr.dat")).unwrap();
@@ -203,7 +205,7 @@ fn clerr_is_incomplete_on_a_stream_and_truncated_as_a_datagram() {
 /// the length the index gives.
 #[test]
 fn call_flows_and_captures_frame_as_indexed() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("framing of the RFC 3665 flows and captures") else {
         return;
     };
     let mut framed = 0;
@@ -325,7 +327,7 @@ fn split_dir(corpus: &Path) -> Vec<Vec<u8>> {
 
 #[test]
 fn corpus_streams_frame_into_their_messages() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("framing of the corpus streams") else {
         return;
     };
     let generic = std::fs::read(corpus.join("streams/generic.txt")).unwrap();

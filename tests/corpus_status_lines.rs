@@ -15,7 +15,7 @@ fn first_line(bytes: &[u8]) -> &[u8] {
 
 #[test]
 fn corpus_status_lines_get_their_verdicts() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("the RFC 4475/5118 status-line verdicts") else {
         return;
     };
     let modes = [
@@ -93,7 +93,8 @@ fn corpus_status_lines_get_their_verdicts() {
 /// every line that starts with `SIP/2.0 ` anywhere in the corpus streams.
 #[test]
 fn status_lines_inside_bodies_and_streams_parse() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("status lines inside the corpus bodies and streams")
+    else {
         return;
     };
     let mut files: Vec<_> = common::dat_files(&corpus);

@@ -202,7 +202,8 @@ fn every_byte_in_every_position_of_a_status_line() {
 /// that is not the message.
 #[test]
 fn truncation_at_every_offset_of_every_corpus_message() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("truncation at every offset of every corpus message")
+    else {
         return;
     };
     let cfg = ParserConfig::lenient();

@@ -704,7 +704,7 @@ fn strict_mode_refuses_controls_outside_quoted_pairs() {
 
 #[test]
 fn rfc5118_uri_hosts() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("the RFC 5118 URI host checks") else {
         return;
     };
     let mut v6 = 0;
@@ -834,7 +834,9 @@ const LOOKUPS: &[&str] = &[
 /// message of the shared corpus.
 #[test]
 fn indexed_lookups_equal_the_walk() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) =
+        common::shared_corpus("indexed lookups against the walk on every corpus message")
+    else {
         return;
     };
     let mut checked = 0;
@@ -885,7 +887,7 @@ fn indexed_lookups_equal_the_walk() {
 #[test]
 fn via_count_is_the_number_of_vias() {
     use sipline::{parse_datagram, Datagram};
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("Via counts on every corpus message") else {
         return;
     };
     let mut checked = 0;

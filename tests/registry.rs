@@ -1,20 +1,17 @@
 //! Every row of `../shared/spec/response-codes.tsv` against the one table in
 //! `src/status.rs`, and the table against the file (nothing extra).
 
-use std::path::Path;
+mod common;
 
 use sipline::StatusCode;
 
 #[test]
 fn every_registry_row_has_its_constant_and_reason() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/response-codes.tsv");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "\n!!! SKIPPING: {} not found; the registry was not checked.\n",
-            path.display()
-        );
+    let Some(spec) = common::shared_spec("the IANA registry against the status-code table") else {
         return;
     };
+    let path = spec.join("response-codes.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut rows = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let cols: Vec<&str> = line.split('\t').collect();

@@ -487,7 +487,9 @@ fn sipfrag_bodies() {
         ErrorKind::StatusCode
     );
     // The sipfrag bodies of the corpus's REFER flows.
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus(
+        "the sipfrag bodies of the RFC 3515 REFER flows (the generated cases ran)",
+    ) else {
         return;
     };
     let mut seen = 0;
@@ -533,7 +535,7 @@ fn parse_head_into_agrees_with_the_headers_walk() {
     let mut inputs: Vec<Vec<u8>> = (0..200)
         .map(|i| common::generated_message(i, &mut rng))
         .collect();
-    if let Some(corpus) = common::shared_corpus() {
+    if let Some(corpus) = common::shared_corpus("the corpus heads (the 200 generated ones ran)") {
         inputs.extend(
             common::dat_files(&corpus)
                 .iter()
@@ -635,7 +637,7 @@ fn junk_between_messages_forbid_and_allow() {
 #[test]
 fn heads_batch_reads_back_every_corpus_head() {
     use sipline::{parse_datagram, Datagram, Heads};
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("every corpus head through one Heads batch") else {
         return;
     };
     let files = common::dat_files(&corpus);

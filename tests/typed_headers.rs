@@ -223,7 +223,7 @@ Via: SIP/2.0/UDP p4;branch=z9hG4bK4\r\nCSeq: 2 INVITE\r\nMax-Forwards: 69\r\nl: 
 /// address the message means.
 #[test]
 fn rfc5118_via_hosts() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("the RFC 5118 Via host checks") else {
         return;
     };
     let mut v6 = 0;

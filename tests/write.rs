@@ -242,7 +242,7 @@ To: <sip:bob@biloxi.com>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIO
 /// the forwarded copy parses, validates and carries the old Vias below the new.
 #[test]
 fn corpus_requests_round_trip() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("the round trip of every corpus request") else {
         return;
     };
     let mut n = 0;

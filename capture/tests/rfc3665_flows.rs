@@ -11,25 +11,21 @@
 //! All flows see every hop (the RFC draws both sides of each proxy), so
 //! the engine must also tell proxy legs from new attempts.
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 use sipline::{parse_datagram, Datagram, ParserConfig};
 use sipline_capture::calls::{CallLimits, CallRecord, CallTracker, Outcome, Party, Registrations};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/rfc3665")
+    common::workspace_root().join("../shared/corpus/rfc3665")
 }
 
-/// `false` (said loudly) when this clone has no `shared/` beside it, as
-/// the other corpus tests do.
-fn have_corpus() -> bool {
-    let there = dir().is_dir();
-    if !there {
-        eprintln!(
-            "\n!!! SKIPPING the RFC 3665 flows: {} not found (../shared/corpus beside the repository).\n",
-            dir().display()
-        );
-    }
-    there
+/// Whether the shared corpus is here, through the tests' one helper for
+/// outside inputs (a skip line, or a failure when it is required).
+fn have_corpus(skipped: &str) -> bool {
+    common::shared_corpus(skipped).is_some()
 }
 
 /// The messages of one section, in order.
@@ -151,7 +147,7 @@ fn check(prefix: &str, wants: &[Want]) {
 #[test]
 fn every_session_flow_gets_the_outcome_its_section_describes() {
     use Outcome::*;
-    if !have_corpus() {
+    if !have_corpus("the RFC 3665 session flows") {
         return;
     }
     check(
@@ -241,7 +237,7 @@ fn every_session_flow_gets_the_outcome_its_section_describes() {
 /// denominator only.
 #[test]
 fn every_registration_flow_counts_as_rfc_6076_says() {
-    if !have_corpus() {
+    if !have_corpus("the RFC 3665 registration flows") {
         return;
     }
     for (prefix, failures, unanswered, rrd) in [

@@ -42,16 +42,26 @@ fn stats(path: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// tshark's request and response counts, or `None` without tshark (CI has it).
+/// tshark's request and response counts, or `None` (through the tests'
+/// helper for outside inputs: a skip line, or a failure when tshark is
+/// required) without tshark. A tshark that runs and fails on the file fails
+/// the test.
 fn tshark_counts(path: &Path) -> Option<BTreeMap<String, u64>> {
+    let skipped = format!("tshark's counts of {}", path.display());
+    if !common::have_program(&common::TSHARK, "tshark", &["--version"], &skipped) {
+        return None;
+    }
     let out = Command::new("tshark")
         .args(["-q", "-z", "sip,stat", "-r"])
         .arg(path)
         .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
+        .expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "tshark on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Some((left, right)) = line.rsplit_once(':') else {

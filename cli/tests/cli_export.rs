@@ -522,7 +522,9 @@ fn duckdb_and_clickhouse_count_what_stats_counts() {
     let mut caps = captures();
     let root = common::workspace_root();
     caps.push(root.join("corpus/sipp/calls.pcap"));
-    if let Some(shared) = common::shared_corpus() {
+    if let Some(shared) =
+        common::shared_corpus("the shared capture in the engine counts (the bundled ones ran)")
+    {
         caps.push(shared.join("captured/loopback.pcap"));
     }
     let dir = fresh_dir("engines");

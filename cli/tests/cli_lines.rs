@@ -136,7 +136,9 @@ From: <sip:a@h>;tag=f1\r\nTo: <sip:b@h>;tag=t9\r\nCall-ID: c@h\r\nCSeq: 7 INVITE
         )
     );
     assert!(r.get("owed").is_none(), "only with --validate");
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) =
+        common::shared_corpus("validate on the corpus files (the built-in cases ran)")
+    else {
         return;
     };
     // (file, valid, owed)

@@ -72,18 +72,12 @@ fn tshark_stats(path: &Path) -> Option<TsharkStats> {
 }
 
 fn need_tshark() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install tshark for this test"
-        );
-        eprintln!("\n!!! SKIPPING the tshark comparison: tshark is not installed.\n");
-    }
-    ok
+    common::have_program(
+        &common::TSHARK,
+        "tshark",
+        &["--version"],
+        "the tshark comparison of the recorded captures",
+    )
 }
 
 /// sipline's counts folded the way tshark's statistics fold them: tshark
@@ -134,7 +128,9 @@ fn counts_equal_tsharks_on_the_recorded_captures() {
     // tshark counts the RFC 4475 torture requests sipline rejects as
     // malformed, e.g. frames 86 clerr, 111 ltgtruri and 126 mcl01 as INVITEs,
     // and does not count intmeth's exotic method; `check` lists them.)
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) =
+        common::shared_corpus("the tshark comparison on the shared capture (the bundled ones ran)")
+    else {
         return;
     };
     let path = corpus.join("captured/loopback.pcap");
@@ -398,7 +394,7 @@ fn truncated_and_corrupt_captures_name_file_and_offset_and_keep_counts() {
 
 #[test]
 fn raw_streams_and_folders() {
-    let Some(corpus) = common::shared_corpus() else {
+    let Some(corpus) = common::shared_corpus("stats of the corpus raw streams and folders") else {
         return;
     };
     let (v, code) = stats(&corpus.join("streams/lioneagle-sipparser.txt"));

@@ -1,5 +1,7 @@
-//! Shared helpers for the integration tests: the public corpus in
-//! `../shared/corpus/`, read in place (never copied into the repository).
+//! Shared helpers for the integration tests of every crate: the inputs from
+//! outside the repository (the public corpus in `../shared/corpus/`, read in
+//! place and never copied; tshark, SIPp, the engines) and what a test does
+//! when one is missing; small generators and pcap writers.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -15,21 +17,132 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `../shared/corpus` relative to the workspace root, or `None` (said
-/// loudly) when this clone has no `shared/` beside it.
-pub fn shared_corpus() -> Option<PathBuf> {
-    let dir = workspace_root().join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "\n!!! SKIPPING the shared-corpus cases: {} not found.\n\
-             !!! These tests read ../shared/corpus beside the repository; without it\n\
-             !!! only the cases that need no corpus ran.\n",
-            dir.display()
+/// An input from outside the repository that some tests need: the shared
+/// corpus, a peer program, the engines. Every test that needs one asks
+/// through [`have`] (or a helper built on it), so that a missing input is
+/// never a silent green: it is a failure when `SIPLINE_REQUIRE` names it,
+/// and otherwise a skip line that a normal `cargo test` run shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Input {
+    /// The name `SIPLINE_REQUIRE` uses.
+    pub name: &'static str,
+    /// How to get it.
+    pub how: &'static str,
+}
+
+/// `../shared/corpus`: RFC 4475/5118 torture tests, RFC 3665 flows, captures.
+pub const CORPUS: Input = Input {
+    name: "corpus",
+    how: "put the shared corpus at ../shared/corpus beside the repository",
+};
+/// `../shared/spec`: the IANA response-code registry and the grammar.
+pub const SPEC: Input = Input {
+    name: "spec",
+    how: "put the shared spec at ../shared/spec beside the repository",
+};
+/// tshark, the reference for counts.
+pub const TSHARK: Input = Input {
+    name: "tshark",
+    how: "apt-get install tshark",
+};
+/// SIPp, which drives the example responder.
+pub const SIPP: Input = Input {
+    name: "sipp",
+    how: "apt-get install sip-tester",
+};
+/// DuckDB, chdb and PySpark (with Java), which read what `export` writes.
+pub const ENGINES: Input = Input {
+    name: "engines",
+    how: "pip install duckdb chdb pyspark; apt-get install default-jre-headless",
+};
+
+/// Every input a test may need: the names `SIPLINE_REQUIRE` takes.
+pub const INPUTS: [Input; 5] = [CORPUS, SPEC, TSHARK, SIPP, ENGINES];
+
+/// Whether `SIPLINE_REQUIRE` (a comma-separated list of input names, or
+/// `all`) names `input`. A name that is no input's fails the test, so that a
+/// typo cannot turn a requirement off.
+pub fn required(input: &Input) -> bool {
+    let Ok(list) = std::env::var("SIPLINE_REQUIRE") else {
+        return false;
+    };
+    let names: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    for n in &names {
+        assert!(
+            *n == "all" || INPUTS.iter().any(|i| i.name == *n),
+            "SIPLINE_REQUIRE names {n:?}, which is no input; the inputs are all, {}",
+            INPUTS.map(|i| i.name).join(", ")
         );
-        None
     }
+    names.iter().any(|n| *n == "all" || *n == input.name)
+}
+
+/// `here` when `input` is present. When it is not: fails the test if
+/// `SIPLINE_REQUIRE` names the input; otherwise writes one line naming the
+/// test, the input, why it is missing (`why`), what was skipped (`skipped`)
+/// and how to get it, straight to standard error (past the harness's
+/// capture, so that a plain `cargo test` shows it), and answers `false`.
+pub fn have(input: &Input, here: bool, why: &str, skipped: &str) -> bool {
+    if here {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    assert!(
+        !required(input),
+        "{test}: the required input {} is missing ({why}); {}",
+        input.name,
+        input.how
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED in {test}: {skipped}; missing input {} ({why}); to run it: {}; \
+         SIPLINE_REQUIRE={} makes this a failure",
+        input.name,
+        input.how,
+        input.name
+    );
+    false
+}
+
+/// Whether the program `input` runs (`program args` starts and exits 0),
+/// through [`have`].
+pub fn have_program(input: &Input, program: &str, args: &[&str], skipped: &str) -> bool {
+    let ran = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let why = match &ran {
+        Ok(s) if s.success() => String::new(),
+        Ok(s) => format!("`{program} {}` exited with {s}", args.join(" ")),
+        Err(e) => format!("`{program}` did not start: {e}"),
+    };
+    have(input, why.is_empty(), &why, skipped)
+}
+
+/// `../shared/corpus` relative to the workspace root, or `None` (through
+/// [`have`]) when this clone has no `shared/` beside it.
+pub fn shared_corpus(skipped: &str) -> Option<PathBuf> {
+    shared_dir(&CORPUS, "corpus", skipped)
+}
+
+/// `../shared/spec`, as [`shared_corpus`] does.
+pub fn shared_spec(skipped: &str) -> Option<PathBuf> {
+    shared_dir(&SPEC, "spec", skipped)
+}
+
+fn shared_dir(input: &Input, name: &str, skipped: &str) -> Option<PathBuf> {
+    let dir = workspace_root().join("../shared").join(name);
+    let why = format!("{} is not a folder", dir.display());
+    have(input, dir.is_dir(), &why, skipped).then_some(dir)
 }
 
 /// One row of a TSV index: column name → value.

@@ -21,37 +21,35 @@ pub fn sipline(args: &[&str]) -> (Vec<u8>, String, i32) {
 }
 
 /// What an engine printed (cli/tests/engines.py), or `None` when the
-/// engines are not installed (CI installs them and sets
-/// SIPLINE_REQUIRE_ENGINES=1, which turns their absence into a failure).
+/// engines are not installed (through the tests' helper for outside inputs:
+/// a skip line, or a failure when `SIPLINE_REQUIRE` names `engines`, as CI
+/// does). An engine that is installed and fails fails the test.
 pub fn engine(engine: &str, format: &str, messages: &Path, calls: &Path) -> Option<Value> {
+    let skipped = format!("{engine} reading {format}");
+    let have =
+        crate::common::have_program(
+            &crate::common::ENGINES,
+            "python3",
+            &["-c", "import duckdb, chdb, pyspark"],
+            &skipped,
+        ) && crate::common::have_program(&crate::common::ENGINES, "java", &["-version"], &skipped);
+    if !have {
+        return None;
+    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engines.py");
     let out = Command::new("python3")
         .arg(script)
         .args([engine, format])
         .arg(messages)
         .arg(calls)
-        .output();
-    let required = std::env::var_os("SIPLINE_REQUIRE_ENGINES").is_some_and(|v| v == "1");
-    match out {
-        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
-        Ok(o)
-            if !required && String::from_utf8_lossy(&o.stderr).contains("ModuleNotFoundError") =>
-        {
-            eprintln!(
-                "SKIPPED: {engine} is not installed (pip install duckdb chdb pyspark; .ci/run does)"
-            );
-            None
-        }
-        Ok(o) => panic!(
-            "{engine} {format} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) if !required => {
-            eprintln!("SKIPPED: no python3 ({e})");
-            None
-        }
-        Err(e) => panic!("python3: {e}"),
-    }
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{engine} {format} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 /// What `stats --json` says of `paths`, in the shape engines.py prints.
