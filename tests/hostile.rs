@@ -5,8 +5,8 @@ mod common;
 
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_head, parse_message, parse_status_line_with, ErrorKind, Frame, Parsed,
-    ParserConfig, StreamDecoder,
+    parse_datagram, parse_head, parse_message, parse_status_line_with, Datagram, ErrorKind, Frame,
+    Parsed, ParserConfig, StreamDecoder,
 };
 
 /// Feeds `chunk` repeatedly (up to `total` bytes) and returns the first error
@@ -120,55 +120,81 @@ fn content_length_extremes() {
     assert!(buf.capacity() < 4096);
 }
 
+/// A NUL or a bare CR put in every position of a request and a response,
+/// in both modes. A bare CR is never accepted (only the CR of a CRLF,
+/// replaced by itself, leaves the message whole). A NUL is accepted exactly
+/// where lenient mode allows control bytes, in a header value (here the
+/// Via's, from the space after its colon, and in place of the CR that ends
+/// it, since lenient mode ends a line at a bare LF); strict mode allows a NUL
+/// only in a quoted-pair, and these messages have none.
 #[test]
 fn nul_and_bare_cr_everywhere() {
     let base = b"INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP a;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
     let resp =
         b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/TCP a;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+    let mut accepted = [0usize; 2];
     for msg in [&base[..], &resp[..]] {
+        let via_at = memchr::memmem::find(msg, b"Via:").unwrap() + 4;
+        let via_value = via_at..=via_at + memchr::memchr(b'\r', &msg[via_at..]).unwrap();
         for bad in [0u8, b'\r'] {
             for at in 0..msg.len() {
                 let mut m = msg.to_vec();
                 m[at] = bad;
                 for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
                     let got = parse_message(&m, &cfg);
-                    let ok = matches!(got, Ok(Parsed::Complete { .. }));
-                    if bad == b'\r' {
-                        // A CR replacing the LF of a CRLF is a bare CR too.
-                        if ok {
-                            assert!(msg[at] == b'\r', "bare CR accepted at {at}: {got:?}");
-                        }
-                    } else if ok {
-                        // NUL is legal only inside a header value (quoted-pair).
-                        let in_value =
-                            (memchr::memchr(b'\n', msg).unwrap()..msg.len() - 4).contains(&at);
-                        assert!(in_value, "NUL accepted at {at}");
-                    }
+                    let ok =
+                        matches!(got, Ok(Parsed::Complete { consumed, .. }) if consumed == m.len());
+                    let want = if bad == b'\r' {
+                        msg[at] == b'\r'
+                    } else {
+                        !cfg.is_strict() && via_value.contains(&at)
+                    };
+                    assert_eq!(
+                        ok,
+                        want,
+                        "{} {:?} at {at} of {:?}: {got:?}",
+                        if cfg.is_strict() { "strict" } else { "lenient" },
+                        bad as char,
+                        String::from_utf8_lossy(msg)
+                    );
                     if let Err(e) = got {
                         assert!(e.offset() as usize <= m.len());
                     }
+                    accepted[usize::from(bad == b'\r')] += usize::from(ok);
                 }
             }
         }
     }
+    // NUL: the 30 bytes of " SIP/2.0/TCP a;branch=z9hG4bK1" and the CR
+    // after them, lenient only, in both messages; CR: the four CRs of each
+    // message, in both modes.
+    assert_eq!(accepted, [2 * 31, 2 * 2 * 4]);
 }
 
 /// Every byte value in every position of a status line, one position at a
-/// time: the answer is an error, incomplete, or a line whose parts hold the
-/// changed byte where the grammar allows it.
+/// time, in both modes: the answer is an error, incomplete, or a line whose
+/// parts hold the changed byte where the grammar allows it. What the grammar
+/// allows is held exactly where it is plain: the version's letters in
+/// either case and nothing else; the code's first digit 1 to 6, the others
+/// any digit; and every byte of RFC 3261's reason-phrase alphabet but `%`
+/// (reserved, unreserved, SP, HTAB) in each reason position, in both modes.
 #[test]
 fn every_byte_in_every_position_of_a_status_line() {
     let line = b"SIP/2.0 180 Ringing\r\n";
-    let mut counts = [0usize; 3];
+    let reason_alphabet: Vec<u8> = (0..=255u8)
+        .filter(|b| b.is_ascii_alphanumeric() || b";/?:@&=+$,-_.!~*'() \t".contains(b))
+        .collect();
+    let mut complete = 0;
     for at in 0..line.len() {
         for byte in 0..=255u8 {
             let mut m = line.to_vec();
             m[at] = byte;
             for cfg in [ParserConfig::strict(), ParserConfig::lenient()] {
-                match parse_status_line_with(&m, &cfg) {
+                let got = parse_status_line_with(&m, &cfg);
+                let ok = match &got {
                     Ok(Parsed::Complete { value, consumed }) => {
-                        counts[0] += 1;
-                        assert!(consumed <= m.len());
+                        complete += 1;
+                        assert!(*consumed <= m.len());
                         assert!((100..=699).contains(&value.code.as_u16()));
                         assert!(value.version.eq_ignore_ascii_case(b"SIP/2.0"));
                         if cfg.is_strict() {
@@ -179,51 +205,106 @@ fn every_byte_in_every_position_of_a_status_line() {
                             .as_bytes()
                             .iter()
                             .any(|&b| b == 0 || b == b'\r' || b == b'\n'));
+                        if (8..11).contains(&at) {
+                            assert_eq!(value.code.as_u16().to_string().as_bytes(), &m[8..11]);
+                        }
+                        if (12..19).contains(&at) && *consumed == m.len() {
+                            assert_eq!(value.reason.as_bytes(), &m[12..19]);
+                        }
+                        true
                     }
-                    Ok(Parsed::Incomplete { .. }) => counts[1] += 1,
+                    Ok(Parsed::Incomplete { .. }) => false,
                     Err(e) => {
-                        counts[2] += 1;
                         assert!(
                             e.offset() as usize <= at + 2,
                             "error at {} for byte {byte:#x} at {at}",
                             e.offset()
                         );
+                        false
                     }
+                };
+                let must = match at {
+                    0..=6 => Some(byte.eq_ignore_ascii_case(&line[at])),
+                    8 => Some((b'1'..=b'6').contains(&byte)),
+                    9 | 10 => Some(byte.is_ascii_digit()),
+                    12..=18 if reason_alphabet.contains(&byte) => Some(true),
+                    _ => None,
+                };
+                if let Some(must) = must {
+                    assert_eq!(
+                        ok,
+                        must,
+                        "byte {byte:#x} at {at}, strict {}: {got:?}",
+                        cfg.is_strict()
+                    );
                 }
             }
         }
     }
-    println!("complete / incomplete / error: {counts:?}");
-    assert_eq!(counts.iter().sum::<usize>(), line.len() * 256 * 2);
+    println!("complete answers: {complete}");
 }
 
-/// Every corpus message cut at every offset: incomplete (or, for a datagram,
-/// a clear truncation error), never a panic, never a message from a prefix
-/// that is not the message.
+/// Every corpus message cut at every offset: on a stream always incomplete;
+/// as a datagram an error inside the prefix, or a message that is the start
+/// of the real one. A datagram may end a message early only where the rules
+/// say it can: the body runs to the datagram's end when there is no
+/// Content-Length, and in lenient mode the head may end at the datagram's
+/// end after a complete line. So a message read from a prefix has the real
+/// start line, a leading run of the real header fields (the last may lack
+/// the folded lines that followed it: its value starts the real one), and a
+/// body that starts the real body; in strict mode it has every field.
 #[test]
 fn truncation_at_every_offset_of_every_corpus_message() {
     let Some(corpus) = common::shared_corpus("truncation at every offset of every corpus message")
     else {
         return;
     };
-    let cfg = ParserConfig::lenient();
     let mut cuts = 0;
-    for path in common::dat_files(&corpus) {
-        let bytes = std::fs::read(&path).unwrap();
-        let Ok(Parsed::Complete { consumed, .. }) = parse_message(&bytes, &cfg) else {
-            continue;
-        };
-        for cut in 0..consumed {
-            match parse_message(&bytes[..cut], &cfg) {
-                Ok(Parsed::Incomplete { .. }) => {}
-                other => panic!("{} cut at {cut}: {other:?}", path.display()),
+    let mut early = [0usize; 2];
+    for cfg in [ParserConfig::lenient(), ParserConfig::strict()] {
+        for path in common::dat_files(&corpus) {
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(Parsed::Complete {
+                value: whole,
+                consumed,
+            }) = parse_message(&bytes, &cfg)
+            else {
+                continue;
+            };
+            let fields: Vec<_> = whole.head.headers().collect();
+            for cut in 0..consumed {
+                let prefix = &bytes[..cut];
+                match parse_message(prefix, &cfg) {
+                    Ok(Parsed::Incomplete { .. }) => {}
+                    other => panic!("{} cut at {cut}: {other:?}", path.display()),
+                }
+                match parse_datagram(prefix, &cfg) {
+                    Err(e) => assert!(e.offset() as usize <= cut),
+                    Ok(Datagram::KeepAlive) => {
+                        assert!(prefix.iter().all(|b| b" \t\r\n".contains(b)));
+                    }
+                    Ok(Datagram::Message(m)) => {
+                        let at = format!("{} cut at {cut}", path.display());
+                        assert_eq!(m.head.start_line, whole.head.start_line, "{at}");
+                        let got: Vec<_> = m.head.headers().collect();
+                        assert!(got.len() <= fields.len(), "{at}");
+                        if let Some((last, before)) = got.split_last() {
+                            assert_eq!(before, &fields[..before.len()], "{at}");
+                            let real = &fields[before.len()];
+                            assert_eq!(last.name, real.name, "{at}");
+                            assert!(real.value.starts_with(last.value), "{at}: {last:?}");
+                        }
+                        assert!(whole.body.starts_with(m.body), "{at}");
+                        if cfg.is_strict() {
+                            assert_eq!(got.len(), fields.len(), "{at}");
+                        }
+                        early[usize::from(cfg.is_strict())] += 1;
+                    }
+                }
+                cuts += 1;
             }
-            if let Err(e) = parse_datagram(&bytes[..cut], &cfg) {
-                assert!(e.offset() as usize <= cut);
-            }
-            cuts += 1;
         }
     }
-    println!("truncations checked: {cuts}");
-    assert!(cuts > 100_000, "{cuts}");
+    println!("truncations checked: {cuts}; messages read early (lenient, strict): {early:?}");
+    assert!(cuts > 200_000, "{cuts}");
 }
