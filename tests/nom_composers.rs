@@ -1,6 +1,6 @@
 //! `sipline::nom`: every line parser has a default and a configured form,
-//! each agrees with the friendly entry point, and they compose with the nom
-//! re-exported beside them.
+//! each reads the values the line holds and agrees with the friendly entry
+//! point, and they compose with the nom re-exported beside them.
 
 use sipline::nom::{
     request_line, request_line_with, start_line, start_line_with, status_line, status_line_with,
@@ -17,10 +17,16 @@ fn each_parser_agrees_with_its_entry_point() {
         let resp = b"SIP/2.0 486 Busy Here\r\nrest";
         let (rest, s) = status_line_with(cfg)(resp).unwrap();
         assert_eq!(rest, b"rest");
+        assert_eq!(s.code.as_u16(), 486);
+        assert_eq!(s.reason.as_str(), Some("Busy Here"));
+        assert_eq!(s.version, b"SIP/2.0");
         assert_eq!(parse_status_line_with(resp, &cfg).unwrap().value(), Some(s));
         let req = b"INVITE sip:bob@biloxi.example.com SIP/2.0\r\nrest";
         let (rest, r) = request_line_with(cfg)(req).unwrap();
         assert_eq!(rest, b"rest");
+        assert_eq!(r.method, *"INVITE");
+        assert_eq!(r.uri, b"sip:bob@biloxi.example.com");
+        assert_eq!(r.version, b"SIP/2.0");
         assert_eq!(parse_request_line(req, &cfg).unwrap().value(), Some(r));
         let (_, st) = start_line_with(cfg)(req).unwrap();
         assert_eq!(st, StartLine::Request(r));
@@ -28,10 +34,17 @@ fn each_parser_agrees_with_its_entry_point() {
         let (_, st) = start_line_with(cfg)(resp).unwrap();
         assert_eq!(st, StartLine::Status(s));
     }
-    // The default forms are lenient.
-    assert!(status_line(b"SIP/2.0 200 OK\n").is_ok());
-    assert!(request_line(b"BYE  sip:a@b SIP/2.0\n").is_ok());
-    assert!(start_line(b"ACK sip:a@b SIP/2.0\n").is_ok());
+    // The default forms are lenient: a bare LF ends the line, and two
+    // spaces separate as one.
+    let (rest, s) = status_line(b"SIP/2.0 200 OK\n!").unwrap();
+    assert_eq!(
+        (rest, s.code.as_u16(), s.reason.as_str()),
+        (&b"!"[..], 200, Some("OK"))
+    );
+    let (_, r) = request_line(b"BYE  sip:a@b SIP/2.0\n").unwrap();
+    assert_eq!((r.method.as_str(), r.uri), ("BYE", &b"sip:a@b"[..]));
+    let (_, st) = start_line(b"ACK sip:a@b SIP/2.0\n").unwrap();
+    assert_eq!(st.request().map(|r| r.method.as_str()), Some("ACK"));
     let strict = ParserConfig::strict();
     assert!(matches!(
         request_line_with(strict)(b"BYE  sip:a@b SIP/2.0\r\n"),
