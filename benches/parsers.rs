@@ -223,6 +223,26 @@ fn decode_all(dec: &mut StreamDecoder, buf: &mut BytesMut) -> usize {
     n
 }
 
+/// The sanity check the peers are held to as well: sipline frames `s`, fed
+/// in `chunk`-byte pieces, into its messages with no error and nothing left
+/// over; the number of messages.
+fn sipline_frames(s: &[u8], chunk: usize) -> usize {
+    let (mut d, mut buf, mut n) = (StreamDecoder::default(), BytesMut::new(), 0);
+    for piece in s.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        loop {
+            match d.decode(&mut buf) {
+                Ok(Some(Frame::Message(_))) => n += 1,
+                Ok(Some(Frame::KeepAlive { .. })) => {}
+                Ok(None) => break,
+                Err(e) => panic!("sipline on the bench stream: {e}"),
+            }
+        }
+    }
+    assert!(buf.is_empty(), "{} bytes left over", buf.len());
+    n
+}
+
 /// Frames by httparse: head parsed, Content-Length found, body skipped.
 fn httparse_frames(mut buf: &[u8]) -> usize {
     let mut n = 0;
@@ -260,8 +280,9 @@ fn stream(c: &mut Criterion) {
     let s = response_stream();
     let http: Vec<u8> = (0..1000).flat_map(|i| as_http(&ok_to_invite(i))).collect();
     g.throughput(Throughput::Bytes(s.len() as u64));
-    let mut d = StreamDecoder::default();
-    assert!(decode_all(&mut d, &mut BytesMut::from(&s[..])) > 0);
+    for chunk in [s.len(), 1460, 1] {
+        assert_eq!(sipline_frames(&s, chunk), 1000, "in {chunk}-byte pieces");
+    }
     assert_eq!(httparse_frames(&http), 1000);
     assert_eq!(memmem_frames(&s), 1000);
     g.bench_function("sipline whole", |b| {
