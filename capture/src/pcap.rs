@@ -165,11 +165,20 @@ mod tests {
         assert_eq!(seconds(1 << 20, 1 << 10, 0), 1024.0);
         // An impossible resolution of 0 does not divide by zero.
         assert_eq!(seconds(7, 0, 0), 7.0);
-        // Far past the u32 seconds of 2106.
+        // Past the u32 seconds of 2106: 2200-01-01T00:00:00.25Z, in
+        // microseconds (`date -u -d 2200-01-01 +%s` is 7258118400), and the
+        // same instant as a pcapng offset of 2^32 s plus the rest in ticks.
         assert_eq!(
-            seconds(u64::MAX, 1, i64::MAX),
-            u64::MAX as f64 + i64::MAX as f64
+            seconds(7_258_118_400_250_000, 1_000_000, 0),
+            7_258_118_400.25
         );
+        assert_eq!(
+            seconds(2_963_151_104_250_000, 1_000_000, 1 << 32),
+            7_258_118_400.25
+        );
+        // The largest ticks and offset: 2^64 - 1 and 2^63 - 1 seconds sum to
+        // 3 * 2^63 once rounded to f64, with no overflow on the way.
+        assert_eq!(seconds(u64::MAX, 1, i64::MAX), 27_670_116_110_564_327_424.0);
     }
 
     #[test]
