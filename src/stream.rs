@@ -261,6 +261,10 @@ pub struct StreamDecoder {
     state: State,
     offset: u64,
     junk: u64,
+    /// Where the junk of the current gap between messages began.
+    junk_from: Option<u64>,
+    /// Whether `junk_from` belongs to the current gap (cleared by a message).
+    junk_in_gap: bool,
     failed: Option<Error>,
 }
 
@@ -278,6 +282,8 @@ impl StreamDecoder {
             state: State::Between,
             offset: 0,
             junk: 0,
+            junk_from: None,
+            junk_in_gap: false,
             failed: None,
         }
     }
@@ -296,6 +302,25 @@ impl StreamDecoder {
     /// [`ParserConfig::allow_junk_between_messages`]).
     pub const fn junk_bytes(&self) -> u64 {
         self.junk
+    }
+
+    /// Where the junk between the last message and the next began: the
+    /// stream offset of the first junk byte skipped since the last whole
+    /// message (or since the start), `None` until there is junk. When
+    /// [`junk_bytes`](Self::junk_bytes) grows, this says where that junk
+    /// stood, whatever pieces the stream arrived in.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sipline::{Frame, ParserConfig, StreamDecoder};
+    ///
+    /// let mut dec = StreamDecoder::new(ParserConfig::lenient());
+    /// let mut buf = BytesMut::from(&b"\r\n  \r\n\0OPTIONS sip:h SIP/2.0\r\nl: 0\r\n\r\n"[..]);
+    /// assert!(matches!(dec.decode(&mut buf), Ok(Some(Frame::Message(_)))));
+    /// assert_eq!((dec.junk_bytes(), dec.junk_offset()), (3, Some(2)));
+    /// ```
+    pub const fn junk_offset(&self) -> Option<u64> {
+        self.junk_from
     }
 
     /// `true` when the decoder is between messages: no partial message is
@@ -397,6 +422,10 @@ impl StreamDecoder {
                                 .count()
                                 .max(1);
                             self.junk += n as u64;
+                            if !self.junk_in_gap {
+                                self.junk_in_gap = true;
+                                self.junk_from = Some(self.offset);
+                            }
                             self.skip(buf, n);
                         }
                         _ => self.state = State::Head(HeadScan::new()),
@@ -422,6 +451,7 @@ impl StreamDecoder {
                     let offset = self.offset;
                     self.offset += total as u64;
                     self.state = State::Between;
+                    self.junk_in_gap = false;
                     return Ok(Some(Frame::Message(SipMessage {
                         bytes,
                         offset,

@@ -100,7 +100,7 @@ fn read_stream(
         counted = frames.bytes_read();
         let now = frames.decoder().junk_bytes();
         if now > junk {
-            let at = loc(frames.decoder().stream_offset());
+            let at = loc(frames.decoder().junk_offset().unwrap_or_default());
             sink.skipped_bytes(&at, Skip::JunkBetweenMessages, now - junk);
             junk = now;
         }

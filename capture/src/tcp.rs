@@ -823,11 +823,12 @@ impl Flow {
             ..*at
         };
         loop {
-            // Junk skipped by this call stands after where it started.
-            let (junk, from) = (self.decoder.junk_bytes(), self.decoder.stream_offset());
+            let junk = self.decoder.junk_bytes();
             let next = self.decoder.decode(&mut self.buf);
             let skipped = self.decoder.junk_bytes() - junk;
             if skipped > 0 {
+                // Where this gap's junk began, however the segments fell.
+                let from = self.decoder.junk_offset().unwrap_or_default();
                 sink.skipped_bytes(&here(from), Skip::JunkBetweenMessages, skipped);
             }
             match next {
@@ -1192,6 +1193,25 @@ mod tests {
         let mut strict = Reassembler::new(ParserConfig::strict(), TcpLimits::default(), false);
         let got = run(&mut strict, &[seg(1, 1, false, false, &stream)]);
         assert_eq!(got[1], "bad method @29");
+    }
+
+    /// Junk after a CRLF is located at its first byte, whether the CRLF came
+    /// in the same segment or in the one before (the fuzz target
+    /// `diff_tcp_reorder` found the two located apart).
+    #[test]
+    fn junk_is_located_where_it_stands_however_segments_fall() {
+        let stream = [A, b"\r\n  ", B].concat();
+        let whole = run(&mut new(), &[seg(1, 1, false, false, &stream)]);
+        let cut = A.len() + 2;
+        let split = run(
+            &mut new(),
+            &[
+                seg(1, 1, false, false, &stream[..cut]),
+                seg(1, 1 + cut as u32, false, false, &stream[cut..]),
+            ],
+        );
+        assert_eq!(whole, split);
+        assert_eq!(whole[1], "junk-bytes-between-messages 2 @31");
     }
 
     #[test]
