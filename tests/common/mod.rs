@@ -87,6 +87,8 @@ pub fn required(input: &Input) -> bool {
 /// and how to get it, straight to standard error (past the harness's
 /// capture, so that a plain `cargo test` shows it), and answers `false`.
 pub fn have(input: &Input, here: bool, why: &str, skipped: &str) -> bool {
+    // Read (and checked for names that are no input's) on every call.
+    let required = required(input);
     if here {
         return true;
     }
@@ -95,10 +97,9 @@ pub fn have(input: &Input, here: bool, why: &str, skipped: &str) -> bool {
         .unwrap_or("a test")
         .to_string();
     assert!(
-        !required(input),
+        !required,
         "{test}: the required input {} is missing ({why}); {}",
-        input.name,
-        input.how
+        input.name, input.how
     );
     use std::io::Write;
     let _ = writeln!(
