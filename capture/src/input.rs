@@ -10,7 +10,7 @@ use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
 
 use crate::frag::{Defragmenter, Outcome};
 use crate::link::{decode, ip_payload, Decoded, TransportPayload};
-use crate::pcap::{is_capture, read_capture};
+use crate::pcap::{is_capture, walk, Packet, Packets};
 use crate::sctp::data_chunks;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
@@ -68,8 +68,14 @@ pub fn read(
         }
     };
     if is_capture(head) {
-        let mut reader = Reader::new(opts);
-        read_capture(name, r, &mut reader, sink)
+        let mut feed = Feed {
+            name,
+            reader: Reader::new(opts),
+            sink,
+        };
+        let (frames, result) = walk(name, r, &mut feed);
+        feed.reader.finish(name, frames, feed.sink);
+        result
     } else {
         read_stream(name, r, opts, sink)
     }
@@ -127,15 +133,43 @@ fn read_stream(
     }
 }
 
+/// A capture's packets into its [`Reader`], and what the reader finds into
+/// the sink.
+struct Feed<'a, 'o> {
+    name: &'a str,
+    reader: Reader<'o>,
+    sink: &'a mut dyn Sink,
+}
+
+impl Packets for Feed<'_, '_> {
+    fn packet(&mut self, p: Packet<'_>) -> std::ops::ControlFlow<()> {
+        if let Some(t) = p.time {
+            self.sink.time(t);
+        }
+        match p.link {
+            Some(link) => {
+                let at = (self.name, p.frame, p.time);
+                self.reader.packet(at, link, p.data, self.sink);
+            }
+            None => self.reader.unknown_link(self.name, p.frame, self.sink),
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn bytes_read(&mut self, n: u64) {
+        self.sink.bytes_read(n);
+    }
+}
+
 /// The per-input state of a capture: the options and TCP reassembly.
-pub(crate) struct Reader<'o> {
+struct Reader<'o> {
     opts: &'o ReadOptions,
     tcp: Reassembler,
     defrag: Defragmenter,
 }
 
 impl<'o> Reader<'o> {
-    pub(crate) fn new(opts: &'o ReadOptions) -> Reader<'o> {
+    fn new(opts: &'o ReadOptions) -> Reader<'o> {
         Reader {
             opts,
             tcp: Reassembler::new(opts.config, opts.tcp, !opts.ports.is_empty()),
@@ -144,7 +178,7 @@ impl<'o> Reader<'o> {
     }
 
     /// A frame whose interface has no link type.
-    pub(crate) fn unknown_link(&mut self, name: &str, frame: u64, sink: &mut dyn Sink) {
+    fn unknown_link(&mut self, name: &str, frame: u64, sink: &mut dyn Sink) {
         let at = Location {
             file: name,
             frame: Some(frame),
@@ -156,7 +190,7 @@ impl<'o> Reader<'o> {
     }
 
     /// One captured frame, taken at `time`.
-    pub(crate) fn packet(
+    fn packet(
         &mut self,
         at: (&str, u64, Option<f64>),
         linktype: Linktype,
@@ -268,7 +302,7 @@ impl<'o> Reader<'o> {
     }
 
     /// The capture has ended (after `frames` frames).
-    pub(crate) fn finish(&mut self, name: &str, frames: u64, sink: &mut dyn Sink) {
+    fn finish(&mut self, name: &str, frames: u64, sink: &mut dyn Sink) {
         self.tcp.finish(name, Some(frames), sink);
         let mut lost = 0;
         self.defrag.finish(&mut |n, _| lost += n);
@@ -329,103 +363,5 @@ pub fn deliver_datagram(
             at.offset = e.offset();
             sink.malformed(at, &e);
         }
-    }
-}
-
-/// The capture timestamp (seconds since the epoch, UTC) of the first packet
-/// of the capture at `path`, without reading further than its first
-/// packets: for ordering rotated captures (`tcpdump -C`/`-G`). `None` for a
-/// raw stream, standard input, or a file that cannot be read.
-///
-/// ```
-/// assert_eq!(sipline_capture::first_timestamp("no/such/file.pcap"), None);
-/// ```
-pub fn first_timestamp(path: &str) -> Option<f64> {
-    use std::io::Read;
-    if path == "-" {
-        return None;
-    }
-    let mut head = Vec::new();
-    File::open(path)
-        .ok()?
-        .take(1 << 20)
-        .read_to_end(&mut head)
-        .ok()?;
-    let u32_at = |at: usize, le: bool| -> Option<u32> {
-        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    };
-    let u16_at = |at: usize, le: bool| -> Option<u16> {
-        let b: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
-        Some(if le {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        })
-    };
-    match head.get(..4)? {
-        // pcap: microseconds or nanoseconds, either byte order.
-        [0xd4, 0xc3, 0xb2, 0xa1]
-        | [0xa1, 0xb2, 0xc3, 0xd4]
-        | [0x4d, 0x3c, 0xb2, 0xa1]
-        | [0xa1, 0xb2, 0x3c, 0x4d] => {
-            let le = head.first() != Some(&0xa1);
-            let nanos = matches!(
-                head.get(..4)?,
-                [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d]
-            );
-            let (secs, frac) = (u32_at(24, le)?, u32_at(28, le)?);
-            let div = if nanos { 1e9 } else { 1e6 };
-            Some(f64::from(secs) + f64::from(frac) / div)
-        }
-        // pcapng: walk the blocks to the first Enhanced Packet Block.
-        [0x0a, 0x0d, 0x0d, 0x0a] => {
-            let le = head.get(8..12)? == [0x4d, 0x3c, 0x2b, 0x1a];
-            let mut resolution = 1e-6;
-            let mut at = 0;
-            loop {
-                let kind = u32_at(at, le)?;
-                let len = u32_at(at + 4, le)? as usize;
-                if len < 12 {
-                    return None;
-                }
-                match kind {
-                    // Interface Description Block: the if_tsresol option.
-                    1 => {
-                        let mut o = at + 16;
-                        while o + 4 <= (at + len).saturating_sub(4) {
-                            let code = u16_at(o, le)?;
-                            let olen = usize::from(u16_at(o + 2, le)?);
-                            if code == 0 {
-                                break;
-                            }
-                            if code == 9 && olen >= 1 {
-                                let v = *head.get(o + 4)?;
-                                let exp = i32::from(v & 0x7f);
-                                resolution = if v & 0x80 == 0 {
-                                    10f64.powi(-exp)
-                                } else {
-                                    2f64.powi(-exp)
-                                };
-                            }
-                            o += 4 + olen.div_ceil(4) * 4;
-                        }
-                    }
-                    // Enhanced Packet Block: the timestamp in units of the resolution.
-                    6 => {
-                        let ts = (u64::from(u32_at(at + 12, le)?) << 32)
-                            | u64::from(u32_at(at + 16, le)?);
-                        return Some(ts as f64 * resolution);
-                    }
-                    _ => {}
-                }
-                at += len;
-            }
-        }
-        _ => None,
     }
 }

@@ -45,6 +45,7 @@ pub mod hep;
 mod input;
 pub mod link;
 mod pcap;
+mod plan;
 pub mod sctp;
 mod sink;
 mod sniff;
@@ -52,8 +53,9 @@ pub mod tcp;
 pub mod tunnel;
 pub mod ws;
 
-pub use input::{deliver_datagram, first_timestamp, read, read_path};
+pub use input::{deliver_datagram, read, read_path};
 pub use pcap::is_capture;
+pub use plan::{first_timestamp, plan_inputs};
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 

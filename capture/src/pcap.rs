@@ -1,14 +1,16 @@
 //! pcap and pcapng captures, block by block with pcap-parser: interfaces,
-//! link types and timestamp resolutions as the file declares them.
+//! link types and timestamp resolutions as the file declares them. One walk
+//! ([`walk`]) serves reading a capture and planning inputs by their first
+//! packet.
 
 use std::io::Read;
+use std::ops::ControlFlow;
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{Linktype, PcapBlockOwned, PcapError};
 
-use crate::input::Reader;
-use crate::sink::{InputError, Sink};
+use crate::sink::InputError;
 
 /// The magic numbers of pcap (microsecond and nanosecond, both byte orders)
 /// and pcapng files.
@@ -47,20 +49,48 @@ fn seconds(ticks: u64, per_second: u64, offset: i64) -> f64 {
     offset as f64 + (ticks / per_second) as f64 + (ticks % per_second) as f64 / per_second as f64
 }
 
-/// Reads a pcap or pcapng capture from `r` and hands every packet to `reader`.
-pub(crate) fn read_capture(
+/// One packet of a capture, as the file gives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Packet<'a> {
+    /// Its number in the file, from 1.
+    pub(crate) frame: u64,
+    /// When it was captured (seconds since the epoch, UTC); `None` when the
+    /// file gives no time for it (a Simple Packet Block, an impossible
+    /// resolution).
+    pub(crate) time: Option<f64>,
+    /// Its interface's link type; `None` for an interface the file never
+    /// described.
+    pub(crate) link: Option<Linktype>,
+    /// The bytes captured.
+    pub(crate) data: &'a [u8],
+}
+
+/// What [`walk`] hands the packets of a capture to.
+pub(crate) trait Packets {
+    /// One packet; `Break` stops the walk there.
+    fn packet(&mut self, p: Packet<'_>) -> ControlFlow<()>;
+    /// `n` more bytes of the file were read (block by block, for progress).
+    fn bytes_read(&mut self, _n: u64) {}
+}
+
+/// Walks the pcap or pcapng capture `r` (named `name` in errors), handing
+/// every packet to `to` until it answers `Break`. Answers the number of
+/// frames seen, and whether the file could be read to its end (or to the
+/// `Break`).
+pub(crate) fn walk(
     name: &str,
     r: impl Read + Send,
-    reader: &mut Reader<'_>,
-    sink: &mut dyn Sink,
-) -> Result<(), InputError> {
+    to: &mut dyn Packets,
+) -> (u64, Result<(), InputError>) {
     let err = |offset: u64, message: String| InputError {
         file: name.to_string(),
         offset: Some(offset),
         message,
     };
-    let mut blocks = pcap_parser::create_reader(1 << 20, r)
-        .map_err(|e| err(0, format!("not a readable capture: {e:?}")))?;
+    let mut blocks = match pcap_parser::create_reader(1 << 20, r) {
+        Ok(b) => b,
+        Err(e) => return (0, Err(err(0, format!("not a readable capture: {e:?}")))),
+    };
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut legacy = Interface {
         linktype: Linktype::ETHERNET,
@@ -72,7 +102,7 @@ pub(crate) fn read_capture(
     let result = loop {
         match blocks.next() {
             Ok((used, block)) => {
-                match block {
+                let packet = match &block {
                     PcapBlockOwned::LegacyHeader(h) => {
                         legacy = Interface {
                             linktype: h.network,
@@ -83,60 +113,63 @@ pub(crate) fn read_capture(
                             }),
                             offset: 0,
                         };
+                        None
                     }
                     PcapBlockOwned::Legacy(b) => {
-                        frame += 1;
                         let per_second = legacy.ticks_per_second.unwrap_or(1_000_000);
                         let ticks = u64::from(b.ts_sec) * per_second + u64::from(b.ts_usec);
-                        let time = seconds(ticks, per_second, 0);
-                        sink.time(time);
-                        reader.packet((name, frame, Some(time)), legacy.linktype, b.data, sink);
+                        Some((
+                            Some(seconds(ticks, per_second, 0)),
+                            Some(legacy.linktype),
+                            b.data,
+                        ))
                     }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        interfaces.clear();
+                        None
+                    }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         interfaces.push(Interface {
                             linktype: idb.linktype,
                             ticks_per_second: idb.ts_resolution(),
                             offset: idb.ts_offset(),
-                        })
+                        });
+                        None
                     }
                     PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                        frame += 1;
-                        let Some(iface) = interfaces.get(epb.if_id as usize).copied() else {
-                            // A packet of an interface the file never described.
-                            reader.unknown_link(name, frame, sink);
-                            pos += used as u64;
-                            sink.bytes_read(used as u64);
-                            blocks.consume(used);
-                            continue;
-                        };
-                        let time = iface.ticks_per_second.map(|per_second| {
+                        let iface = interfaces.get(epb.if_id as usize);
+                        let time = iface.and_then(|i| {
                             let ticks = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                            seconds(ticks, per_second, iface.offset)
+                            i.ticks_per_second
+                                .map(|per_second| seconds(ticks, per_second, i.offset))
                         });
-                        if let Some(t) = time {
-                            sink.time(t);
-                        }
-                        let data = epb.packet_data();
-                        reader.packet((name, frame, time), iface.linktype, data, sink);
+                        Some((time, iface.map(|i| i.linktype), epb.packet_data()))
                     }
-                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => Some((
+                        None,
+                        interfaces.first().map(|i| i.linktype),
+                        spb.packet_data(),
+                    )),
+                    PcapBlockOwned::NG(_) => None,
+                };
+                let flow = match packet {
+                    Some((time, link, data)) => {
                         frame += 1;
-                        match interfaces.first() {
-                            Some(iface) => reader.packet(
-                                (name, frame, None),
-                                iface.linktype,
-                                spb.packet_data(),
-                                sink,
-                            ),
-                            None => reader.unknown_link(name, frame, sink),
-                        }
+                        to.packet(Packet {
+                            frame,
+                            time,
+                            link,
+                            data,
+                        })
                     }
-                    PcapBlockOwned::NG(_) => {}
-                }
+                    None => ControlFlow::Continue(()),
+                };
                 pos += used as u64;
-                sink.bytes_read(used as u64);
+                to.bytes_read(used as u64);
                 blocks.consume(used);
+                if flow.is_break() {
+                    break Ok(());
+                }
             }
             Err(PcapError::Eof) => break Ok(()),
             Err(PcapError::Incomplete(_)) => {
@@ -150,8 +183,22 @@ pub(crate) fn read_capture(
             Err(e) => break Err(err(pos, format!("corrupt capture: {e:?}"))),
         }
     };
-    reader.finish(name, frame, sink);
-    result
+    (frame, result)
+}
+
+/// The time of the first packet of the capture `r`, read with [`walk`]:
+/// `None` when it has no packet, or its first packet has no time.
+pub(crate) fn first_time(name: &str, r: impl Read + Send) -> Option<f64> {
+    struct First(Option<f64>);
+    impl Packets for First {
+        fn packet(&mut self, p: Packet<'_>) -> ControlFlow<()> {
+            self.0 = p.time;
+            ControlFlow::Break(())
+        }
+    }
+    let mut first = First(None);
+    let _ = walk(name, r, &mut first);
+    first.0
 }
 
 #[cfg(test)]

@@ -235,7 +235,7 @@ fn print_slices(w: &mut dyn Write, sliced: &SlicedMetrics) {
 }
 
 pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<SliceBy>) -> ExitCode {
-    let files = crate::stats::expand_in_time_order(inputs);
+    let files = sipline_capture::plan_inputs(inputs);
     let stdout = std::io::stdout();
     let mut feed = Feed {
         tracker: CallTracker::default(),

@@ -75,7 +75,8 @@ enum Command {
         /// thread. Default: the number of cores.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
         threads: Option<u16>,
-        /// Captures, streams or folders; standard input when absent.
+        /// Captures, streams or folders (read in the order of their first
+        /// packet); standard input when absent.
         inputs: Vec<String>,
     },
     /// One row per call attempt (INVITE without a To tag): outcome, final
@@ -84,7 +85,6 @@ enum Command {
     /// Challenge retries, redirects and retransmissions fold into one
     /// attempt; a proxy's other legs are not counted again. `--json` prints
     /// JSON lines, `--csv` CSV with a header; the columns are the same.
-    /// Several inputs are read in the order of their first packet.
     /// Exit status: 0, or 2 for an input that could not be read.
     Calls {
         #[command(flatten)]
@@ -102,7 +102,8 @@ enum Command {
         /// key or last column; the table ends with the metrics per slice.
         #[arg(long, value_parser = ["caller", "callee", "peer"])]
         by: Option<String>,
-        /// Captures, streams or folders; standard input when absent.
+        /// Captures, streams or folders (read in the order of their first
+        /// packet); standard input when absent.
         inputs: Vec<String>,
     },
     /// Write one row per SIP message (or per call attempt) as Parquet, CSV
@@ -154,7 +155,8 @@ enum Command {
         /// reading thread.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
         threads: Option<u16>,
-        /// Captures, streams or folders; standard input when absent.
+        /// Captures, streams or folders (read in the order of their first
+        /// packet); standard input when absent.
         inputs: Vec<String>,
     },
     /// Parse every SIP message and print each problem with its location.
@@ -166,7 +168,8 @@ enum Command {
         mode: Mode,
         #[command(flatten)]
         capture: CaptureArgs,
-        /// Captures, streams or folders; standard input when absent.
+        /// Captures, streams or folders (read in the order of their first
+        /// packet); standard input when absent.
         inputs: Vec<String>,
     },
     /// Frame FILE (or standard input) into SIP messages: one JSON object per line.

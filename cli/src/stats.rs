@@ -675,62 +675,6 @@ impl Stats {
     }
 }
 
-/// [`expand`], then the files in the order of their first packet's
-/// timestamp (rotated captures, `tcpdump -C/-G`, name `file`, `file1` …
-/// `file10`, which sort wrongly by name), so that a call spanning two files
-/// is read in order. Inputs whose first timestamp cannot be read keep
-/// their place at the end, in name order.
-pub(crate) fn expand_in_time_order(inputs: &[String]) -> Vec<String> {
-    let mut files: Vec<(Option<f64>, usize, String)> = expand(inputs)
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| (sipline_capture::first_timestamp(&f), i, f))
-        .collect();
-    files.sort_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x.total_cmp(&y).then(a.1.cmp(&b.1)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.1.cmp(&b.1),
-    });
-    files.into_iter().map(|(_, _, f)| f).collect()
-}
-
-/// Expands folders into the files in them (sorted), keeps files and `-`.
-fn expand(inputs: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for i in inputs {
-        let p = std::path::Path::new(i);
-        if p.is_dir() {
-            let mut files = Vec::new();
-            let mut stack = vec![p.to_path_buf()];
-            while let Some(d) = stack.pop() {
-                if let Ok(rd) = std::fs::read_dir(&d) {
-                    for e in rd.flatten() {
-                        let path = e.path();
-                        if path.is_dir() {
-                            stack.push(path);
-                        } else if path
-                            .extension()
-                            .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap")
-                        {
-                            files.push(path.display().to_string());
-                        }
-                    }
-                }
-            }
-            files.sort();
-            out.extend(files);
-        } else {
-            out.push(i.clone());
-        }
-    }
-    if out.is_empty() {
-        out.push("-".into());
-    }
-    out
-}
-
-/// Reads every input into `stats`; returns the inputs read and their errors.
 /// A progress bar on standard error, when it is a terminal and the inputs
 /// are over 64 MiB.
 fn progress_bar(files: &[String]) -> Option<indicatif::ProgressBar> {
@@ -770,12 +714,14 @@ fn read_all(
     errors
 }
 
+/// Reads every input, in the planned order, into `stats`; returns the
+/// inputs read and their errors.
 fn gather(
     inputs: &[String],
     opts: &ReadOptions,
     stats: &mut Stats,
 ) -> (Vec<String>, Vec<InputError>) {
-    let files = expand(inputs);
+    let files = sipline_capture::plan_inputs(inputs);
     stats.progress = progress_bar(&files);
     let bar = stats.progress.clone();
     let errors = read_all(&files, opts, stats, bar.as_ref());
@@ -794,7 +740,7 @@ fn gather_parallel(
     mut stats: Stats,
     threads: usize,
 ) -> Option<(Stats, Vec<String>, Vec<InputError>)> {
-    let files = expand(inputs);
+    let files = sipline_capture::plan_inputs(inputs);
     stats.progress = progress_bar(&files);
     let bar = stats.progress.clone();
     let mut pipeline = crate::parallel::Pipeline::start(stats, threads, opts.config);

@@ -846,7 +846,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     };
     let batch_rows = s.batch_rows.max(1);
     let retrans = Retransmissions::new(s.max_tracked);
-    let files = crate::stats::expand_in_time_order(inputs);
+    let files = sipline_capture::plan_inputs(inputs);
     let mut errors = Vec::new();
     let written = if s.what == What::Messages && s.threads > 1 {
         let mut p = pipeline::Pipeline::start(
