@@ -44,6 +44,7 @@ pub mod frag;
 pub mod hep;
 mod input;
 pub mod link;
+pub mod parallel;
 mod pcap;
 mod plan;
 pub mod sctp;

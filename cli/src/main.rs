@@ -11,7 +11,6 @@ mod calls;
 mod export;
 mod json;
 mod lines;
-mod parallel;
 mod parse;
 mod stats;
 

@@ -9,7 +9,7 @@ use sipline::{Error, Head, Heads, Message, StartLine, StatusClass, StatusCode};
 use sipline_capture::calls::{
     CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations, SliceBy, SlicedMetrics,
 };
-use sipline_capture::{read_path, FlowId, InputError, Location, ReadOptions, Sink, Skip};
+use sipline_capture::{parallel, read_path, FlowId, InputError, Location, ReadOptions, Sink, Skip};
 
 use crate::json::{error_fields, location_fields};
 
@@ -732,7 +732,7 @@ fn gather(
 }
 
 /// [`gather`] with the datagrams parsed on `threads` threads
-/// ([`crate::parallel`]); the counts are those of one thread. `None` if a
+/// ([`parallel`]); the counts are those of one thread. `None` if a
 /// thread of the pipeline failed.
 fn gather_parallel(
     inputs: &[String],
@@ -743,9 +743,14 @@ fn gather_parallel(
     let files = sipline_capture::plan_inputs(inputs);
     stats.progress = progress_bar(&files);
     let bar = stats.progress.clone();
-    let mut pipeline = crate::parallel::Pipeline::start(stats, threads, opts.config);
+    let run = parallel::Options {
+        threads,
+        config: opts.config,
+        bodies: false,
+    };
+    let mut pipeline = parallel::Pipeline::start(&run, || (), parallel::Replay(stats));
     let errors = read_all(&files, opts, &mut pipeline, bar.as_ref());
-    let mut stats = pipeline.finish()?;
+    let parallel::Replay(mut stats) = pipeline.finish().ok()?;
     if let Some(bar) = stats.progress.take() {
         bar.finish_and_clear();
     }

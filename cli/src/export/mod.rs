@@ -2,7 +2,8 @@
 //! Parquet, CSV or JSON lines, for the engines that go past one machine
 //! (ClickHouse, DuckDB, Spark).
 //!
-//! Message rows are made on row threads (`--threads`, [`pipeline`]) or on
+//! Message rows are made on row threads (`--threads`, [`threads`], on the
+//! capture crate's parallel run) or on
 //! the reading thread (`--threads 1`, and call rows, which come out of one
 //! call engine); full [`Batch`]es go through bounded channels to a writing
 //! thread that encodes them, so memory holds a fixed number of batches
@@ -12,7 +13,7 @@ pub mod table;
 
 #[cfg(feature = "parquet")]
 mod parquet;
-mod pipeline;
+mod threads;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -849,15 +850,27 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     let files = sipline_capture::plan_inputs(inputs);
     let mut errors = Vec::new();
     let written = if s.what == What::Messages && s.threads > 1 {
-        let mut p = pipeline::Pipeline::start(
-            s.threads,
-            opts.config,
+        let run = sipline_capture::parallel::Options {
+            threads: s.threads,
+            config: opts.config,
+            bodies: true,
+        };
+        let stage = || threads::RowStage {
             fields,
-            s.payload,
+            maker: RowMaker {
+                payload: s.payload,
+                ..RowMaker::default()
+            },
+        };
+        let writer = threads::Writer {
             output,
+            fields,
             batch_rows,
             retrans,
-        );
+            group: table::Batch::new(fields, batch_rows),
+            error: None,
+        };
+        let mut p = sipline_capture::parallel::Pipeline::start(&run, stage, writer);
         for f in &files {
             if let Err(e) = read_path(f, opts, &mut p) {
                 errors.push(e);
@@ -867,6 +880,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
             }
         }
         p.finish()
+            .unwrap_or_else(|_| Err(io::Error::other("a thread of the export failed")))
     } else {
         one_thread(&files, opts, s, fields, output, retrans, &mut errors)
     };

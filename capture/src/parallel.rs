@@ -1,0 +1,603 @@
+//! The SIP of captures read on several cores, with the result of one thread,
+//! exactly: the one parallel run that `stats`, `export` and any program
+//! embedding this crate share.
+//!
+//! A [`Pipeline`] is a [`Sink`]: give it to [`read_path`](crate::read_path)
+//! (or any reader) on the reading thread. It records what the reader finds,
+//! in order, into owned [`Batch`]es: each datagram's payload unparsed
+//! ([`Sink::datagram`]), and everything else (messages framed from TCP,
+//! keep-alives, malformed messages, skips, times, bytes read). Worker threads
+//! parse the datagrams of whole batches as the reader would have
+//! ([`deliver_datagram`]), then run the caller's [`Stage`] on the batch (make
+//! rows, say). One thread puts the batches back in their order and hands each,
+//! with its stage's output, to the caller's [`Consumer`], so every count and
+//! every first-seen example is what one thread gives.
+//!
+//! One hand-off per batch, never per packet. Memory stays bounded: a fixed
+//! pool of batches circulates (reader → workers → consumer → reader), at most
+//! [`Options::threads`] × 4 in flight, each at most [`BATCH_EVENTS`] events
+//! and about [`BATCH_BYTES`] bytes of payload. A reader whose consumer falls
+//! behind waits for a batch to come back: files get back-pressure.
+//!
+//! ```
+//! use sipline_capture::parallel::{Options, Pipeline, Replay};
+//! use sipline_capture::{read, Location, ReadOptions, Sink, Skip};
+//!
+//! #[derive(Default)]
+//! struct Count(usize);
+//! impl Sink for Count {
+//!     fn message(&mut self, _: &Location, _: &sipline::Message, _: usize) { self.0 += 1 }
+//!     fn malformed(&mut self, _: &Location, _: &sipline::Error) {}
+//!     fn skipped(&mut self, _: &Location, _: Skip) {}
+//! }
+//!
+//! let stream: &[u8] = b"SIP/2.0 200 OK\r\nl: 0\r\n\r\nSIP/2.0 180 Ringing\r\nl: 0\r\n\r\n";
+//! let opts = Options { threads: 2, ..Options::default() };
+//! let mut run = Pipeline::start(&opts, || (), Replay(Count::default()));
+//! read("dump.txt", stream, &ReadOptions::default(), &mut run)?;
+//! let Replay(count) = run.finish().expect("no thread failed");
+//! assert_eq!(count.0, 2);
+//! # Ok::<(), sipline_capture::InputError>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+use sipline::{Error, Heads, Message, ParserConfig};
+
+use crate::input::deliver_datagram;
+use crate::sink::{FlowId, Location, Sink, Skip};
+
+/// Events per batch.
+pub const BATCH_EVENTS: usize = 2048;
+/// Payload bytes per batch (a batch closes once past it).
+pub const BATCH_BYTES: usize = 1 << 20;
+/// Batches per worker thread in the pool.
+const POOL_PER_WORKER: usize = 4;
+
+/// A [`Location`] that owns what it holds: the file is an index into the
+/// batch's [`names`](Batch::names).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OwnedLocation {
+    /// Index of the input's name in [`Batch::names`].
+    pub file: u32,
+    /// As [`Location::frame`].
+    pub frame: Option<u64>,
+    /// As [`Location::offset`].
+    pub offset: u64,
+    /// As [`Location::flow`].
+    pub flow: Option<FlowId>,
+    /// As [`Location::time`].
+    pub time: Option<f64>,
+}
+
+impl OwnedLocation {
+    /// `at`, with its file as the index `file`.
+    pub fn new(file: u32, at: &Location<'_>) -> OwnedLocation {
+        OwnedLocation {
+            file,
+            frame: at.frame,
+            offset: at.offset,
+            flow: at.flow,
+            time: at.time,
+        }
+    }
+
+    /// The [`Location`] again, its file named from `names`.
+    pub fn location<'a>(&self, names: &'a [String]) -> Location<'a> {
+        Location {
+            file: names.get(self.file as usize).map_or("-", String::as_str),
+            frame: self.frame,
+            offset: self.offset,
+            flow: self.flow,
+            time: self.time,
+        }
+    }
+}
+
+/// What the reading thread found, in order. Offsets (`start`, `end`,
+/// `body`) index the batch's [`payloads`](Batch::payloads), `head` its
+/// [`heads`](Batch::heads).
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A datagram not parsed yet: `payloads[start..end]`. A [`Stage`] and a
+    /// [`Consumer`] never see one: the workers parse them first.
+    Datagram {
+        /// Where it was found.
+        at: OwnedLocation,
+        /// Its first byte in the payloads.
+        start: usize,
+        /// One past its last byte.
+        end: usize,
+        /// Whether SIP was recognised by its first line (no port named).
+        sniff: bool,
+    },
+    /// A message: `heads[head]`, with its body at `payloads[body.0..body.1]`
+    /// when [`Options::bodies`] keeps bodies (else empty).
+    Message {
+        /// Where it was found.
+        at: OwnedLocation,
+        /// Its head in the batch's heads.
+        head: usize,
+        /// Its body's range in the payloads.
+        body: (usize, usize),
+        /// Its length on the wire.
+        wire_len: usize,
+    },
+    /// A malformed message.
+    Malformed {
+        /// Where, `offset` at the error's byte.
+        at: OwnedLocation,
+        /// What was wrong.
+        err: Error,
+    },
+    /// Something counted and skipped.
+    Skipped {
+        /// Where.
+        at: OwnedLocation,
+        /// What.
+        what: Skip,
+    },
+    /// Bytes skipped.
+    SkippedBytes {
+        /// Where they started.
+        at: OwnedLocation,
+        /// What they were.
+        what: Skip,
+        /// How many.
+        n: u64,
+    },
+    /// A packet's capture time ([`Sink::time`]).
+    Time(f64),
+    /// Bytes of input read ([`Sink::bytes_read`]).
+    BytesRead(u64),
+}
+
+/// A batch of what the reading thread found: its events in order, the
+/// payloads and bodies they point into, and the heads of their messages.
+/// Owned and `Send`: it crosses threads whole.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Its number: batches are handed to the [`Consumer`] in this order.
+    pub seq: u64,
+    /// The input names its locations index.
+    pub names: Arc<Vec<String>>,
+    /// Datagram payloads and kept bodies, one after the other.
+    pub payloads: Vec<u8>,
+    /// The heads of its messages.
+    pub heads: Heads,
+    /// What was found, in order.
+    pub events: Vec<Event>,
+}
+
+impl Batch {
+    /// The message of an [`Event::Message`]'s `head` and `body`.
+    pub fn message(&self, head: usize, body: (usize, usize)) -> Option<Message<'_>> {
+        Some(Message {
+            head: self.heads.get(head)?,
+            body: self.payloads.get(body.0..body.1)?,
+        })
+    }
+
+    /// Hands every event to `sink`, as the reader handed it to the
+    /// pipeline (datagrams parsed).
+    pub fn replay(&self, sink: &mut dyn Sink) {
+        let names = self.names.as_slice();
+        for event in &self.events {
+            match *event {
+                Event::Message {
+                    at,
+                    head,
+                    body,
+                    wire_len,
+                } => {
+                    if let Some(msg) = self.message(head, body) {
+                        sink.message(&at.location(names), &msg, wire_len);
+                    }
+                }
+                Event::Malformed { at, err } => sink.malformed(&at.location(names), &err),
+                Event::Skipped { at, what } => sink.skipped(&at.location(names), what),
+                Event::SkippedBytes { at, what, n } => {
+                    sink.skipped_bytes(&at.location(names), what, n);
+                }
+                Event::Time(ts) => sink.time(ts),
+                Event::BytesRead(n) => sink.bytes_read(n),
+                // Parsed by the workers; one left means a worker failed.
+                Event::Datagram { .. } => {}
+            }
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.events.len() >= BATCH_EVENTS || self.payloads.len() >= BATCH_BYTES
+    }
+
+    fn clear(&mut self) {
+        self.payloads.clear();
+        self.heads.clear();
+        self.events.clear();
+    }
+
+    /// Keeps a copy of `bytes`; where it is in `payloads`.
+    fn keep(&mut self, bytes: &[u8]) -> (usize, usize) {
+        let start = self.payloads.len();
+        self.payloads.extend_from_slice(bytes);
+        (start, self.payloads.len())
+    }
+
+    /// A worker's first job: every datagram parsed, and turned into what
+    /// the reader would have reported for it.
+    fn parse_datagrams(&mut self, config: &ParserConfig) {
+        let Batch {
+            names,
+            payloads,
+            heads,
+            events,
+            ..
+        } = self;
+        let mut out = Vec::with_capacity(events.len());
+        for event in events.drain(..) {
+            let Event::Datagram {
+                at,
+                start,
+                end,
+                sniff,
+            } = event
+            else {
+                out.push(event);
+                continue;
+            };
+            let Some(payload) = payloads.get(start..end) else {
+                continue;
+            };
+            let mut here = at.location(names);
+            let mut record = Record {
+                file: at.file,
+                start,
+                payload,
+                heads,
+                out: &mut out,
+            };
+            deliver_datagram(&mut here, payload, sniff, config, &mut record);
+        }
+        *events = out;
+    }
+}
+
+/// What [`deliver_datagram`] reports for a datagram at `start` in the
+/// payloads, recorded as events.
+struct Record<'b> {
+    file: u32,
+    start: usize,
+    payload: &'b [u8],
+    heads: &'b mut Heads,
+    out: &'b mut Vec<Event>,
+}
+
+impl Sink for Record<'_> {
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
+        self.heads.push(&msg.head);
+        // The body is a slice of the payload, which stays in the batch.
+        let from = (msg.body.as_ptr() as usize).saturating_sub(self.payload.as_ptr() as usize);
+        let body = if msg.body.is_empty() || from + msg.body.len() > self.payload.len() {
+            (0, 0)
+        } else {
+            (self.start + from, self.start + from + msg.body.len())
+        };
+        self.out.push(Event::Message {
+            at: OwnedLocation::new(self.file, at),
+            head: self.heads.len() - 1,
+            body,
+            wire_len,
+        });
+    }
+    fn malformed(&mut self, at: &Location<'_>, err: &Error) {
+        self.out.push(Event::Malformed {
+            at: OwnedLocation::new(self.file, at),
+            err: *err,
+        });
+    }
+    fn skipped(&mut self, at: &Location<'_>, what: Skip) {
+        self.out.push(Event::Skipped {
+            at: OwnedLocation::new(self.file, at),
+            what,
+        });
+    }
+}
+
+/// Work done on each batch by the worker threads, after its datagrams are
+/// parsed: in parallel, one `Stage` per worker (rows made, say).
+pub trait Stage: Send + 'static {
+    /// What the work yields for the [`Consumer`].
+    type Out: Send + 'static;
+    /// The work on one batch.
+    fn work(&mut self, batch: &Batch) -> Self::Out;
+}
+
+/// No work: the consumer takes the batches as they are.
+impl Stage for () {
+    type Out = ();
+    fn work(&mut self, _: &Batch) {}
+}
+
+/// What takes the batches, in order, on a thread of its own.
+pub trait Consumer: Send + 'static {
+    /// What the [`Stage`] yields for each batch.
+    type Out: Send + 'static;
+    /// What the consumer gives back at the end.
+    type Done: Send + 'static;
+    /// The next batch in order, and its stage's output (`None` when the
+    /// stage or the parsing failed on it: a thread panicked). `false` stops
+    /// the run (an output that cannot be written, say).
+    fn take(&mut self, batch: &Batch, out: Option<Self::Out>) -> bool;
+    /// The end of the input.
+    fn finish(self) -> Self::Done;
+}
+
+/// A [`Sink`] fed every batch in order: the one-thread result from several
+/// threads.
+#[derive(Debug, Default)]
+pub struct Replay<S>(pub S);
+
+impl<S: Sink + Send + 'static> Consumer for Replay<S> {
+    type Out = ();
+    type Done = Replay<S>;
+    fn take(&mut self, batch: &Batch, _: Option<()>) -> bool {
+        batch.replay(&mut self.0);
+        true
+    }
+    fn finish(self) -> Replay<S> {
+        self
+    }
+}
+
+/// How a [`Pipeline`] runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Worker threads (at least 1), besides the reading thread and the
+    /// consumer's.
+    pub threads: usize,
+    /// How datagrams are parsed (as the reader would).
+    pub config: ParserConfig,
+    /// Keep the bodies of messages framed from streams (else
+    /// [`Event::Message`] bodies are empty).
+    pub bodies: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: 1,
+            config: ParserConfig::default(),
+            bodies: false,
+        }
+    }
+}
+
+/// A thread of the run failed (panicked): what it was doing is not in the
+/// result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadFailed;
+
+impl std::fmt::Display for ThreadFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a thread of the parallel run failed")
+    }
+}
+
+impl std::error::Error for ThreadFailed {}
+
+/// The run on several threads; see the [module](self). The reading
+/// thread's [`Sink`].
+pub struct Pipeline<C: Consumer> {
+    names: Arc<Vec<String>>,
+    batch: Batch,
+    seq: u64,
+    bodies: bool,
+    work: Option<Sender<Batch>>,
+    pool: Receiver<Batch>,
+    workers: Vec<JoinHandle<()>>,
+    consumer: JoinHandle<C::Done>,
+    /// A worker panicked on a batch.
+    failed: Arc<AtomicBool>,
+}
+
+impl<C: Consumer> Pipeline<C> {
+    /// Starts [`Options::threads`] workers, each with a stage from `stage`,
+    /// and `consumer` on a thread of its own.
+    pub fn start<St, F>(opts: &Options, stage: F, consumer: C) -> Pipeline<C>
+    where
+        St: Stage<Out = C::Out>,
+        F: Fn() -> St,
+    {
+        let threads = opts.threads.max(1);
+        let size = threads * POOL_PER_WORKER;
+        let (work_tx, work_rx) = bounded::<Batch>(size);
+        let (pool_tx, pool_rx) = bounded::<Batch>(size);
+        for _ in 1..size {
+            // The pool has room for all of them: this never fails.
+            let _ = pool_tx.send(Batch::default());
+        }
+        let (done_tx, done_rx) = bounded::<(Batch, Option<C::Out>)>(size);
+        let failed = Arc::new(AtomicBool::new(false));
+        let config = opts.config;
+        let workers = (0..threads)
+            .map(|_| {
+                let (rx, tx) = (work_rx.clone(), done_tx.clone());
+                let failed = Arc::clone(&failed);
+                let mut stage = stage();
+                std::thread::spawn(move || {
+                    for mut batch in rx {
+                        // Every batch must reach the consumer, which waits
+                        // for each in turn: a panic is caught and reported.
+                        let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            batch.parse_datagrams(&config);
+                            stage.work(&batch)
+                        }));
+                        if out.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        if tx.send((batch, out.ok())).is_err() {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(done_tx);
+        let consumer = std::thread::spawn(move || consume(consumer, &done_rx, &pool_tx));
+        Pipeline {
+            names: Arc::new(Vec::new()),
+            batch: Batch::default(),
+            seq: 0,
+            bodies: opts.bodies,
+            work: Some(work_tx),
+            pool: pool_rx,
+            workers,
+            consumer,
+            failed,
+        }
+    }
+
+    /// `true` once the consumer has stopped (its [`Consumer::take`]
+    /// answered `false`, or it failed): reading on is of no use.
+    pub fn stopped(&self) -> bool {
+        self.consumer.is_finished()
+    }
+
+    /// The end of the input: every batch handed to the consumer; what it
+    /// gives back, or [`ThreadFailed`] if a thread of the run panicked.
+    pub fn finish(mut self) -> Result<C::Done, ThreadFailed> {
+        self.flush();
+        self.work = None;
+        let mut ok = true;
+        for w in self.workers.drain(..) {
+            ok &= w.join().is_ok();
+        }
+        let done = self.consumer.join().map_err(|_| ThreadFailed)?;
+        if ok && !self.failed.load(Ordering::Relaxed) {
+            Ok(done)
+        } else {
+            Err(ThreadFailed)
+        }
+    }
+
+    /// The index of `file` among the names, added when new.
+    fn file(&mut self, file: &str) -> u32 {
+        if let Some(i) = self.names.iter().rposition(|n| n == file) {
+            return i as u32;
+        }
+        Arc::make_mut(&mut self.names).push(file.to_string());
+        (self.names.len() - 1) as u32
+    }
+
+    fn push(&mut self, event: Event) {
+        self.batch.events.push(event);
+        if self.batch.is_full() {
+            self.flush();
+        }
+    }
+
+    /// Hands the batch on, and takes an empty one from the pool (waiting
+    /// while all are in flight).
+    fn flush(&mut self) {
+        if self.batch.events.is_empty() {
+            return;
+        }
+        let next = self.pool.recv().unwrap_or_default();
+        let mut full = std::mem::replace(&mut self.batch, next);
+        full.seq = self.seq;
+        full.names = Arc::clone(&self.names);
+        self.seq += 1;
+        if let Some(work) = &self.work {
+            // The other threads gone means one failed: `finish` says so.
+            let _ = work.send(full);
+        }
+    }
+}
+
+impl<C: Consumer> Sink for Pipeline<C> {
+    fn datagram(&mut self, at: &Location<'_>, payload: &[u8], sniff: bool) -> bool {
+        let at = OwnedLocation::new(self.file(at.file), at);
+        let (start, end) = self.batch.keep(payload);
+        self.push(Event::Datagram {
+            at,
+            start,
+            end,
+            sniff,
+        });
+        true
+    }
+
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
+        let at = OwnedLocation::new(self.file(at.file), at);
+        self.batch.heads.push(&msg.head);
+        let head = self.batch.heads.len() - 1;
+        let body = if self.bodies {
+            self.batch.keep(msg.body)
+        } else {
+            (0, 0)
+        };
+        self.push(Event::Message {
+            at,
+            head,
+            body,
+            wire_len,
+        });
+    }
+
+    fn malformed(&mut self, at: &Location<'_>, err: &Error) {
+        let at = OwnedLocation::new(self.file(at.file), at);
+        self.push(Event::Malformed { at, err: *err });
+    }
+
+    fn skipped(&mut self, at: &Location<'_>, what: Skip) {
+        let at = OwnedLocation::new(self.file(at.file), at);
+        self.push(Event::Skipped { at, what });
+    }
+
+    fn skipped_bytes(&mut self, at: &Location<'_>, what: Skip, n: u64) {
+        let at = OwnedLocation::new(self.file(at.file), at);
+        self.push(Event::SkippedBytes { at, what, n });
+    }
+
+    fn time(&mut self, ts: f64) {
+        self.push(Event::Time(ts));
+    }
+
+    fn bytes_read(&mut self, n: u64) {
+        self.push(Event::BytesRead(n));
+    }
+}
+
+/// The consumer's thread: batches back in order and handed on; emptied
+/// batches back to the pool. Once the consumer stops, batches still come
+/// back to the pool (the reader must not wait for ever) but are not taken.
+fn consume<C: Consumer>(
+    mut consumer: C,
+    done: &Receiver<(Batch, Option<C::Out>)>,
+    pool: &Sender<Batch>,
+) -> C::Done {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0u64;
+    let mut going = true;
+    for (batch, out) in done {
+        waiting.insert(batch.seq, (batch, out));
+        while let Some((mut batch, out)) = waiting.remove(&next) {
+            next += 1;
+            if going {
+                going = consumer.take(&batch, out);
+            }
+            batch.clear();
+            let _ = pool.try_send(batch);
+        }
+        if !going {
+            break;
+        }
+    }
+    consumer.finish()
+}

@@ -1,0 +1,121 @@
+//! `export --threads N` for message rows, on the capture crate's parallel
+//! run ([`sipline_capture::parallel`]): its workers parse the datagrams and
+//! this [`RowStage`] makes the rows of whole batches; the run's consumer
+//! thread ([`Writer`]) takes the row batches in order, marks
+//! retransmissions (which needs that order), joins them into row groups and
+//! writes them.
+
+use std::io;
+
+use sipline_capture::parallel::{Batch as Events, Consumer, Event, Stage};
+
+use super::table::{Batch, Field, Output, Written};
+use super::{Retransmissions, RowMaker, RETRANSMISSION_COL};
+
+/// A batch's rows, and per row its transaction key and time.
+pub struct Rows {
+    rows: Batch,
+    keys: Vec<(Option<u64>, f64)>,
+}
+
+/// A worker's row maker.
+pub struct RowStage {
+    pub fields: &'static [Field],
+    pub maker: RowMaker,
+}
+
+impl Stage for RowStage {
+    type Out = Rows;
+
+    /// The rows of a batch's messages and malformed messages, in order.
+    fn work(&mut self, batch: &Events) -> Rows {
+        let mut rows = Batch::new(self.fields, batch.events.len());
+        let mut keys = Vec::with_capacity(batch.events.len());
+        let names = batch.names.as_slice();
+        for event in &batch.events {
+            match *event {
+                Event::Message {
+                    at,
+                    head,
+                    body,
+                    wire_len,
+                } => {
+                    let Some(msg) = batch.message(head, body) else {
+                        continue;
+                    };
+                    let at = at.location(names);
+                    let key = self.maker.message(&mut rows, &at, &msg, wire_len);
+                    keys.push((key, at.time.unwrap_or(0.0)));
+                }
+                Event::Malformed { at, err } => {
+                    self.maker.malformed(&mut rows, &at.location(names), &err);
+                    keys.push((None, 0.0));
+                }
+                _ => {}
+            }
+        }
+        Rows { rows, keys }
+    }
+}
+
+/// The consumer: row batches in order, retransmissions marked, joined into
+/// row groups of `batch_rows` and written.
+pub struct Writer {
+    pub output: Box<dyn Output>,
+    pub fields: &'static [Field],
+    pub batch_rows: usize,
+    pub retrans: Retransmissions,
+    pub group: Batch,
+    pub error: Option<io::Error>,
+}
+
+impl Writer {
+    fn add(&mut self, rows: Option<Rows>) -> io::Result<()> {
+        let Some(Rows { mut rows, keys }) = rows else {
+            return Err(io::Error::other("a row thread failed on a batch"));
+        };
+        if keys.len() != rows.rows {
+            return Err(io::Error::other("a row thread failed on a batch"));
+        }
+        for (i, (key, time)) in keys.into_iter().enumerate() {
+            if key.is_some_and(|k| self.retrans.check(k, time)) {
+                rows.set_bool(RETRANSMISSION_COL, i, true);
+            }
+        }
+        self.group.append(rows);
+        // Row groups end where the one-thread export ends them, so the
+        // files are the same.
+        while let Some(n) = self.group.cut(self.batch_rows, super::BATCH_TEXT_BYTES) {
+            let rest = self.group.split_off(n);
+            self.output
+                .write(std::mem::replace(&mut self.group, rest))?;
+        }
+        Ok(())
+    }
+}
+
+impl Consumer for Writer {
+    type Out = Rows;
+    type Done = io::Result<Written>;
+
+    fn take(&mut self, _: &Events, rows: Option<Rows>) -> bool {
+        match self.add(rows) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+
+    fn finish(mut self) -> io::Result<Written> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.group.rows > 0 {
+            let group = std::mem::replace(&mut self.group, Batch::new(self.fields, 0));
+            self.output.write(group)?;
+        }
+        self.output.finish()
+    }
+}
