@@ -76,4 +76,4 @@ pub use stream::{Frame, Heads, KeepAlive, SipMessage, StreamDecoder};
 pub use validate::{Invalid, InvalidKind};
 pub use via::{parse_via, Host, Params, Via, Vias};
 #[cfg(feature = "std")]
-pub use write::{Forward, Response};
+pub use write::{Forward, Response, WriteError};

@@ -2,15 +2,119 @@
 //! (RFC 3261 §8.2.6) and the edits a proxy makes to a request it forwards
 //! (§16.6). Lines the edit does not touch are copied as they are.
 
+use core::fmt;
+
 use bytes::{BufMut, BytesMut};
 
 use crate::chars::is_token;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::head::Head;
 use crate::header::{trim, HeaderField};
-use crate::keys::missing;
 use crate::start_line::StartLine;
 use crate::status::StatusCode;
+
+/// Why [`Response::write`] or [`Forward::write`] wrote nothing: what was
+/// wrong, in the request given or in what the caller asked to write.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use sipline::{parse_head, ParserConfig, Response, StatusCode, WriteError};
+///
+/// let req = parse_head(b"OPTIONS sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n", &ParserConfig::default())?
+///     .value()
+///     .unwrap();
+/// let err = Response::new(&req, StatusCode::OK).write(&mut BytesMut::new()).unwrap_err();
+/// assert_eq!(err, WriteError::MissingHeader("To"));
+/// assert_eq!(err.to_string(), "the request has no To field, which a response copies");
+/// # Ok::<(), sipline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The head is a response: only a request is answered or forwarded.
+    NotARequest,
+    /// The request lacks a field that a response copies (§8.2.6.2): To,
+    /// Via, From, Call-ID or CSeq.
+    MissingHeader(&'static str),
+    /// A field to add has a name that is not a token (§25.1).
+    FieldName,
+    /// A value to write holds a CR or LF, which would start a line of its
+    /// own: which value, and the offset of the byte in it.
+    LineBreak {
+        /// `"an added field"`, `"the Request-URI"`, `"the Via"` or `"the
+        /// Record-Route"`.
+        value: &'static str,
+        /// The offset of the CR or LF in that value.
+        at: usize,
+    },
+    /// The To tag to add is empty or not a token (§19.3).
+    ToTag,
+    /// More fields added with [`Response::header`] than a response holds
+    /// (8).
+    TooManyFields,
+    /// Max-Forwards is 0: the request must not be forwarded, and
+    /// 483 Too Many Hops is owed (§16.3 item 3). `at`: the value's offset in
+    /// the head.
+    MaxForwardsZero {
+        /// The offset of the Max-Forwards value in the head.
+        at: u64,
+    },
+    /// A field of the request that the edit reads does not parse
+    /// (Max-Forwards, the first Route): the parser's error, its offset in
+    /// the head.
+    Request(Error),
+}
+
+impl WriteError {
+    /// The status owed to the request's sender when this is the request's
+    /// fault: 483 for [`MaxForwardsZero`](Self::MaxForwardsZero), 400 for a
+    /// request that is missing a field or has one that does not parse.
+    /// `None` when the fault is the caller's (what it asked to write).
+    pub const fn status(&self) -> Option<StatusCode> {
+        match self {
+            WriteError::MaxForwardsZero { .. } => Some(StatusCode::TOO_MANY_HOPS),
+            WriteError::MissingHeader(_) | WriteError::Request(_) => Some(StatusCode::BAD_REQUEST),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::NotARequest => f.write_str("a response cannot be answered or forwarded"),
+            WriteError::MissingHeader(name) => {
+                write!(
+                    f,
+                    "the request has no {name} field, which a response copies"
+                )
+            }
+            WriteError::FieldName => f.write_str("a field to add has a name that is not a token"),
+            WriteError::LineBreak { value, at } => {
+                write!(f, "{value} to write holds a CR or LF at byte {at}")
+            }
+            WriteError::ToTag => f.write_str("the To tag to add is empty or not a token"),
+            WriteError::TooManyFields => {
+                write!(f, "more than {MAX_EXTRA} fields added to a response")
+            }
+            WriteError::MaxForwardsZero { at } => write!(
+                f,
+                "Max-Forwards is 0 at byte {at}: not forwarded (483 Too Many Hops is owed)"
+            ),
+            WriteError::Request(e) => write!(f, "the request does not parse: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WriteError::Request(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// A response to a request, written as RFC 3261 §8.2.6 says: the status
 /// line; every Via field, From, Call-ID and CSeq copied as they are; To
@@ -35,7 +139,7 @@ use crate::status::StatusCode;
 /// assert!(text.starts_with("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776\r\n"));
 /// assert!(text.contains("\r\nTo: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n"));
 /// assert!(text.ends_with("Contact: <sip:bob@192.0.2.4>\r\nContent-Length: 0\r\n\r\n"));
-/// # Ok::<(), sipline::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Response<'r, 'x> {
@@ -44,6 +148,7 @@ pub struct Response<'r, 'x> {
     reason: Option<&'x str>,
     to_tag: Option<&'x str>,
     extra: [Option<(&'x str, &'x [u8])>; MAX_EXTRA],
+    too_many: bool,
     body: &'x [u8],
 }
 
@@ -63,6 +168,7 @@ impl<'r, 'x> Response<'r, 'x> {
             reason: None,
             to_tag: None,
             extra: [None; MAX_EXTRA],
+            too_many: false,
             body: b"",
         }
     }
@@ -84,11 +190,10 @@ impl<'r, 'x> Response<'r, 'x> {
     /// Adds a field after the copied ones (up to 8; more is an error when
     /// writing). `name` must be a token; `value` may not hold CR or LF.
     pub fn header(mut self, name: &'x str, value: &'x [u8]) -> Self {
-        if let Some(slot) = self.extra.iter_mut().find(|s| s.is_none()) {
-            *slot = Some((name, value));
-        } else {
-            // Remembered as an error: a ninth field.
-            self.extra = [Some(("", b"")); MAX_EXTRA];
+        match self.extra.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => *slot = Some((name, value)),
+            // Remembered, and the error when writing.
+            None => self.too_many = true,
         }
         self
     }
@@ -100,27 +205,33 @@ impl<'r, 'x> Response<'r, 'x> {
         self
     }
 
-    /// Appends the response to `out`. Errors: the request is a response, or
-    /// lacks To (or another copied field: [`ErrorKind::MissingHeader`]); a
-    /// To tag or an added field that is not a token name and a CR/LF-free
-    /// value ([`ErrorKind::HeaderName`], [`ErrorKind::HeaderValue`]).
-    pub fn write(&self, out: &mut BytesMut) -> Result<(), Error> {
+    /// Appends the response to `out`; on an error, nothing. Errors (see
+    /// [`WriteError`]): the request is a response, or lacks a field the
+    /// response copies; an added field's name is not a token or its value
+    /// holds CR or LF; the To tag is not a token; more than 8 added fields.
+    pub fn write(&self, out: &mut BytesMut) -> Result<(), WriteError> {
         let req = self.request;
         if !matches!(req.start_line, StartLine::Request(_)) {
-            return Err(Error::at(ErrorKind::Method, 0));
+            return Err(WriteError::NotARequest);
+        }
+        if self.too_many {
+            return Err(WriteError::TooManyFields);
         }
         for (name, value) in self.extra.iter().flatten() {
-            check_field(name, value)?;
+            if name.is_empty() || !name.bytes().all(is_token) {
+                return Err(WriteError::FieldName);
+            }
+            no_line_break("an added field", value)?;
         }
         if let Some(tag) = self.to_tag {
             if tag.is_empty() || !tag.bytes().all(is_token) {
-                return Err(Error::at(ErrorKind::HeaderValue, 0));
+                return Err(WriteError::ToTag);
             }
         }
-        let to = req.header("To").ok_or_else(|| missing(req))?;
+        let to = req.header("To").ok_or(WriteError::MissingHeader("To"))?;
         for name in COPIED {
             if req.header(name).is_none() {
-                return Err(missing(req));
+                return Err(WriteError::MissingHeader(name));
             }
         }
         let code = self.status.as_u16();
@@ -172,14 +283,12 @@ fn has_tag(req: &Head<'_>, to: HeaderField<'_>) -> bool {
     }
 }
 
-fn check_field(name: &str, value: &[u8]) -> Result<(), Error> {
-    if name.is_empty() || !name.bytes().all(is_token) {
-        return Err(Error::at(ErrorKind::HeaderName, 0));
+/// `value` (named `what`) holds no CR or LF.
+fn no_line_break(what: &'static str, value: &[u8]) -> Result<(), WriteError> {
+    match value.iter().position(|&c| c == b'\r' || c == b'\n') {
+        Some(at) => Err(WriteError::LineBreak { value: what, at }),
+        None => Ok(()),
     }
-    if let Some(p) = value.iter().position(|&c| c == b'\r' || c == b'\n') {
-        return Err(Error::at(ErrorKind::HeaderValue, p));
-    }
-    Ok(())
 }
 
 /// A status code's three digits.
@@ -250,7 +359,7 @@ fn put_content_length(out: &mut BytesMut, n: usize) {
 /// assert!(text.contains("\r\nRoute: <sip:p2.example.com;lr>\r\n"));
 /// assert!(text.contains("\r\nRecord-Route: <sip:p1.example.com;lr>\r\n"));
 /// assert!(text.ends_with("Content-Length: 2\r\n\r\nhi"));
-/// # Ok::<(), sipline::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Forward<'r, 'x> {
@@ -298,29 +407,31 @@ impl<'r, 'x> Forward<'r, 'x> {
         self
     }
 
-    /// Appends the forwarded request and `body` to `out`. Errors: not a
-    /// request; Max-Forwards of 0 (owed 483, [`ErrorKind::MaxForwards`]) or
-    /// unparsable; a Route to pop that does not parse; a value holding CR or LF.
-    pub fn write(&self, out: &mut BytesMut, body: &[u8]) -> Result<(), Error> {
+    /// Appends the forwarded request and `body` to `out`; on an error,
+    /// nothing. Errors (see [`WriteError`]): not a request; Max-Forwards of
+    /// 0 (483 owed) or unparsable; a Route to pop that does not parse; a
+    /// value to write holding CR or LF.
+    pub fn write(&self, out: &mut BytesMut, body: &[u8]) -> Result<(), WriteError> {
         let req = self.request;
         let StartLine::Request(line) = req.start_line else {
-            return Err(Error::at(ErrorKind::Method, 0));
+            return Err(WriteError::NotARequest);
         };
-        for v in [self.uri, self.via, self.record_route]
-            .into_iter()
-            .flatten()
-        {
-            check_field("X", v)?;
+        for (what, v) in [
+            ("the Request-URI", self.uri),
+            ("the Via", self.via),
+            ("the Record-Route", self.record_route),
+        ] {
+            no_line_break(what, v.unwrap_or_default())?;
         }
         let max_forwards = match req.max_forwards() {
             Some(Ok(0)) => {
                 let at = req
                     .header("Max-Forwards")
                     .map_or(0, |f| req.offset_of(f.value));
-                return Err(Error::at(ErrorKind::MaxForwards, at));
+                return Err(WriteError::MaxForwardsZero { at: at as u64 });
             }
             Some(Ok(n)) => n - 1,
-            Some(Err(e)) => return Err(e),
+            Some(Err(e)) => return Err(WriteError::Request(e)),
             None => 70,
         };
         // The bytes of the first Route field that stay once its first value
@@ -333,7 +444,7 @@ impl<'r, 'x> Forward<'r, 'x> {
                 values
                     .next()
                     .transpose()
-                    .map_err(|e| e.shifted(req.offset_of(f.value) as u64))?;
+                    .map_err(|e| WriteError::Request(e.shifted(req.offset_of(f.value) as u64)))?;
                 let rest = values.remaining();
                 route_rest = Some((!trim(rest).is_empty()).then_some(trim(rest)));
             }

@@ -7,7 +7,7 @@ mod common;
 use bytes::BytesMut;
 use sipline::{
     parse_datagram, parse_head, parse_message, Datagram, ErrorKind, Forward, Head, ParserConfig,
-    Response, StatusCode,
+    Response, StatusCode, WriteError,
 };
 
 fn head(buf: &[u8]) -> Head<'_> {
@@ -108,31 +108,55 @@ fn response_errors() {
         .header("X-Evil", b"a\r\nVia: injected")
         .write(&mut out)
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::HeaderValue);
+    assert_eq!(
+        e,
+        WriteError::LineBreak {
+            value: "an added field",
+            at: 1
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "an added field to write holds a CR or LF at byte 1"
+    );
+    assert_eq!(e.status(), None, "the caller's fault, not the request's");
     let e = Response::new(&req, StatusCode::OK)
         .header("Bad Name", b"x")
         .write(&mut out)
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::HeaderName);
+    assert_eq!(e, WriteError::FieldName);
     let e = Response::new(&req, StatusCode::OK)
         .to_tag("a;b")
         .write(&mut out)
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::HeaderValue);
+    assert_eq!(e, WriteError::ToTag);
     let mut r = Response::new(&req, StatusCode::OK);
-    for _ in 0..9 {
+    for _ in 0..8 {
         r = r.header("X-A", b"1");
     }
-    assert!(r.write(&mut out).is_err(), "a ninth field");
+    assert_eq!(r.write(&mut out), Ok(()), "eight fields");
+    out.clear();
+    assert_eq!(
+        r.header("X-A", b"1").write(&mut out),
+        Err(WriteError::TooManyFields),
+        "a ninth"
+    );
     let no_to = head(b"OPTIONS sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
     let e = Response::new(&no_to, StatusCode::OK)
         .write(&mut out)
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::MissingHeader);
+    assert_eq!(e, WriteError::MissingHeader("To"));
+    assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
+    let no_cseq = head(b"OPTIONS sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nTo: <sip:a@h>\r\nFrom: <sip:b@h>\r\nCall-ID: c\r\n\r\n");
+    assert_eq!(
+        Response::new(&no_cseq, StatusCode::OK).write(&mut out),
+        Err(WriteError::MissingHeader("CSeq"))
+    );
     let resp = head(b"SIP/2.0 200 OK\r\n\r\n");
-    assert!(Response::new(&resp, StatusCode::OK)
-        .write(&mut out)
-        .is_err());
+    assert_eq!(
+        Response::new(&resp, StatusCode::OK).write(&mut out),
+        Err(WriteError::NotARequest)
+    );
     assert!(out.is_empty(), "nothing written on an error");
 }
 
@@ -226,14 +250,33 @@ To: <sip:bob@biloxi.com>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIO
     out.clear();
     // Max-Forwards 0 is the 483 case, not forwarded.
     let zero = base.replace("l: 0", "Max-Forwards: 0\r\nl: 0");
-    let e = Forward::new(&head(zero.as_bytes()))
+    let at = zero.find("Max-Forwards: 0").unwrap() + "Max-Forwards: ".len();
+    let zero = head(zero.as_bytes());
+    let e = Forward::new(&zero).write(&mut out, b"").unwrap_err();
+    assert_eq!(e, WriteError::MaxForwardsZero { at: at as u64 });
+    assert_eq!(e.status(), Some(StatusCode::TOO_MANY_HOPS));
+    assert_eq!(
+        Forward::new(&head(base.as_bytes()))
+            .via(b"x\r\ny")
+            .write(&mut out, b""),
+        Err(WriteError::LineBreak {
+            value: "the Via",
+            at: 1
+        })
+    );
+    let bad_mf = base.replace("l: 0", "Max-Forwards: many\r\nl: 0");
+    let e = Forward::new(&head(bad_mf.as_bytes()))
         .write(&mut out, b"")
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::MaxForwards);
-    assert!(Forward::new(&head(base.as_bytes()))
-        .via(b"x\r\ny")
-        .write(&mut out, b"")
-        .is_err());
+    assert!(
+        matches!(e, WriteError::Request(p) if p.kind() == ErrorKind::MaxForwards),
+        "{e:?}"
+    );
+    let resp = head(b"SIP/2.0 200 OK\r\n\r\n");
+    assert_eq!(
+        Forward::new(&resp).write(&mut out, b""),
+        Err(WriteError::NotARequest)
+    );
     assert!(out.is_empty());
 }
 
@@ -300,4 +343,38 @@ fn corpus_requests_round_trip() {
         }
     }
     assert!(n > 100, "{n}");
+}
+
+/// Every `WriteError` says what was wrong in words of its own, and the
+/// parser's error stays reachable as the source.
+#[test]
+fn write_errors_say_what_was_wrong() {
+    use std::error::Error as _;
+    let parse = sipline::parse_status_line(b"SIP/2.0 2000 OK\r\n").unwrap_err();
+    let all = [
+        (WriteError::NotARequest, "a response cannot"),
+        (WriteError::MissingHeader("Via"), "no Via field"),
+        (WriteError::FieldName, "not a token"),
+        (
+            WriteError::LineBreak {
+                value: "the Request-URI",
+                at: 3,
+            },
+            "the Request-URI to write holds a CR or LF at byte 3",
+        ),
+        (WriteError::ToTag, "To tag"),
+        (WriteError::TooManyFields, "more than 8 fields"),
+        (
+            WriteError::MaxForwardsZero { at: 40 },
+            "Max-Forwards is 0 at byte 40",
+        ),
+        (
+            WriteError::Request(parse),
+            "the request does not parse: status code",
+        ),
+    ];
+    for (e, words) in all {
+        assert!(e.to_string().contains(words), "{e}");
+        assert_eq!(e.source().is_some(), matches!(e, WriteError::Request(_)));
+    }
 }
