@@ -36,6 +36,11 @@ mod read;
 mod codec;
 pub mod nom;
 
+/// The library guide (`docs/library.md`): its examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+pub struct LibraryGuide;
+
 /// The SSE2 scans of the one module with `unsafe` code and their plain
 /// references, for the `simd_scans` fuzz target. Internal (feature
 /// `fuzzing`): not part of the API.

@@ -1,5 +1,5 @@
 //! The CLI's one JSON vocabulary: the same key means the same thing in
-//! `parse`, `lines`, `stats` and `check` (README, "JSON vocabulary").
+//! `parse`, `lines`, `stats` and `check` (docs/cli.md, "JSON vocabulary").
 
 use std::fmt::Write as _;
 

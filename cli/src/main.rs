@@ -112,7 +112,7 @@ enum Command {
     /// Parquet row group each). Parquet goes to `-o FILE.parquet`, or to
     /// `-o FOLDER` as `part-00000.parquet`, … of about --max-file-mb each;
     /// CSV and JSON lines go to `-o FILE` or standard output (`-o -`, the
-    /// default). The README lists the columns and their types. Exit
+    /// default). docs/export.md lists the columns and their types. Exit
     /// status: 0, or 2 for a usage problem, an input that could not be read
     /// (the rest is still exported) or an output that could not be written.
     Export {

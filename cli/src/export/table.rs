@@ -26,7 +26,7 @@ pub enum Type {
 }
 
 impl Type {
-    /// The name the README's column table uses.
+    /// The name the column table of docs/export.md uses.
     pub const fn name(self) -> &'static str {
         match self {
             Type::Str => "string",
