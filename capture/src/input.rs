@@ -69,12 +69,12 @@ pub fn read(
     };
     if is_capture(head) {
         let mut feed = Feed {
-            name,
-            reader: Reader::new(opts),
+            source: PacketSource::new(name, opts),
             sink,
         };
         let (frames, result) = walk(name, r, &mut feed);
-        feed.reader.finish(name, frames, feed.sink);
+        feed.source.frames = frames;
+        feed.source.finish(feed.sink);
         result
     } else {
         read_stream(name, r, opts, sink)
@@ -133,25 +133,22 @@ fn read_stream(
     }
 }
 
-/// A capture's packets into its [`Reader`], and what the reader finds into
-/// the sink.
-struct Feed<'a, 'o> {
-    name: &'a str,
-    reader: Reader<'o>,
+/// A capture's packets into its [`PacketSource`], and what the source finds
+/// into the sink.
+struct Feed<'a> {
+    source: PacketSource,
     sink: &'a mut dyn Sink,
 }
 
-impl Packets for Feed<'_, '_> {
+impl Packets for Feed<'_> {
     fn packet(&mut self, p: Packet<'_>) -> std::ops::ControlFlow<()> {
         if let Some(t) = p.time {
             self.sink.time(t);
         }
+        let PacketSource { name, reader, .. } = &mut self.source;
         match p.link {
-            Some(link) => {
-                let at = (self.name, p.frame, p.time);
-                self.reader.packet(at, link, p.data, self.sink);
-            }
-            None => self.reader.unknown_link(self.name, p.frame, self.sink),
+            Some(link) => reader.packet((name, p.frame, p.time), link, p.data, self.sink),
+            None => reader.unknown_link(name, p.frame, self.sink),
         }
         std::ops::ControlFlow::Continue(())
     }
@@ -161,17 +158,137 @@ impl Packets for Feed<'_, '_> {
     }
 }
 
-/// The per-input state of a capture: the options and TCP reassembly.
-struct Reader<'o> {
-    opts: &'o ReadOptions,
+/// A source fed one packet at a time: what a live interface or a HEP
+/// socket hands over, decoded as a capture file's packets are (link layers,
+/// tunnels, HEP, IP fragments, TCP reassembly, SIP recognition), with what
+/// it finds going to the sink of each call. Reading a capture file is this,
+/// fed by the file.
+///
+/// Every [`Location`] names the source by `name` and numbers its packets
+/// from 1 in the order pushed. Memory is bounded by the [`ReadOptions`]
+/// limits, as for a file, however long the source runs.
+///
+/// ```
+/// use sipline_capture::{FlowId, Linktype, Location, PacketSource, ReadOptions, Sink, Skip, Transport};
+///
+/// #[derive(Default)]
+/// struct Seen(Vec<String>);
+/// impl Sink for Seen {
+///     fn message(&mut self, at: &Location, m: &sipline::Message, _: usize) {
+///         self.0.push(format!("{at}: {}", m.head.start_line));
+///     }
+///     fn malformed(&mut self, _: &Location, _: &sipline::Error) {}
+///     fn skipped(&mut self, _: &Location, _: Skip) {}
+/// }
+///
+/// let mut source = PacketSource::new("hep:9060", &ReadOptions::default());
+/// let mut seen = Seen::default();
+/// // What a HEP collector hands over: one message, its flow and time.
+/// let flow = FlowId {
+///     transport: Transport::Udp,
+///     src: "192.0.2.1:5060".parse().unwrap(),
+///     dst: "192.0.2.2:5060".parse().unwrap(),
+/// };
+/// source.push_message(Some(1.7e9), flow, b"OPTIONS sip:b SIP/2.0\r\nl: 0\r\n\r\n", &mut seen);
+/// // A link-layer frame that is not IP: counted, not SIP.
+/// source.push_frame(Some(1.7e9), Linktype::ETHERNET, &[0; 14], &mut seen);
+/// source.finish(&mut seen);
+/// assert_eq!(seen.0, ["hep:9060 frame 1 (udp 192.0.2.1:5060 -> 192.0.2.2:5060) byte 0: OPTIONS sip:b SIP/2.0"]);
+/// assert_eq!(source.frames(), 2);
+/// ```
+pub struct PacketSource {
+    name: String,
+    reader: Reader,
+    frames: u64,
+}
+
+impl PacketSource {
+    /// A source named `name` in every location, read with `opts`.
+    pub fn new(name: &str, opts: &ReadOptions) -> PacketSource {
+        PacketSource {
+            name: name.to_string(),
+            reader: Reader::new(opts),
+            frames: 0,
+        }
+    }
+
+    /// A link-layer frame of link type `link` (Ethernet, Linux cooked SLL
+    /// and SLL2, raw IP, BSD loopback), captured at `time` (seconds since the
+    /// epoch, UTC).
+    pub fn push_frame(
+        &mut self,
+        time: Option<f64>,
+        link: Linktype,
+        data: &[u8],
+        sink: &mut dyn Sink,
+    ) {
+        self.frames += 1;
+        if let Some(t) = time {
+            sink.time(t);
+        }
+        let at = (self.name.as_str(), self.frames, time);
+        self.reader.packet(at, link, data, sink);
+    }
+
+    /// One SIP message already taken out of its packet, as a capture agent
+    /// sends it (HEP carries one message per packet, over UDP or TCP alike):
+    /// its flow, the time it was captured, and its bytes, parsed with
+    /// datagram rules (the body is the rest of the payload).
+    /// With [`ReadOptions::ports`], a message of a flow on none of them is
+    /// passed over, as a packet would be.
+    pub fn push_message(
+        &mut self,
+        time: Option<f64>,
+        flow: FlowId,
+        payload: &[u8],
+        sink: &mut dyn Sink,
+    ) {
+        self.frames += 1;
+        if let Some(t) = time {
+            sink.time(t);
+        }
+        let ports = &self.reader.opts.ports;
+        if !ports.is_empty()
+            && !ports.contains(&flow.src.port())
+            && !ports.contains(&flow.dst.port())
+        {
+            return;
+        }
+        let at = Location {
+            file: &self.name,
+            frame: Some(self.frames),
+            offset: 0,
+            flow: Some(flow),
+            time,
+        };
+        self.reader
+            .one_message(&at, payload, self.reader.opts.ports.is_empty(), sink);
+    }
+
+    /// Packets pushed so far.
+    pub const fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The source has ended: what TCP flows still hold is reported
+    /// (messages cut short), and IP fragments still waiting are counted.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        self.reader.finish(&self.name, self.frames, sink);
+    }
+}
+
+/// The per-input state of a capture: the options, IP fragments and TCP
+/// reassembly.
+struct Reader {
+    opts: ReadOptions,
     tcp: Reassembler,
     defrag: Defragmenter,
 }
 
-impl<'o> Reader<'o> {
-    fn new(opts: &'o ReadOptions) -> Reader<'o> {
+impl Reader {
+    fn new(opts: &ReadOptions) -> Reader {
         Reader {
-            opts,
+            opts: opts.clone(),
             tcp: Reassembler::new(opts.config, opts.tcp, !opts.ports.is_empty()),
             defrag: Defragmenter::new(opts.frag),
         }

@@ -54,8 +54,11 @@ pub mod tcp;
 pub mod tunnel;
 pub mod ws;
 
-pub use input::{deliver_datagram, read, read_path};
+pub use input::{deliver_datagram, read, read_path, PacketSource};
 pub use pcap::is_capture;
+/// The link types of [`PacketSource::push_frame`] (pcap's `LINKTYPE_` numbers),
+/// re-exported from pcap-parser.
+pub use pcap_parser::Linktype;
 pub use plan::{first_timestamp, plan_inputs};
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};

@@ -1,0 +1,128 @@
+//! A [`PacketSource`] fed one frame at a time, as a live interface would
+//! feed it, reports exactly what reading the same capture as a file
+//! reports: the same messages, errors, skips and times, at the same
+//! locations. And what a HEP collector pushes (one message, its flow and
+//! time) is read as the capture reader reads HEP.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use sipline::{Error, Message};
+use sipline_capture::{
+    read_path, FlowId, Linktype, Location, PacketSource, ReadOptions, Sink, Skip, Transport,
+};
+
+/// Every event, as text.
+#[derive(Default)]
+struct Log(Vec<String>);
+
+impl Sink for Log {
+    fn message(&mut self, at: &Location<'_>, m: &Message<'_>, wire_len: usize) {
+        self.0.push(format!(
+            "msg {at} {:?} {} {wire_len} {}",
+            at.time,
+            m.head.start_line,
+            m.body.len()
+        ));
+    }
+    fn malformed(&mut self, at: &Location<'_>, e: &Error) {
+        self.0.push(format!("bad {at} {e}"));
+    }
+    fn skipped(&mut self, at: &Location<'_>, what: Skip) {
+        self.0.push(format!("skip {at} {}", what.name()));
+    }
+    fn skipped_bytes(&mut self, at: &Location<'_>, what: Skip, n: u64) {
+        self.0.push(format!("skip {at} {} {n}", what.name()));
+    }
+    fn time(&mut self, ts: f64) {
+        self.0.push(format!("time {ts}"));
+    }
+}
+
+/// The frames of a classic little-endian microsecond pcap: its link type,
+/// and each frame's time and bytes.
+fn frames(bytes: &[u8]) -> (Linktype, Vec<(f64, &[u8])>) {
+    let (header, mut rest) = bytes.split_at(24);
+    assert_eq!(header[..4], [0xd4, 0xc3, 0xb2, 0xa1]);
+    let link = Linktype(i32::from_le_bytes(header[20..24].try_into().unwrap()));
+    let mut out = Vec::new();
+    while rest.len() >= 16 {
+        let word = |at: usize| u32::from_le_bytes(rest[at..at + 4].try_into().unwrap());
+        let (secs, micros, len) = (word(0), word(4), word(8) as usize);
+        let time = f64::from(secs) + f64::from(micros) / 1e6;
+        out.push((time, &rest[16..16 + len]));
+        rest = &rest[16 + len..];
+    }
+    (link, out)
+}
+
+#[test]
+fn frames_pushed_one_by_one_read_as_the_file() {
+    let root = common::workspace_root();
+    let opts = ReadOptions::default();
+    for name in [
+        "corpus/captures/loopback.pcap",
+        "corpus/sipp/calls.pcap",
+        "corpus/sipp/proxy.pcap",
+    ] {
+        let path = root.join(name).display().to_string();
+        let mut file = Log::default();
+        read_path(&path, &opts, &mut file).unwrap();
+
+        let bytes = std::fs::read(&path).unwrap();
+        let (link, frames) = frames(&bytes);
+        let mut source = PacketSource::new(&path, &opts);
+        let mut pushed = Log::default();
+        for (time, data) in &frames {
+            source.push_frame(Some(*time), link, data, &mut pushed);
+        }
+        source.finish(&mut pushed);
+        assert_eq!(source.frames(), frames.len() as u64);
+        let messages = pushed.0.iter().filter(|e| e.starts_with("msg ")).count();
+        assert!(messages > 100, "{name}: {messages}");
+        assert_eq!(pushed.0, file.0, "{name}");
+    }
+}
+
+#[test]
+fn messages_pushed_as_a_hep_collector_would() {
+    let flow = |transport, src: &str, dst: &str| FlowId {
+        transport,
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+    };
+    let options =
+        b"OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 2\r\n\r\nhi";
+    let mut log = Log::default();
+    let mut source = PacketSource::new("hep", &ReadOptions::default());
+    // A message captured on TCP comes whole, as HEP carries it.
+    let tcp = flow(Transport::Tcp, "192.0.2.1:5060", "192.0.2.2:40000");
+    source.push_message(Some(1.5), tcp, options, &mut log);
+    // Not SIP at all, sniffed out; malformed SIP, reported at its byte.
+    let udp = flow(Transport::Udp, "192.0.2.1:5060", "192.0.2.2:5060");
+    source.push_message(None, udp, b"\x16\x03\x01 not SIP", &mut log);
+    source.push_message(None, udp, b"SIP/2.0 2000 OK\r\n\r\n", &mut log);
+    source.finish(&mut log);
+    assert_eq!(
+        log.0,
+        [
+            "time 1.5".to_string(),
+            format!(
+                "msg hep frame 1 (tcp 192.0.2.1:5060 -> 192.0.2.2:40000) byte 0 Some(1.5) OPTIONS sip:b@h SIP/2.0 {} 2",
+                options.len()
+            ),
+            // The fourth digit of "2000", at byte 11.
+            "bad hep frame 3 (udp 192.0.2.1:5060 -> 192.0.2.2:5060) byte 11 status code must be three digits 100-699 at byte 11".to_string(),
+        ]
+    );
+    // With ports named, a flow on none of them is passed over.
+    let opts = ReadOptions {
+        ports: vec![5070],
+        ..ReadOptions::default()
+    };
+    let mut only = PacketSource::new("hep", &opts);
+    let mut log = Log::default();
+    only.push_message(None, tcp, options, &mut log);
+    assert!(log.0.is_empty(), "{:?}", log.0);
+    assert_eq!(only.frames(), 1);
+}
