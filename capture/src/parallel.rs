@@ -103,6 +103,7 @@ impl OwnedLocation {
 /// `body`) index the batch's [`payloads`](Batch::payloads), `head` its
 /// [`heads`](Batch::heads).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// A datagram not parsed yet: `payloads[start..end]`. A [`Stage`] and a
     /// [`Consumer`] never see one: the workers parse them first.
@@ -155,6 +156,14 @@ pub enum Event {
     Time(f64),
     /// Bytes of input read ([`Sink::bytes_read`]).
     BytesRead(u64),
+    /// Messages and datagrams dropped because the consumers fell behind
+    /// ([`Behind::Drop`]), the first of them at `at`.
+    Dropped {
+        /// Where the first dropped one was found.
+        at: OwnedLocation,
+        /// How many.
+        n: u64,
+    },
 }
 
 /// A batch of what the reading thread found: its events in order, the
@@ -206,6 +215,9 @@ impl Batch {
                 }
                 Event::Time(ts) => sink.time(ts),
                 Event::BytesRead(n) => sink.bytes_read(n),
+                Event::Dropped { at, n } => {
+                    sink.skipped_many(&at.location(names), Skip::DroppedBehind, n);
+                }
                 // Parsed by the workers; one left means a worker failed.
                 Event::Datagram { .. } => {}
             }
@@ -355,6 +367,22 @@ impl<S: Sink + Send + 'static> Consumer for Replay<S> {
     }
 }
 
+/// What the reading thread does when every batch is in flight (the workers
+/// or the consumer are behind).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Behind {
+    /// Wait for a batch to come back: back-pressure, for files, where
+    /// nothing is lost by waiting.
+    #[default]
+    Wait,
+    /// Never wait: drop the batch being filled and count its messages and
+    /// datagrams ([`Skip::DroppedBehind`], in order, where they were), for a
+    /// live source that would otherwise lose packets unseen in the kernel.
+    /// At most [`Options::threads`] × 4 batches are in flight, so this bounds
+    /// memory too.
+    Drop,
+}
+
 /// How a [`Pipeline`] runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -366,6 +394,8 @@ pub struct Options {
     /// Keep the bodies of messages framed from streams (else
     /// [`Event::Message`] bodies are empty).
     pub bodies: bool,
+    /// Wait or drop when every batch is in flight.
+    pub when_behind: Behind,
 }
 
 impl Default for Options {
@@ -374,6 +404,7 @@ impl Default for Options {
             threads: 1,
             config: ParserConfig::default(),
             bodies: false,
+            when_behind: Behind::Wait,
         }
     }
 }
@@ -398,6 +429,7 @@ pub struct Pipeline<C: Consumer> {
     batch: Batch,
     seq: u64,
     bodies: bool,
+    when_behind: Behind,
     work: Option<Sender<Batch>>,
     pool: Receiver<Batch>,
     workers: Vec<JoinHandle<()>>,
@@ -455,6 +487,7 @@ impl<C: Consumer> Pipeline<C> {
             batch: Batch::default(),
             seq: 0,
             bodies: opts.bodies,
+            when_behind: opts.when_behind,
             work: Some(work_tx),
             pool: pool_rx,
             workers,
@@ -472,6 +505,8 @@ impl<C: Consumer> Pipeline<C> {
     /// The end of the input: every batch handed to the consumer; what it
     /// gives back, or [`ThreadFailed`] if a thread of the run panicked.
     pub fn finish(mut self) -> Result<C::Done, ThreadFailed> {
+        // The last batch (and the count of what was dropped) must go on.
+        self.when_behind = Behind::Wait;
         self.flush();
         self.work = None;
         let mut ok = true;
@@ -502,13 +537,21 @@ impl<C: Consumer> Pipeline<C> {
         }
     }
 
-    /// Hands the batch on, and takes an empty one from the pool (waiting
-    /// while all are in flight).
+    /// Hands the batch on, and takes an empty one from the pool: waiting
+    /// while all are in flight, or, with [`Behind::Drop`], dropping this
+    /// one's messages instead (counted in it, which then fills on).
     fn flush(&mut self) {
         if self.batch.events.is_empty() {
             return;
         }
-        let next = self.pool.recv().unwrap_or_default();
+        let next = match self.when_behind {
+            Behind::Wait => self.pool.recv().unwrap_or_default(),
+            Behind::Drop => match self.pool.try_recv() {
+                Ok(next) => next,
+                Err(crossbeam_channel::TryRecvError::Empty) => return self.drop_batch(),
+                Err(crossbeam_channel::TryRecvError::Disconnected) => Batch::default(),
+            },
+        };
         let mut full = std::mem::replace(&mut self.batch, next);
         full.seq = self.seq;
         full.names = Arc::clone(&self.names);
@@ -516,6 +559,35 @@ impl<C: Consumer> Pipeline<C> {
         if let Some(work) = &self.work {
             // The other threads gone means one failed: `finish` says so.
             let _ = work.send(full);
+        }
+    }
+}
+
+impl<C: Consumer> Pipeline<C> {
+    /// Empties the batch but for one [`Event::Dropped`] that counts its
+    /// messages and datagrams (and those of earlier drops into it). Times,
+    /// bytes read and skips are not messages: they are dropped uncounted.
+    fn drop_batch(&mut self) {
+        let mut first = None;
+        let mut n = 0;
+        for e in &self.batch.events {
+            match *e {
+                Event::Datagram { at, .. }
+                | Event::Message { at, .. }
+                | Event::Malformed { at, .. } => {
+                    first.get_or_insert(at);
+                    n += 1;
+                }
+                Event::Dropped { at, n: before } => {
+                    first = Some(at);
+                    n += before;
+                }
+                _ => {}
+            }
+        }
+        self.batch.clear();
+        if let Some(at) = first {
+            self.batch.events.push(Event::Dropped { at, n });
         }
     }
 }
@@ -600,4 +672,74 @@ fn consume<C: Consumer>(
         }
     }
     consumer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A consumer's sink that takes its time over every message.
+    #[derive(Default)]
+    struct Slow {
+        messages: u64,
+        dropped: u64,
+        first_drop: Option<u64>,
+    }
+
+    impl Sink for Slow {
+        fn message(&mut self, _: &Location<'_>, _: &Message<'_>, _: usize) {
+            self.messages += 1;
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
+        fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
+        fn skipped(&mut self, at: &Location<'_>, what: Skip) {
+            assert_eq!(what, Skip::DroppedBehind);
+            self.first_drop.get_or_insert(at.offset);
+            self.dropped += 1;
+        }
+    }
+
+    /// `n` datagrams pushed as fast as the reading thread can, each with
+    /// its number as the location's offset; what the consumer saw.
+    fn push(n: u64, when_behind: Behind) -> Slow {
+        let opts = Options {
+            when_behind,
+            ..Options::default()
+        };
+        let mut run = Pipeline::start(&opts, || (), Replay(Slow::default()));
+        for i in 0..n {
+            let at = Location {
+                file: "live",
+                frame: Some(i + 1),
+                offset: i,
+                flow: None,
+                time: None,
+            };
+            assert!(run.datagram(&at, b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n", false));
+        }
+        run.finish().expect("no thread failed").0
+    }
+
+    #[test]
+    fn files_wait_and_lose_nothing() {
+        let seen = push(10_000, Behind::Wait);
+        assert_eq!((seen.messages, seen.dropped), (10_000, 0));
+    }
+
+    /// The reader never waits: what the consumer could not take in time is
+    /// dropped and counted, in order, and nothing is lost uncounted.
+    #[test]
+    fn live_sources_drop_and_count_what_the_consumer_cannot_take() {
+        let n = 40_000;
+        let seen = push(n, Behind::Drop);
+        assert!(seen.dropped > 0, "the consumer kept up?");
+        assert!(seen.messages >= BATCH_EVENTS as u64, "{}", seen.messages);
+        assert_eq!(seen.messages + seen.dropped, n);
+        // The first batch went on whole: the first drop comes after it.
+        assert!(
+            seen.first_drop >= Some(BATCH_EVENTS as u64),
+            "{:?}",
+            seen.first_drop
+        );
+    }
 }

@@ -131,11 +131,16 @@ pub enum Skip {
     TlsFlow,
     /// An SCTP DATA chunk that holds part of a user message (not reassembled).
     SctpFragment,
+    /// A message (or datagram) a live run dropped because its consumers fell
+    /// behind and the source must not wait
+    /// ([`parallel::Behind::Drop`](crate::parallel::Behind::Drop)). Never
+    /// for files, which wait instead.
+    DroppedBehind,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 12] = [
+    pub const ALL: [Skip; 13] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -148,6 +153,7 @@ impl Skip {
         Skip::JunkBetweenMessages,
         Skip::TlsFlow,
         Skip::SctpFragment,
+        Skip::DroppedBehind,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -165,6 +171,7 @@ impl Skip {
             Skip::JunkBetweenMessages => "junk-bytes-between-messages",
             Skip::TlsFlow => "tls-flows-not-decrypted",
             Skip::SctpFragment => "sctp-fragmented-chunks",
+            Skip::DroppedBehind => "messages-dropped-consumers-behind",
         }
     }
 
@@ -195,6 +202,13 @@ pub trait Sink {
     fn malformed(&mut self, at: &Location<'_>, err: &Error);
     /// Something counted and skipped.
     fn skipped(&mut self, at: &Location<'_>, what: Skip);
+    /// `n` things of kind `what` skipped at once (messages a live run
+    /// dropped, say): by default [`skipped`](Self::skipped) `n` times.
+    fn skipped_many(&mut self, at: &Location<'_>, what: Skip, n: u64) {
+        for _ in 0..n {
+            self.skipped(at, what);
+        }
+    }
     /// Bytes skipped: `n` bytes of `what` from `at` on were not read as SIP
     /// (a TCP gap's missing bytes, bytes passed over while searching for a
     /// message start, junk between messages).

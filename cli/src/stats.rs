@@ -254,6 +254,13 @@ impl Sink for Stats {
         }
     }
 
+    fn skipped_many(&mut self, at: &Location, what: Skip, n: u64) {
+        *self.skipped.entry(what).or_default() += n;
+        if self.print_problems && what.is_problem() {
+            println!("{at}: {n} {}", what.name());
+        }
+    }
+
     fn skipped(&mut self, at: &Location, what: Skip) {
         *self.skipped.entry(what).or_default() += 1;
         if self.print_problems && what.is_problem() {
@@ -747,6 +754,7 @@ fn gather_parallel(
         threads,
         config: opts.config,
         bodies: false,
+        ..Default::default()
     };
     let mut pipeline = parallel::Pipeline::start(&run, || (), parallel::Replay(stats));
     let errors = read_all(&files, opts, &mut pipeline, bar.as_ref());

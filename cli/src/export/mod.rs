@@ -854,6 +854,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
             threads: s.threads,
             config: opts.config,
             bodies: true,
+            ..Default::default()
         };
         let stage = || threads::RowStage {
             fields,
