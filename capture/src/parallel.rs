@@ -7,9 +7,10 @@
 //! in order, into owned [`Batch`]es: each datagram's payload unparsed
 //! ([`Sink::datagram`]), and everything else (messages framed from TCP,
 //! keep-alives, malformed messages, skips, times, bytes read). Worker threads
-//! parse the datagrams of whole batches as the reader would have
-//! ([`deliver_datagram`]), then run the caller's [`Stage`] on the batch (make
-//! rows, say). One thread puts the batches back in their order and hands each,
+//! run the caller's [`Stage`] on whole batches: it parses the datagrams as
+//! the reader would have ([`deliver_datagram`]) and does its work (make
+//! rows, say; the `()` stage only parses, for a consumer that replays the
+//! batches). One thread puts the batches back in their order and hands each,
 //! with its stage's output, to the caller's [`Consumer`], so every count and
 //! every first-seen example is what one thread gives.
 //!
@@ -105,8 +106,9 @@ impl OwnedLocation {
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum Event {
-    /// A datagram not parsed yet: `payloads[start..end]`. A [`Stage`] and a
-    /// [`Consumer`] never see one: the workers parse them first.
+    /// A datagram not parsed yet: `payloads[start..end]`. A [`Stage`] sees
+    /// them; after the `()` stage ([`Batch::parse_datagrams`]) a
+    /// [`Consumer`] sees their messages instead.
     Datagram {
         /// Where it was found.
         at: OwnedLocation,
@@ -173,6 +175,8 @@ pub enum Event {
 pub struct Batch {
     /// Its number: batches are handed to the [`Consumer`] in this order.
     pub seq: u64,
+    /// How its datagrams are parsed ([`Options::config`]).
+    pub config: ParserConfig,
     /// The input names its locations index.
     pub names: Arc<Vec<String>>,
     /// Datagram payloads and kept bodies, one after the other.
@@ -192,12 +196,25 @@ impl Batch {
         })
     }
 
-    /// Hands every event to `sink`, as the reader handed it to the
-    /// pipeline (datagrams parsed).
+    /// Hands every event to `sink`, as the reader would have handed it
+    /// (each datagram not parsed yet is parsed now, with
+    /// [`config`](Self::config), and its message handed on without being
+    /// kept).
     pub fn replay(&self, sink: &mut dyn Sink) {
         let names = self.names.as_slice();
         for event in &self.events {
             match *event {
+                Event::Datagram {
+                    at,
+                    start,
+                    end,
+                    sniff,
+                } => {
+                    if let Some(payload) = self.payloads.get(start..end) {
+                        let mut here = at.location(names);
+                        deliver_datagram(&mut here, payload, sniff, &self.config, sink);
+                    }
+                }
                 Event::Message {
                     at,
                     head,
@@ -218,8 +235,6 @@ impl Batch {
                 Event::Dropped { at, n } => {
                     sink.skipped_many(&at.location(names), Skip::DroppedBehind, n);
                 }
-                // Parsed by the workers; one left means a worker failed.
-                Event::Datagram { .. } => {}
             }
         }
     }
@@ -241,10 +256,13 @@ impl Batch {
         (start, self.payloads.len())
     }
 
-    /// A worker's first job: every datagram parsed, and turned into what
-    /// the reader would have reported for it.
-    fn parse_datagrams(&mut self, config: &ParserConfig) {
+    /// Every datagram parsed, with [`config`](Self::config), and turned
+    /// into what the reader would have reported for it (its message's head
+    /// kept in [`heads`](Self::heads)): the work of the `()` [`Stage`], so
+    /// that a consumer replaying the batch parses nothing.
+    pub fn parse_datagrams(&mut self) {
         let Batch {
+            config,
             names,
             payloads,
             heads,
@@ -321,19 +339,25 @@ impl Sink for Record<'_> {
     }
 }
 
-/// Work done on each batch by the worker threads, after its datagrams are
-/// parsed: in parallel, one `Stage` per worker (rows made, say).
+/// Work done on each batch by the worker threads, in parallel, one `Stage`
+/// per worker (rows made, say). The batch's datagrams are not parsed yet:
+/// [`Batch::replay`] parses each as it comes, and
+/// [`Batch::parse_datagrams`] parses them all into messages kept in the
+/// batch, for a consumer that replays it.
 pub trait Stage: Send + 'static {
     /// What the work yields for the [`Consumer`].
     type Out: Send + 'static;
     /// The work on one batch.
-    fn work(&mut self, batch: &Batch) -> Self::Out;
+    fn work(&mut self, batch: &mut Batch) -> Self::Out;
 }
 
-/// No work: the consumer takes the batches as they are.
+/// The datagrams parsed (on the workers), for a consumer that replays the
+/// batches ([`Replay`]).
 impl Stage for () {
     type Out = ();
-    fn work(&mut self, _: &Batch) {}
+    fn work(&mut self, batch: &mut Batch) {
+        batch.parse_datagrams();
+    }
 }
 
 /// What takes the batches, in order, on a thread of its own.
@@ -428,6 +452,7 @@ pub struct Pipeline<C: Consumer> {
     names: Arc<Vec<String>>,
     batch: Batch,
     seq: u64,
+    config: ParserConfig,
     bodies: bool,
     when_behind: Behind,
     work: Option<Sender<Batch>>,
@@ -456,7 +481,6 @@ impl<C: Consumer> Pipeline<C> {
         }
         let (done_tx, done_rx) = bounded::<(Batch, Option<C::Out>)>(size);
         let failed = Arc::new(AtomicBool::new(false));
-        let config = opts.config;
         let workers = (0..threads)
             .map(|_| {
                 let (rx, tx) = (work_rx.clone(), done_tx.clone());
@@ -466,10 +490,8 @@ impl<C: Consumer> Pipeline<C> {
                     for mut batch in rx {
                         // Every batch must reach the consumer, which waits
                         // for each in turn: a panic is caught and reported.
-                        let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            batch.parse_datagrams(&config);
-                            stage.work(&batch)
-                        }));
+                        let out =
+                            std::panic::catch_unwind(AssertUnwindSafe(|| stage.work(&mut batch)));
                         if out.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -486,6 +508,7 @@ impl<C: Consumer> Pipeline<C> {
             names: Arc::new(Vec::new()),
             batch: Batch::default(),
             seq: 0,
+            config: opts.config,
             bodies: opts.bodies,
             when_behind: opts.when_behind,
             work: Some(work_tx),
@@ -554,6 +577,7 @@ impl<C: Consumer> Pipeline<C> {
         };
         let mut full = std::mem::replace(&mut self.batch, next);
         full.seq = self.seq;
+        full.config = self.config;
         full.names = Arc::clone(&self.names);
         self.seq += 1;
         if let Some(work) = &self.work {

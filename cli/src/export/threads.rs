@@ -7,7 +7,9 @@
 
 use std::io;
 
-use sipline_capture::parallel::{Batch as Events, Consumer, Event, Stage};
+use sipline::{Error, Message};
+use sipline_capture::parallel::{Batch as Events, Consumer, Stage};
+use sipline_capture::{Location, Sink, Skip};
 
 use super::table::{Batch, Field, Output, Written};
 use super::{Retransmissions, RowMaker, RETRANSMISSION_COL};
@@ -28,34 +30,37 @@ impl Stage for RowStage {
     type Out = Rows;
 
     /// The rows of a batch's messages and malformed messages, in order.
-    fn work(&mut self, batch: &Events) -> Rows {
-        let mut rows = Batch::new(self.fields, batch.events.len());
-        let mut keys = Vec::with_capacity(batch.events.len());
-        let names = batch.names.as_slice();
-        for event in &batch.events {
-            match *event {
-                Event::Message {
-                    at,
-                    head,
-                    body,
-                    wire_len,
-                } => {
-                    let Some(msg) = batch.message(head, body) else {
-                        continue;
-                    };
-                    let at = at.location(names);
-                    let key = self.maker.message(&mut rows, &at, &msg, wire_len);
-                    keys.push((key, at.time.unwrap_or(0.0)));
-                }
-                Event::Malformed { at, err } => {
-                    self.maker.malformed(&mut rows, &at.location(names), &err);
-                    keys.push((None, 0.0));
-                }
-                _ => {}
-            }
-        }
-        Rows { rows, keys }
+    fn work(&mut self, batch: &mut Events) -> Rows {
+        let mut sink = RowSink {
+            maker: &mut self.maker,
+            rows: Rows {
+                rows: Batch::new(self.fields, batch.events.len()),
+                keys: Vec::with_capacity(batch.events.len()),
+            },
+        };
+        // Datagrams parsed as they come: their messages go straight to rows.
+        batch.replay(&mut sink);
+        sink.rows
     }
+}
+
+/// A batch replayed into rows: one per message or malformed message, with
+/// its transaction key and time.
+struct RowSink<'m> {
+    maker: &'m mut RowMaker,
+    rows: Rows,
+}
+
+impl Sink for RowSink<'_> {
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
+        let key = self.maker.message(&mut self.rows.rows, at, msg, wire_len);
+        self.rows.keys.push((key, at.time.unwrap_or(0.0)));
+    }
+    fn malformed(&mut self, at: &Location<'_>, err: &Error) {
+        self.maker.malformed(&mut self.rows.rows, at, err);
+        self.rows.keys.push((None, 0.0));
+    }
+    fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
 }
 
 /// The consumer: row batches in order, retransmissions marked, joined into
