@@ -585,9 +585,7 @@ impl<C: Consumer> Pipeline<C> {
             let _ = work.send(full);
         }
     }
-}
 
-impl<C: Consumer> Pipeline<C> {
     /// Empties the batch but for one [`Event::Dropped`] that counts its
     /// messages and datagrams (and those of earlier drops into it). Times,
     /// bytes read and skips are not messages: they are dropped uncounted.
