@@ -741,7 +741,9 @@ impl HeadScan {
     /// that came since the last call hold no CR, LF or control byte and no limit is
     /// reached, so that [`advance`](Self::advance) would only find that it
     /// needs more; they are noted as scanned. What it checks is what
-    /// `advance` and `need_more` would check on those bytes.
+    /// `advance` and `need_more` would check on those bytes. Only the
+    /// stream decoder (`std`) feeds a head in pieces.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn nothing_new(&mut self, cfg: &ParserConfig, msg: &[u8]) -> bool {
         let from = self.scanned.max(self.pos);
