@@ -84,7 +84,13 @@ fn sipp_calls_against_the_example_responder() {
     let path = responder_path();
     if !path.exists() {
         // `cargo test --all-features` builds examples; a test run alone does not.
+        // Into the target folder this test runs from (cargo llvm-cov uses
+        // one of its own).
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let target_dir = path
+            .ancestors()
+            .nth(3)
+            .expect("<target>/<profile>/examples/responder");
         let built = Command::new(cargo)
             .args([
                 "build",
@@ -94,7 +100,9 @@ fn sipp_calls_against_the_example_responder() {
                 "tokio",
                 "--example",
                 "responder",
+                "--target-dir",
             ])
+            .arg(target_dir)
             .status()
             .unwrap();
         assert!(built.success());
