@@ -126,3 +126,79 @@ fn messages_pushed_as_a_hep_collector_would() {
     assert!(log.0.is_empty(), "{:?}", log.0);
     assert_eq!(only.frames(), 1);
 }
+
+/// A raw stream of SIP messages, read as a TCP payload dump: junk and
+/// keep-alives between messages counted where they stand, a malformed
+/// message reported at its byte (and the stream given up), a message cut
+/// at the end counted.
+#[test]
+fn raw_streams_report_what_they_hold_where_it_stands() {
+    use sipline::ParserConfig;
+    use sipline_capture::read;
+    let lenient = ReadOptions {
+        config: ParserConfig::lenient(),
+        ..ReadOptions::default()
+    };
+    let ok = b"OPTIONS sip:b@h SIP/2.0\r\nl: 0\r\n\r\n";
+    let stream = [&ok[..], b"\r\n  \r\n\r\n", ok, b"SIP/2.0 2000 OK\r\n\r\n"].concat();
+    let mut log = Log::default();
+    read("dump", &stream[..], &lenient, &mut log).unwrap();
+    let n = ok.len();
+    assert_eq!(
+        log.0,
+        [
+            format!("msg dump byte 0 None OPTIONS sip:b@h SIP/2.0 {n} 0"),
+            // The CRLF is skipped (RFC 3261 §7.5), the two spaces are junk.
+            format!("skip dump byte {} junk-bytes-between-messages 2", n + 2),
+            format!("skip dump byte {} keep-alives", n + 4),
+            format!("msg dump byte {} None OPTIONS sip:b@h SIP/2.0 {n} 0", n + 8),
+            format!(
+                "bad dump byte {} status code must be three digits 100-699 at byte {}",
+                2 * n + 8 + 11,
+                2 * n + 8 + 11
+            ),
+        ]
+    );
+    let mut log = Log::default();
+    read("dump", &ok[..n - 3], &lenient, &mut log).unwrap();
+    assert_eq!(log.0, ["skip dump byte 0 incomplete-at-end"]);
+}
+
+/// Frames that are not SIP below the transport: a link type sipline does
+/// not read, and an Ethernet frame whose IPv4 header is cut short.
+#[test]
+fn frames_sipline_cannot_decode_are_counted() {
+    let mut log = Log::default();
+    let mut source = PacketSource::new("live", &ReadOptions::default());
+    source.push_frame(None, Linktype(147), b"anything", &mut log);
+    let mut eth = vec![0u8; 12];
+    eth.extend_from_slice(&[0x08, 0x00, 0x45, 0x00, 0x00]);
+    source.push_frame(None, Linktype::ETHERNET, &eth, &mut log);
+    source.finish(&mut log);
+    assert_eq!(
+        log.0,
+        [
+            "skip live frame 1 byte 0 unknown-link-type-frames",
+            "skip live frame 2 byte 0 undecodable-frames",
+        ]
+    );
+}
+
+/// An input that cannot be read is an error naming it and the byte.
+#[test]
+fn an_input_that_fails_is_named() {
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk on fire"))
+        }
+    }
+    let e = sipline_capture::read(
+        "trunk.pcap",
+        Broken,
+        &ReadOptions::default(),
+        &mut Log::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.to_string(), "trunk.pcap: disk on fire at byte 0");
+}
