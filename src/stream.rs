@@ -304,11 +304,11 @@ impl StreamDecoder {
         self.junk
     }
 
-    /// Where the junk between the last message and the next began: the
-    /// stream offset of the first junk byte skipped since the last whole
-    /// message (or since the start), `None` until there is junk. When
-    /// [`junk_bytes`](Self::junk_bytes) grows, this says where that junk
-    /// stood, whatever pieces the stream arrived in.
+    /// Where the latest junk between two messages began: the stream offset
+    /// of the first junk byte of the most recent gap that held any (it stays
+    /// until junk is skipped in a later gap); `None` until there is junk.
+    /// When [`junk_bytes`](Self::junk_bytes) grows, this says where that
+    /// junk stood, whatever pieces the stream arrived in.
     ///
     /// ```
     /// use bytes::BytesMut;

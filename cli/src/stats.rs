@@ -254,17 +254,17 @@ impl Sink for Stats {
         }
     }
 
+    fn skipped(&mut self, at: &Location, what: Skip) {
+        self.skipped_many(at, what, 1);
+    }
+
     fn skipped_many(&mut self, at: &Location, what: Skip, n: u64) {
         *self.skipped.entry(what).or_default() += n;
         if self.print_problems && what.is_problem() {
-            println!("{at}: {n} {}", what.name());
-        }
-    }
-
-    fn skipped(&mut self, at: &Location, what: Skip) {
-        *self.skipped.entry(what).or_default() += 1;
-        if self.print_problems && what.is_problem() {
-            println!("{at}: {}", what.name());
+            match n {
+                1 => println!("{at}: {}", what.name()),
+                _ => println!("{at}: {n} {}", what.name()),
+            }
         }
     }
 

@@ -16,30 +16,37 @@ use sipline_capture::tcp::{Reassembler, Segment, TcpLimits};
 use sipline_capture::{Location, Sink, Skip};
 
 #[derive(Default)]
-struct Events(Vec<String>, BTreeMap<u64, u64>, bool);
+struct Events {
+    /// What was found, in order (junk apart).
+    found: Vec<String>,
+    /// Junk between messages: where each gap's began, and its bytes.
+    junk: BTreeMap<u64, u64>,
+    /// A malformed message was seen: what follows depends on the order.
+    bad: bool,
+}
 
 impl Sink for Events {
     fn message(&mut self, at: &Location<'_>, m: &Message<'_>, len: usize) {
-        self.0
+        self.found
             .push(format!("msg {} {} {len}", at.offset, m.head.start_line));
     }
     fn malformed(&mut self, at: &Location<'_>, e: &Error) {
-        self.0.push(format!("bad {} {}", at.offset, e.kind()));
-        self.2 = true;
+        self.found.push(format!("bad {} {}", at.offset, e.kind()));
+        self.bad = true;
     }
     fn skipped(&mut self, at: &Location<'_>, what: Skip) {
         if what != Skip::TcpRetransmission {
-            self.0.push(format!("{} {}", what.name(), at.offset));
+            self.found.push(format!("{} {}", what.name(), at.offset));
         }
     }
     // Gaps, junk between messages and bytes passed over: the same bytes,
     // from the same offsets, whatever the order the segments came in.
     fn skipped_bytes(&mut self, at: &Location<'_>, what: Skip, n: u64) {
         match what {
-            Skip::JunkBetweenMessages if !self.2 => *self.1.entry(at.offset).or_default() += n,
+            Skip::JunkBetweenMessages if !self.bad => *self.junk.entry(at.offset).or_default() += n,
             Skip::JunkBetweenMessages => {}
             _ => self
-                .0
+                .found
                 .push(format!("{} bytes {} {n}", what.name(), at.offset)),
         }
     }
@@ -111,8 +118,12 @@ fn run(isn: u32, stream_len: usize, segs: &[(usize, &[u8])]) -> (Vec<String>, Ve
     }
     let _ = stream_len;
     tcp.finish("f", None, &mut ev);
-    let junk = ev.1.iter().map(|(at, n)| format!("junk {at} {n}")).collect();
-    (until_malformed(ev.0), junk)
+    let junk = ev
+        .junk
+        .iter()
+        .map(|(at, n)| format!("junk {at} {n}"))
+        .collect();
+    (until_malformed(ev.found), junk)
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -9,8 +9,7 @@
 //! forwarded copy written; both parse, validate and keep the transaction.
 use bytes::BytesMut;
 use sipline::{
-    parse_datagram, parse_message, Datagram, DialogId, Forward, ParserConfig, Response,
-    StatusCode,
+    parse_datagram, parse_message, Datagram, DialogId, Forward, ParserConfig, Response, StatusCode,
 };
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -18,7 +17,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         Ok(Datagram::Message(m)) => Some(m.head),
         _ => None,
     };
-    for (strict, cfg) in [(true, ParserConfig::strict()), (false, ParserConfig::lenient())] {
+    for (strict, cfg) in [
+        (true, ParserConfig::strict()),
+        (false, ParserConfig::lenient()),
+    ] {
         let Ok(Datagram::Message(m)) = parse_datagram(data, &cfg) else {
             continue;
         };
