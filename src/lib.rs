@@ -26,6 +26,7 @@ mod head;
 mod keys;
 mod validate;
 mod message;
+pub mod flow;
 #[cfg(feature = "std")]
 mod write;
 #[cfg(feature = "std")]

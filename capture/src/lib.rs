@@ -39,7 +39,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod calls;
 pub mod frag;
 pub mod hep;
 mod input;

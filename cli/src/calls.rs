@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 use sipline::{Error, Message};
-use sipline_capture::calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
+use sipline_calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
 use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
 
 /// How rows are printed.

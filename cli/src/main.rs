@@ -347,10 +347,10 @@ fn threads_or_cores(threads: Option<u16>) -> usize {
 }
 
 /// `--by`'s value (clap has checked it is one of the three).
-fn slice_by(by: Option<&str>) -> Option<sipline_capture::calls::SliceBy> {
+fn slice_by(by: Option<&str>) -> Option<sipline_calls::SliceBy> {
     by.map(|b| match b {
-        "caller" => sipline_capture::calls::SliceBy::Caller,
-        "callee" => sipline_capture::calls::SliceBy::Callee,
-        _ => sipline_capture::calls::SliceBy::Peer,
+        "caller" => sipline_calls::SliceBy::Caller,
+        "callee" => sipline_calls::SliceBy::Callee,
+        _ => sipline_calls::SliceBy::Peer,
     })
 }

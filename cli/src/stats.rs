@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 use sipline::{Error, Head, Heads, Message, StartLine, StatusClass, StatusCode};
-use sipline_capture::calls::{
+use sipline_calls::{
     CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations, SliceBy, SlicedMetrics,
 };
 use sipline_capture::{parallel, read_path, FlowId, InputError, Location, ReadOptions, Sink, Skip};
@@ -197,7 +197,7 @@ impl Sink for Stats {
         if self.with_calls {
             // The engine would only count the others as not a call: not
             // worth a copy to its thread (inline, it checks itself).
-            if self.calls_inline || sipline_capture::calls::follows(&msg.head) {
+            if self.calls_inline || sipline_calls::follows(&msg.head) {
                 let (by, inline) = (self.by, self.calls_inline);
                 let calls = self.calls.get_or_insert_with(|| {
                     if inline {

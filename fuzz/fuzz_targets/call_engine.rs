@@ -5,7 +5,7 @@
 //! (delays not negative, an open call is established, durations only on
 //! established calls) and memory stays within the cap.
 use sipline::{parse_datagram, Datagram, ParserConfig};
-use sipline_capture::calls::{CallLimits, CallTracker, Metrics, Outcome};
+use sipline_calls::{CallLimits, CallTracker, Metrics, Outcome};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut t = CallTracker::new(CallLimits {

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sipline::{Error, Message, StartLine};
-use sipline_capture::calls::{CallRecord, CallTracker};
+use sipline_calls::{CallRecord, CallTracker};
 use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
 
 use table::{col, dict, req, Batch, CsvOut, Field, JsonOut, Output, Type, Written};

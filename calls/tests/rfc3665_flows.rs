@@ -15,7 +15,7 @@
 mod common;
 
 use sipline::{parse_datagram, Datagram, ParserConfig};
-use sipline_capture::calls::{CallLimits, CallRecord, CallTracker, Outcome, Party, Registrations};
+use sipline_calls::{CallLimits, CallRecord, CallTracker, Outcome, Party, Registrations};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {

@@ -2,9 +2,9 @@
 //! spec's §6 (shared/spec/calls-and-metrics.md): the expected outcome and
 //! timings are worked out in each test's comments.
 
+use sipline::flow::{FlowId, Transport};
 use sipline::{parse_datagram, Datagram, ParserConfig};
-use sipline_capture::calls::{CallLimits, CallRecord, CallTracker, Outcome, Party};
-use sipline_capture::{FlowId, Transport};
+use sipline_calls::{CallLimits, CallRecord, CallTracker, Outcome, Party};
 
 /// A message of call `cid` (caller tag `ft`): `line`, the top Via branch,
 /// the number of Vias, CSeq, the To tag, and extra header lines.
@@ -808,7 +808,7 @@ fn attempts_in_progress_are_capped() {
 /// ASR = 2 ÷ 8 = 25 %.
 #[test]
 fn rfc6076_ratios_by_hand() {
-    use sipline_capture::calls::Metrics;
+    use sipline_calls::Metrics;
     let base = CallRecord {
         call_id: "x".into(),
         from_tag: "f".into(),
