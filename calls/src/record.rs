@@ -152,7 +152,7 @@ impl Registrations {
 pub struct CallCounts {
     /// Copies of a packet captured twice, dropped.
     pub capture_duplicates: u64,
-    /// Attempts evicted by [`CallLimits::max_calls`].
+    /// Attempts evicted by [`CallLimits::max_calls`](crate::CallLimits::max_calls).
     pub evicted: u64,
     /// INVITE transactions seen on proxy legs other than the originating one.
     pub other_legs: u64,
