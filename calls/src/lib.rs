@@ -56,8 +56,10 @@ mod metrics;
 mod attempt;
 mod tracker;
 mod register;
+mod follow;
 
 pub use distribution::{percent, Distribution, Summary};
+pub use follow::{Followed, Follower, FollowerThread};
 pub use metrics::{Metrics, SliceBy, SlicedMetrics};
 pub use record::{CallCounts, CallRecord, Outcome, Party, Registrations};
 pub use tracker::{follows, CallLimits, CallTracker};

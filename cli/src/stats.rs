@@ -5,11 +5,12 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
-use sipline::{Error, Head, Heads, Message, StartLine, StatusClass, StatusCode};
+use sipline::{Error, Message, StartLine, StatusClass, StatusCode};
 use sipline_calls::{
-    CallCounts, CallTracker, Distribution, Metrics, Outcome, Registrations, SliceBy, SlicedMetrics,
+    CallCounts, CallLimits, Distribution, Follower, FollowerThread, Metrics, Outcome,
+    Registrations, SliceBy, SlicedMetrics,
 };
-use sipline_capture::{parallel, read_path, FlowId, InputError, Location, ReadOptions, Sink, Skip};
+use sipline_capture::{parallel, read_path, InputError, Location, ReadOptions, Sink, Skip};
 
 use crate::json::{error_fields, location_fields};
 
@@ -60,136 +61,15 @@ pub struct Stats {
     call_counts: CallCounts,
 }
 
-/// Messages handed to the call engine's thread: their heads, copied into
-/// one buffer with what the scan found (`sipline::Heads`), and the time
-/// and flow of each.
-#[derive(Default)]
-struct CallBatch {
-    heads: Heads,
-    at: Vec<(f64, Option<FlowId>)>,
-}
-
-/// The call engine runs on its own thread, so that `stats` reads and
-/// frames on one core while calls are followed on the other. Messages go
-/// over in batches (one hand-off per batch, not per packet) through a
-/// bounded channel, so memory stays bounded. Only heads are copied (the
-/// engine reads no body), into one buffer per batch, with no allocation
-/// per message and nothing parsed again; emptied batches come back to be
-/// filled again. Messages the engine does not follow (`calls::follows`)
-/// are not sent at all.
-struct CallsWorker {
-    tx: std::sync::mpsc::SyncSender<CallBatch>,
-    batch: CallBatch,
-    /// Emptied batches coming back.
-    spare: std::sync::mpsc::Receiver<CallBatch>,
-    handle: std::thread::JoinHandle<CallsResult>,
-}
-
 /// The most slices `--by` keeps (the rest go to `(other)`).
 const MAX_SLICES: usize = 10_000;
-
-/// Messages per batch.
-const BATCH: usize = 1024;
-
-/// What the call engine keeps: the tracker, and what finished attempts add
-/// up to.
-struct CallsState {
-    tracker: CallTracker,
-    metrics: Metrics,
-    sliced: Option<SlicedMetrics>,
-}
-
-/// What the engine hands back at the end.
-type CallsResult = (Metrics, Option<SlicedMetrics>, Registrations, CallCounts);
-
-impl CallsState {
-    fn new(by: Option<SliceBy>) -> CallsState {
-        CallsState {
-            tracker: CallTracker::default(),
-            metrics: Metrics::default(),
-            sliced: by.map(|b| SlicedMetrics::new(b, MAX_SLICES)),
-        }
-    }
-
-    fn head(&mut self, time: f64, flow: Option<FlowId>, head: &Head<'_>) {
-        self.tracker.head(time, flow, head);
-        for r in self.tracker.drain() {
-            self.metrics.add(&r);
-            if let Some(s) = self.sliced.as_mut() {
-                s.add(&r);
-            }
-        }
-    }
-
-    fn finish(self) -> CallsResult {
-        let CallsState {
-            tracker,
-            mut metrics,
-            mut sliced,
-        } = self;
-        let counts = tracker.counts();
-        let (records, regs) = tracker.finish_all();
-        for r in &records {
-            metrics.add(r);
-            if let Some(s) = sliced.as_mut() {
-                s.add(r);
-            }
-        }
-        (metrics, sliced, regs, counts)
-    }
-}
 
 /// Where the call engine runs: on a thread of its own (a single-threaded
 /// `stats`), or inline, on the thread that counts (`--threads`, where the
 /// parsing is on other threads already).
 enum Calls {
-    Thread(CallsWorker),
-    Inline(Box<CallsState>),
-}
-
-impl CallsWorker {
-    fn start(by: Option<SliceBy>) -> CallsWorker {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<CallBatch>(4);
-        let (back, spare) = std::sync::mpsc::sync_channel::<CallBatch>(8);
-        let handle = std::thread::spawn(move || {
-            let mut state = CallsState::new(by);
-            for mut batch in rx {
-                for (head, &(time, flow)) in batch.heads.iter().zip(&batch.at) {
-                    state.head(time, flow, &head);
-                }
-                batch.heads.clear();
-                batch.at.clear();
-                let _ = back.try_send(batch);
-            }
-            state.finish()
-        });
-        CallsWorker {
-            tx,
-            batch: CallBatch::default(),
-            spare,
-            handle,
-        }
-    }
-
-    fn push(&mut self, time: f64, flow: Option<FlowId>, head: &Head<'_>) {
-        self.batch.heads.push(head);
-        self.batch.at.push((time, flow));
-        if self.batch.at.len() >= BATCH {
-            let next = self.spare.try_recv().unwrap_or_default();
-            let full = std::mem::replace(&mut self.batch, next);
-            // A worker that is gone has panicked: `finish` reports it.
-            let _ = self.tx.send(full);
-        }
-    }
-
-    fn finish(self) -> Option<CallsResult> {
-        let CallsWorker {
-            tx, batch, handle, ..
-        } = self;
-        let _ = tx.send(batch);
-        drop(tx);
-        handle.join().ok()
-    }
+    Thread(FollowerThread),
+    Inline(Box<Follower>),
 }
 
 impl Sink for Stats {
@@ -200,16 +80,18 @@ impl Sink for Stats {
             if self.calls_inline || sipline_calls::follows(&msg.head) {
                 let (by, inline) = (self.by, self.calls_inline);
                 let calls = self.calls.get_or_insert_with(|| {
+                    let follower =
+                        Follower::new(CallLimits::default(), by.map(|b| (b, MAX_SLICES)));
                     if inline {
-                        Calls::Inline(Box::new(CallsState::new(by)))
+                        Calls::Inline(Box::new(follower))
                     } else {
-                        Calls::Thread(CallsWorker::start(by))
+                        Calls::Thread(FollowerThread::start(follower))
                     }
                 });
                 let time = at.time.unwrap_or(0.0);
                 match calls {
-                    Calls::Thread(w) => w.push(time, at.flow, &msg.head),
-                    Calls::Inline(state) => state.head(time, at.flow, &msg.head),
+                    Calls::Thread(t) => t.head(time, at.flow, &msg.head),
+                    Calls::Inline(f) => f.head(time, at.flow, &msg.head),
                 }
             }
         }
@@ -333,15 +215,15 @@ impl Stats {
     pub fn finish_calls(&mut self) {
         if let Some(calls) = self.calls.take() {
             let done = match calls {
-                Calls::Thread(w) => w.finish(),
-                Calls::Inline(state) => Some(state.finish()),
+                Calls::Thread(t) => t.finish(),
+                Calls::Inline(f) => Some(f.finish()),
             };
             match done {
-                Some((metrics, sliced, regs, counts)) => {
-                    self.metrics = metrics;
-                    self.sliced = sliced;
-                    self.registrations = regs;
-                    self.call_counts = counts;
+                Some(done) => {
+                    self.metrics = done.metrics;
+                    self.sliced = done.sliced;
+                    self.registrations = done.registrations;
+                    self.call_counts = done.counts;
                 }
                 None => eprintln!("sipline stats: the call engine failed; no calls section"),
             }

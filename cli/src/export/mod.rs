@@ -23,10 +23,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sipline::{Error, Message, StartLine};
-use sipline_calls::{CallRecord, CallTracker};
-use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
+use sipline_calls::CallRecord;
+use sipline_capture::{read_path, Location, ReadOptions};
 
-use table::{col, dict, req, Batch, CsvOut, Field, JsonOut, Output, Type, Written};
+use table::{col, dict, req, Batch, CsvOut, Field, JsonOut, Output, Type};
 
 /// The columns of message rows; `payload` (the last) only with
 /// `--payload`. HOMER 11's names where it has the column (`timestamp`,
@@ -446,66 +446,30 @@ fn host_text<'t>(
     Some(buf.as_str())
 }
 
-/// Fills batches as the reader finds messages, and sends them on.
-struct Rows {
-    what: What,
-    fields: &'static [Field],
-    batch: Batch,
-    batch_rows: usize,
-    send: crossbeam_channel::Sender<Batch>,
-    /// The writer has stopped (it failed): rows are no longer made.
-    stopped: bool,
-    retrans: Retransmissions,
-    calls: CallTracker,
-    maker: RowMaker,
-}
-
-impl Rows {
-    fn ship(&mut self) {
-        if self.batch.rows == 0 {
-            return;
-        }
-        let full = std::mem::replace(&mut self.batch, Batch::new(self.fields, self.batch_rows));
-        if self.send.send(full).is_err() {
-            self.stopped = true;
-        }
-    }
-
-    fn row_done(&mut self) {
-        if self.batch.rows >= self.batch_rows || self.batch.text_bytes >= BATCH_TEXT_BYTES {
-            self.ship();
-        }
-    }
-
-    fn call_rows(&mut self, records: Vec<CallRecord>) {
-        for r in records {
-            self.batch
-                .row()
-                .str(Some(&r.call_id))
-                .str(Some(&r.from_tag))
-                .str(Some(&r.caller))
-                .str(Some(&r.callee))
-                .seconds(Some(r.start))
-                .str(Some(r.outcome.name()))
-                .i32(r.final_code.map(i32::from))
-                .str(r.final_reason.as_deref())
-                .i32(r.q850_cause.map(i32::from))
-                .f64(r.srd_ms)
-                .f64(r.pdd_ms)
-                .f64(r.duration_ms)
-                .f64(r.disconnect_ms)
-                .i32(r.bye_code.map(i32::from))
-                .bool(Some(r.open_at_end))
-                .str(r.ended_by.map(|p| p.name()))
-                .i32(Some(clamp(r.invites)))
-                .i32(Some(clamp(r.auth_challenges)))
-                .i32(Some(clamp(r.redirects)))
-                .i32(Some(clamp(r.retransmissions)))
-                .str(r.flow.as_deref())
-                .end();
-            self.row_done();
-        }
-    }
+/// The row of a call attempt (the columns of `CALL_FIELDS`, in order).
+fn call_row(row: table::Row<'_>, r: &CallRecord) {
+    row.str(Some(&r.call_id))
+        .str(Some(&r.from_tag))
+        .str(Some(&r.caller))
+        .str(Some(&r.callee))
+        .seconds(Some(r.start))
+        .str(Some(r.outcome.name()))
+        .i32(r.final_code.map(i32::from))
+        .str(r.final_reason.as_deref())
+        .i32(r.q850_cause.map(i32::from))
+        .f64(r.srd_ms)
+        .f64(r.pdd_ms)
+        .f64(r.duration_ms)
+        .f64(r.disconnect_ms)
+        .i32(r.bye_code.map(i32::from))
+        .bool(Some(r.open_at_end))
+        .str(r.ended_by.map(|p| p.name()))
+        .i32(Some(clamp(r.invites)))
+        .i32(Some(clamp(r.auth_challenges)))
+        .i32(Some(clamp(r.redirects)))
+        .i32(Some(clamp(r.retransmissions)))
+        .str(r.flow.as_deref())
+        .end();
 }
 
 /// Builds message rows: one thread's caches and buffers.
@@ -638,41 +602,6 @@ fn location_cells<'b>(row: table::Row<'b>, at: &Location<'_>, ips: &mut IpText) 
         .i64(i64::try_from(at.offset).ok())
 }
 
-impl Sink for Rows {
-    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
-        if self.stopped {
-            return;
-        }
-        match self.what {
-            What::Messages => {
-                let row = self.batch.rows;
-                let key = self.maker.message(&mut self.batch, at, msg, wire_len);
-                if key.is_some_and(|k| self.retrans.check(k, at.time.unwrap_or(0.0))) {
-                    self.batch.set_bool(RETRANSMISSION_COL, row, true);
-                }
-                self.row_done();
-            }
-            What::Calls => {
-                self.calls.message(at.time.unwrap_or(0.0), at.flow, msg);
-                let done: Vec<CallRecord> = self.calls.drain().collect();
-                if !done.is_empty() {
-                    self.call_rows(done);
-                }
-            }
-        }
-    }
-
-    fn malformed(&mut self, at: &Location<'_>, err: &Error) {
-        if self.stopped || self.what != What::Messages {
-            return;
-        }
-        self.maker.malformed(&mut self.batch, at, err);
-        self.row_done();
-    }
-
-    fn skipped(&mut self, _at: &Location<'_>, _what: Skip) {}
-}
-
 /// Opens the output the settings name.
 fn open_output(s: &Settings, fields: &'static [Field]) -> io::Result<Box<dyn Output>> {
     let to_stdout = s.output.as_deref().is_none_or(|o| o == "-");
@@ -761,63 +690,6 @@ pub fn print_columns(what: What, payload: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Rows made on the reading thread (`--threads 1`, and call rows, which
-/// come out of one call engine), written on a second.
-fn one_thread(
-    files: &[String],
-    opts: &ReadOptions,
-    s: &Settings,
-    fields: &'static [Field],
-    output: Box<dyn Output>,
-    retrans: Retransmissions,
-    errors: &mut Vec<sipline_capture::InputError>,
-) -> io::Result<Written> {
-    let batch_rows = s.batch_rows.max(1);
-    // One batch in the channel, one being written, one being filled.
-    let (send, recv) = crossbeam_channel::bounded::<Batch>(1);
-    let writer = std::thread::spawn(move || -> io::Result<Written> {
-        let mut output = output;
-        for batch in recv {
-            output.write(batch)?;
-        }
-        output.finish()
-    });
-    let mut rows = Rows {
-        what: s.what,
-        fields,
-        batch: Batch::new(fields, batch_rows),
-        batch_rows,
-        send,
-        stopped: false,
-        retrans,
-        calls: CallTracker::default(),
-        maker: RowMaker {
-            payload: s.payload,
-            ..RowMaker::default()
-        },
-    };
-    for f in files {
-        if let Err(e) = read_path(f, opts, &mut rows) {
-            errors.push(e);
-        }
-        if rows.stopped {
-            break;
-        }
-    }
-    if rows.what == What::Calls {
-        let rest: Vec<CallRecord> = std::mem::take(&mut rows.calls)
-            .finish()
-            .into_iter()
-            .collect();
-        rows.call_rows(rest);
-    }
-    rows.ship();
-    drop(rows);
-    writer
-        .join()
-        .unwrap_or_else(|_| Err(io::Error::other("the writing thread failed")))
-}
-
 /// Runs `export`. Exit status: 0; 2 for a usage problem, an input that
 /// could not be read (the rest is still exported) or an output that could
 /// not be written.
@@ -848,43 +720,56 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     let batch_rows = s.batch_rows.max(1);
     let retrans = Retransmissions::new(s.max_tracked);
     let files = sipline_capture::plan_inputs(inputs);
-    let mut errors = Vec::new();
-    let written = if s.what == What::Messages && s.threads > 1 {
-        let run = sipline_capture::parallel::Options {
-            threads: s.threads,
-            config: opts.config,
-            bodies: true,
-            ..Default::default()
-        };
-        let stage = || threads::RowStage {
-            fields,
-            maker: RowMaker {
-                payload: s.payload,
-                ..RowMaker::default()
-            },
-        };
-        let writer = threads::Writer {
-            output,
-            fields,
-            batch_rows,
-            retrans,
-            group: table::Batch::new(fields, batch_rows),
-            error: None,
-        };
-        let mut p = sipline_capture::parallel::Pipeline::start(&run, stage, writer);
+    // Rows are made on the run's workers (messages) or on its consumer
+    // thread (calls: one engine sees every message in order), and written
+    // by the consumer.
+    let run = sipline_capture::parallel::Options {
+        threads: s.threads.max(1),
+        config: opts.config,
+        bodies: s.what == What::Messages,
+        ..Default::default()
+    };
+    let read = |p: &mut dyn FnMut(&str) -> Result<bool, sipline_capture::InputError>| {
+        let mut errors = Vec::new();
         for f in &files {
-            if let Err(e) = read_path(f, opts, &mut p) {
-                errors.push(e);
-            }
-            if p.stopped() {
-                break;
+            match p(f) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => errors.push(e),
             }
         }
-        p.finish()
-            .unwrap_or_else(|_| Err(io::Error::other("a thread of the export failed")))
-    } else {
-        one_thread(&files, opts, s, fields, output, retrans, &mut errors)
+        errors
     };
+    let (written, errors) = match s.what {
+        What::Messages => {
+            let stage = || threads::RowStage {
+                fields,
+                maker: RowMaker {
+                    payload: s.payload,
+                    ..RowMaker::default()
+                },
+            };
+            let writer = threads::Writer {
+                output,
+                fields,
+                batch_rows,
+                retrans,
+                group: table::Batch::new(fields, batch_rows),
+                error: None,
+            };
+            let mut p = sipline_capture::parallel::Pipeline::start(&run, stage, writer);
+            let errors = read(&mut |f| read_path(f, opts, &mut p).map(|()| !p.stopped()));
+            (p.finish(), errors)
+        }
+        What::Calls => {
+            let writer = threads::CallWriter::new(output, fields, batch_rows);
+            let mut p = sipline_capture::parallel::Pipeline::start(&run, || (), writer);
+            let errors = read(&mut |f| read_path(f, opts, &mut p).map(|()| !p.stopped()));
+            (p.finish(), errors)
+        }
+    };
+    let written =
+        written.unwrap_or_else(|_| Err(io::Error::other("a thread of the export failed")));
     for e in &errors {
         eprintln!("sipline export: {e}");
     }

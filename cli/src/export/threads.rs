@@ -1,13 +1,15 @@
-//! `export --threads N` for message rows, on the capture crate's parallel
-//! run ([`sipline_capture::parallel`]): its workers parse the datagrams and
-//! this [`RowStage`] makes the rows of whole batches; the run's consumer
-//! thread ([`Writer`]) takes the row batches in order, marks
+//! `export` on the capture crate's parallel run
+//! ([`sipline_capture::parallel`]). Message rows: its workers parse the
+//! datagrams and this [`RowStage`] makes the rows of whole batches; the
+//! run's consumer thread ([`Writer`]) takes the row batches in order, marks
 //! retransmissions (which needs that order), joins them into row groups and
-//! writes them.
+//! writes them. Call rows: the consumer ([`CallWriter`]) feeds one call
+//! engine in order and writes the rows of the attempts it finishes.
 
 use std::io;
 
 use sipline::{Error, Message};
+use sipline_calls::{CallRecord, CallTracker};
 use sipline_capture::parallel::{Batch as Events, Consumer, Stage};
 use sipline_capture::{Location, Sink, Skip};
 
@@ -117,6 +119,91 @@ impl Consumer for Writer {
         if let Some(e) = self.error {
             return Err(e);
         }
+        if self.group.rows > 0 {
+            let group = std::mem::replace(&mut self.group, Batch::new(self.fields, 0));
+            self.output.write(group)?;
+        }
+        self.output.finish()
+    }
+}
+
+/// The consumer of `export --what calls`: one call engine fed every batch
+/// in order, its finished attempts made into rows, written in row groups
+/// of `batch_rows`.
+pub struct CallWriter {
+    output: Box<dyn Output>,
+    fields: &'static [Field],
+    batch_rows: usize,
+    calls: CallTracker,
+    group: Batch,
+    error: Option<io::Error>,
+}
+
+impl CallWriter {
+    pub fn new(output: Box<dyn Output>, fields: &'static [Field], batch_rows: usize) -> Self {
+        CallWriter {
+            output,
+            fields,
+            batch_rows,
+            calls: CallTracker::default(),
+            group: Batch::new(fields, batch_rows),
+            error: None,
+        }
+    }
+
+    /// Rows for `records`; full row groups written.
+    fn rows(&mut self, records: impl IntoIterator<Item = CallRecord>) -> io::Result<()> {
+        for r in records {
+            super::call_row(self.group.row(), &r);
+            if self.group.rows >= self.batch_rows
+                || self.group.text_bytes >= super::BATCH_TEXT_BYTES
+            {
+                let full =
+                    std::mem::replace(&mut self.group, Batch::new(self.fields, self.batch_rows));
+                self.output.write(full)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A batch replayed into the call engine.
+struct Follow<'c>(&'c mut CallTracker);
+
+impl Sink for Follow<'_> {
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, _: usize) {
+        self.0.message(at.time.unwrap_or(0.0), at.flow, msg);
+    }
+    fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
+    fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
+}
+
+impl Consumer for CallWriter {
+    type Out = ();
+    type Done = io::Result<Written>;
+
+    fn take(&mut self, batch: &Events, out: Option<()>) -> bool {
+        if out.is_none() {
+            self.error = Some(io::Error::other("a thread failed on a batch"));
+            return false;
+        }
+        batch.replay(&mut Follow(&mut self.calls));
+        let done: Vec<CallRecord> = self.calls.drain().collect();
+        match self.rows(done) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+
+    fn finish(mut self) -> io::Result<Written> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let rest = std::mem::take(&mut self.calls).finish();
+        self.rows(rest)?;
         if self.group.rows > 0 {
             let group = std::mem::replace(&mut self.group, Batch::new(self.fields, 0));
             self.output.write(group)?;
