@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind};
 use crate::head::Head;
 use crate::request_line::Method;
 use crate::start_line::StartLine;
-use crate::via::Host;
+use crate::via::{Host, Via};
 
 /// The branch prefix of RFC 3261 (§8.1.1.7): a branch that starts with it
 /// was built to be unique, and names the transaction alone.
@@ -200,26 +200,31 @@ impl<'a> Head<'a> {
     /// RFC 2543 fallback otherwise. Errors: a missing or malformed top Via
     /// or CSeq (and Call-ID and From, for the fallback), offsets within the head.
     pub fn transaction_key(&self) -> Result<TransactionKey<'a>, Error> {
+        let via = self.top_via().ok_or_else(|| missing(self))??;
         let cseq = self.cseq().ok_or_else(|| missing(self))??;
-        self.transaction_key_with(cseq)
+        self.transaction_key_of(&via, cseq)
     }
 
-    /// [`transaction_key`](Self::transaction_key) for a caller that has
-    /// parsed this head's CSeq already (a call engine reads it first, to
-    /// know whether to look further), so that it is not parsed twice.
+    /// [`transaction_key`](Self::transaction_key) from the top Via and the
+    /// CSeq a caller has parsed already (a call engine reads the CSeq
+    /// first, to know whether to look further; an exporter reads the Via
+    /// for its branch), so that neither is parsed twice. `top_via` must be
+    /// this head's first Via value and `cseq` its CSeq.
     ///
     /// ```
     /// use sipline::{parse_head, ParserConfig};
     ///
     /// let req = b"BYE sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 2 BYE\r\n\r\n";
     /// let head = parse_head(req, &ParserConfig::default())?.value().unwrap();
-    /// let cseq = head.cseq().unwrap()?;
-    /// assert_eq!(head.transaction_key_with(cseq)?, head.transaction_key()?);
+    /// let (via, cseq) = (head.top_via().unwrap()?, head.cseq().unwrap()?);
+    /// assert_eq!(head.transaction_key_of(&via, cseq)?, head.transaction_key()?);
     /// # Ok::<(), sipline::Error>(())
     /// ```
-    pub fn transaction_key_with(&self, cseq: CSeq<'a>) -> Result<TransactionKey<'a>, Error> {
-        let via = self.top_via().ok_or_else(|| missing(self))?;
-        let via = via?;
+    pub fn transaction_key_of(
+        &self,
+        via: &Via<'a>,
+        cseq: CSeq<'a>,
+    ) -> Result<TransactionKey<'a>, Error> {
         let method = match self.start_line {
             StartLine::Request(r) => r.method,
             StartLine::Status(_) => cseq.method,

@@ -25,7 +25,10 @@ pub(crate) fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
 /// `None` when it has none (no or a malformed top Via or CSeq; for an RFC
 /// 2543 peer, no Call-ID or From).
 pub(crate) fn transaction<'a>(head: &Head<'a>, cseq: CSeq<'a>) -> Option<u64> {
-    head.transaction_key_with(cseq).ok().map(|k| hash_of(&k))
+    let via = head.top_via()?.ok()?;
+    head.transaction_key_of(&via, cseq)
+        .ok()
+        .map(|k| hash_of(&k))
 }
 
 /// A tag, compared as §19.3 says: case-insensitively.

@@ -57,9 +57,11 @@ mod attempt;
 mod tracker;
 mod register;
 mod follow;
+mod retransmissions;
 
 pub use distribution::{percent, Distribution, Summary};
 pub use follow::{Followed, Follower, FollowerThread};
 pub use metrics::{Metrics, SliceBy, SlicedMetrics};
 pub use record::{CallCounts, CallRecord, Outcome, Party, Registrations};
+pub use retransmissions::{message_key, message_key_of, Retransmissions};
 pub use tracker::{follows, CallLimits, CallTracker};

@@ -9,12 +9,12 @@
 use std::io;
 
 use sipline::{Error, Message};
-use sipline_calls::{CallRecord, CallTracker};
+use sipline_calls::{CallRecord, CallTracker, Retransmissions};
 use sipline_capture::parallel::{Batch as Events, Consumer, Stage};
 use sipline_capture::{Location, Sink, Skip};
 
 use super::table::{Batch, Field, Output, Written};
-use super::{Retransmissions, RowMaker, RETRANSMISSION_COL};
+use super::{RowMaker, RETRANSMISSION_COL};
 
 /// A batch's rows, and per row its transaction key and time.
 pub struct Rows {
