@@ -84,3 +84,22 @@ fn names_are_the_cli_vocabulary() {
         ("caller", "callee")
     );
 }
+
+#[test]
+fn distributions_stay_exact_in_count_mean_and_max_past_the_reservoir() {
+    use sipline_calls::{percent, Distribution};
+    let mut d = Distribution::default();
+    assert_eq!(d.summary(), None);
+    let n = Distribution::EXACT as u64 + 1000;
+    for i in 0..n {
+        d.add((i % 100) as f64);
+    }
+    let s = d.summary().expect("samples");
+    assert_eq!(s.count, n);
+    assert_eq!(s.max, 99.0);
+    assert!((s.mean - 49.5).abs() < 0.01, "{}", s.mean);
+    assert!((40.0..=60.0).contains(&s.p50), "{}", s.p50);
+    assert!((90.0..=99.0).contains(&s.p95), "{}", s.p95);
+    assert_eq!(percent(1, 4), Some(25.0));
+    assert_eq!(percent(1, 0), None, "undefined, not 0");
+}
