@@ -4,8 +4,8 @@
 use sipline::flow::FlowId;
 use sipline::Head;
 
+use crate::limits::CallLimits;
 use crate::record::{CallRecord, Outcome};
-use crate::tracker::CallLimits;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Tx {

@@ -8,9 +8,10 @@ use std::thread::JoinHandle;
 use sipline::flow::FlowId;
 use sipline::{Head, Heads};
 
+use crate::limits::CallLimits;
 use crate::metrics::{Metrics, SliceBy, SlicedMetrics};
 use crate::record::{CallCounts, Registrations};
-use crate::tracker::{CallLimits, CallTracker};
+use crate::tracker::CallTracker;
 
 /// A [`CallTracker`] and the [`Metrics`] of the attempts it finishes, as
 /// they finish (the records themselves are not kept): what a report or a

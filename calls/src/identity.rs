@@ -20,10 +20,9 @@ pub(crate) fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
     STATE.hash_one(value)
 }
 
-/// The transaction `head` belongs to ([`Head::transaction_key`]), hashed
-/// (`cseq`: the head's CSeq, parsed already);
-/// `None` when it has none (no or a malformed top Via or CSeq; for an RFC
-/// 2543 peer, no Call-ID or From).
+/// The transaction `head` belongs to ([`Head::transaction_key`]), hashed;
+/// `cseq` is the head's CSeq, parsed already. `None` when it has none (no
+/// or a malformed top Via; for an RFC 2543 peer, no Call-ID or From).
 pub(crate) fn transaction<'a>(head: &Head<'a>, cseq: CSeq<'a>) -> Option<u64> {
     let via = head.top_via()?.ok()?;
     head.transaction_key_of(&via, cseq)

@@ -50,18 +50,20 @@
 
 // In layer order: each module uses only those above it.
 mod identity;
+mod limits;
 mod distribution;
 mod record;
 mod metrics;
 mod attempt;
-mod tracker;
 mod register;
+mod tracker;
 mod follow;
 mod retransmissions;
 
 pub use distribution::{percent, Distribution, Summary};
 pub use follow::{Followed, Follower, FollowerThread};
+pub use limits::CallLimits;
 pub use metrics::{Metrics, SliceBy, SlicedMetrics};
 pub use record::{CallCounts, CallRecord, Outcome, Party, Registrations};
 pub use retransmissions::{message_key, message_key_of, Retransmissions};
-pub use tracker::{follows, CallLimits, CallTracker};
+pub use tracker::{follows, CallTracker};
