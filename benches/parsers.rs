@@ -435,11 +435,11 @@ fn sipline_tx_fields(buf: &[u8]) -> Option<(usize, u32, usize, usize, usize)> {
     let head = sipline::parse_head(buf, &ParserConfig::default())
         .ok()?
         .value()?;
-    let branch = head.top_via()?.ok()?.branch()?.len();
-    let cseq = head.cseq()?.ok()?.number;
-    let call_id = head.call_id()?.ok()?.len();
-    let from = head.from()?.ok()?.tag()?.len();
-    let to = head.to()?.ok()?.tag()?.len();
+    let branch = head.get::<sipline::Via>()?.ok()?.branch()?.len();
+    let cseq = head.get::<sipline::CSeq>()?.ok()?.number;
+    let call_id = head.get::<sipline::header::CallId>()?.ok()?.len();
+    let from = head.get::<sipline::header::From>()?.ok()?.tag()?.len();
+    let to = head.get::<sipline::header::To>()?.ok()?.tag()?.len();
     Some((branch, cseq, call_id, from, to))
 }
 
@@ -453,11 +453,11 @@ fn sipline_tx_fields_owned(
         return None;
     };
     let head = m.head();
-    let branch = head.top_via()?.ok()?.branch()?.len();
-    let cseq = head.cseq()?.ok()?.number;
-    let call_id = head.call_id()?.ok()?.len();
-    let from = head.from()?.ok()?.tag()?.len();
-    let to = head.to()?.ok()?.tag()?.len();
+    let branch = head.get::<sipline::Via>()?.ok()?.branch()?.len();
+    let cseq = head.get::<sipline::CSeq>()?.ok()?.number;
+    let call_id = head.get::<sipline::header::CallId>()?.ok()?.len();
+    let from = head.get::<sipline::header::From>()?.ok()?.tag()?.len();
+    let to = head.get::<sipline::header::To>()?.ok()?.tag()?.len();
     Some((branch, cseq, call_id, from, to))
 }
 

@@ -30,16 +30,16 @@
 
 pub use ::nom::{Err, IResult, Needed, Offset};
 
-pub use crate::line::{SipError, SipResult};
+pub use crate::text::line::{SipError, SipResult};
 
 use crate::config::ParserConfig;
-use crate::request_line::RequestLine;
-use crate::start_line::StartLine;
-use crate::status_line::StatusLine;
+use crate::start::request_line::RequestLine;
+use crate::start::start_line::StartLine;
+use crate::start::status_line::StatusLine;
 
 /// A status line with the default (lenient) configuration, streaming.
 pub fn status_line(input: &[u8]) -> SipResult<'_, StatusLine<'_>> {
-    crate::status_line::status_line(&ParserConfig::lenient(), input)
+    crate::start::status_line::status_line(&ParserConfig::lenient(), input)
 }
 
 /// The status-line parser for `config`, streaming.
@@ -53,12 +53,12 @@ pub fn status_line(input: &[u8]) -> SipResult<'_, StatusLine<'_>> {
 pub fn status_line_with(
     config: ParserConfig,
 ) -> impl for<'a> FnMut(&'a [u8]) -> SipResult<'a, StatusLine<'a>> {
-    move |input| crate::status_line::status_line(&config, input)
+    move |input| crate::start::status_line::status_line(&config, input)
 }
 
 /// A request line with the default (lenient) configuration, streaming.
 pub fn request_line(input: &[u8]) -> SipResult<'_, RequestLine<'_>> {
-    crate::request_line::request_line(&ParserConfig::lenient(), input)
+    crate::start::request_line::request_line(&ParserConfig::lenient(), input)
 }
 
 /// The request-line parser for `config`, streaming.
@@ -72,18 +72,18 @@ pub fn request_line(input: &[u8]) -> SipResult<'_, RequestLine<'_>> {
 pub fn request_line_with(
     config: ParserConfig,
 ) -> impl for<'a> FnMut(&'a [u8]) -> SipResult<'a, RequestLine<'a>> {
-    move |input| crate::request_line::request_line(&config, input)
+    move |input| crate::start::request_line::request_line(&config, input)
 }
 
 /// A start line (request or status) with the default (lenient)
 /// configuration, streaming.
 pub fn start_line(input: &[u8]) -> SipResult<'_, StartLine<'_>> {
-    crate::start_line::start_line(&ParserConfig::lenient(), input)
+    crate::start::start_line::start_line(&ParserConfig::lenient(), input)
 }
 
 /// The start-line parser for `config`, streaming.
 pub fn start_line_with(
     config: ParserConfig,
 ) -> impl for<'a> FnMut(&'a [u8]) -> SipResult<'a, StartLine<'a>> {
-    move |input| crate::start_line::start_line(&config, input)
+    move |input| crate::start::start_line::start_line(&config, input)
 }

@@ -5,7 +5,7 @@ use core::num::NonZeroUsize;
 use ::nom::{Err, Needed};
 
 use crate::error::Error;
-use crate::line::SipResult;
+use crate::text::line::SipResult;
 
 /// The answer to a parse that did not fail: either the value and how many
 /// bytes it took, or "incomplete, need more".

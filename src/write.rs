@@ -6,12 +6,12 @@ use core::fmt;
 
 use bytes::{BufMut, BytesMut};
 
-use crate::chars::is_token;
 use crate::error::Error;
-use crate::head::Head;
-use crate::header::{trim, HeaderField};
-use crate::start_line::StartLine;
-use crate::status::StatusCode;
+use crate::head::view::Head;
+use crate::header::field::{trim, HeaderField};
+use crate::start::start_line::StartLine;
+use crate::start::status::StatusCode;
+use crate::text::chars::is_token;
 
 /// Why [`Response::write`] or [`Forward::write`] wrote nothing: what was
 /// wrong, in the request given or in what the caller asked to write.
@@ -276,7 +276,7 @@ impl<'r, 'x> Response<'r, 'x> {
 
 /// `true` when the To field already carries a tag.
 fn has_tag(req: &Head<'_>, to: HeaderField<'_>) -> bool {
-    match req.to() {
+    match req.get::<crate::header::To>() {
         Some(Ok(a)) => a.tag().is_some(),
         // Unparsable: look for the parameter's text, so as not to add a second.
         _ => to.value.windows(4).any(|w| w.eq_ignore_ascii_case(b"tag=")),
@@ -423,7 +423,7 @@ impl<'r, 'x> Forward<'r, 'x> {
         ] {
             no_line_break(what, v.unwrap_or_default())?;
         }
-        let max_forwards = match req.max_forwards() {
+        let max_forwards = match req.get::<crate::header::MaxForwards>() {
             Some(Ok(0)) => {
                 let at = req
                     .header("Max-Forwards")
@@ -439,8 +439,10 @@ impl<'r, 'x> Forward<'r, 'x> {
         let mut route_rest: Option<Option<&[u8]>> = None;
         if self.pop_route {
             if let Some(f) = req.header("Route") {
-                let mut values =
-                    crate::addr::parse_name_addrs(f.value, &crate::config::ParserConfig::lenient());
+                let mut values = crate::header::addr::parse_name_addrs(
+                    f.value,
+                    &crate::config::ParserConfig::lenient(),
+                );
                 values
                     .next()
                     .transpose()

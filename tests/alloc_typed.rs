@@ -18,14 +18,14 @@ v: SIP/2.0/UDP p3;branch=z9hG4bK3\r\nCall-ID: x@y\r\nCSeq: 2 INVITE\r\nMax-Forwa
     let before = common::ALLOCS.load(Ordering::SeqCst);
     let head = parse_head(buf, &cfg).unwrap().value().unwrap();
     let mut branches = 0;
-    for via in head.vias() {
+    for via in head.get_all::<sipline::Via>() {
         let via = via.unwrap();
         branches += usize::from(via.branch().is_some());
         let _ = (via.host, via.port, via.rport(), via.received());
     }
-    let cseq = head.cseq().unwrap().unwrap();
-    let call_id = head.call_id().unwrap().unwrap();
-    let mf = head.max_forwards().unwrap().unwrap();
+    let cseq = head.get::<sipline::CSeq>().unwrap().unwrap();
+    let call_id = head.get::<sipline::header::CallId>().unwrap().unwrap();
+    let mf = head.get::<sipline::header::MaxForwards>().unwrap().unwrap();
     let after = common::ALLOCS.load(Ordering::SeqCst);
     assert_eq!(
         (branches, cseq.number, call_id, mf),
@@ -47,11 +47,19 @@ Route: <sip:p1.example.com;lr>\r\nReason: Q.850;cause=16;text=\"x\"\r\nContent-L
     let cfg = ParserConfig::strict();
     let before = common::ALLOCS.load(Ordering::SeqCst);
     let head = parse_head(buf, &cfg).unwrap().value().unwrap();
-    let from = head.from().unwrap().unwrap();
-    let to = head.to().unwrap().unwrap();
-    let contacts = head.contacts().filter(|c| c.is_ok()).count();
-    let routes = head.routes().count();
-    let cause = head.reasons().next().unwrap().unwrap().q850_cause();
+    let from = head.get::<sipline::header::From>().unwrap().unwrap();
+    let to = head.get::<sipline::header::To>().unwrap().unwrap();
+    let contacts = head
+        .get_all::<sipline::Contact>()
+        .filter(|c| c.is_ok())
+        .count();
+    let routes = head.get_all::<sipline::header::Route>().count();
+    let cause = head
+        .get_all::<sipline::Reason>()
+        .next()
+        .unwrap()
+        .unwrap()
+        .q850_cause();
     let key = head.transaction_key().unwrap();
     let dialog = head.dialog_id().unwrap();
     let valid = head.validate_to_forward();

@@ -74,7 +74,7 @@ fn via_case_table() {
         ),
     ];
     for (value, hosts, ports, branches) in ok {
-        let vias: Vec<_> = parse_via(value.as_bytes(), &ParserConfig::strict())
+        let vias: Vec<_> = parse_via(value.as_bytes())
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("{value:?}: {e}"));
         let got_hosts: Vec<String> = vias.iter().map(|v| v.host.to_string()).collect();
@@ -92,10 +92,7 @@ fn via_case_table() {
         // What Display writes parses back to the same values.
         for v in &vias {
             let text = v.to_string();
-            let again = parse_via(text.as_bytes(), &ParserConfig::strict())
-                .next()
-                .unwrap()
-                .unwrap();
+            let again = parse_via(text.as_bytes()).next().unwrap().unwrap();
             assert_eq!(&again, v);
         }
     }
@@ -109,7 +106,7 @@ fn via_case_table() {
         ("SIP/2.0/UDP a;x=\"open", 21),     // unterminated quoted string
     ];
     for (value, at) in bad {
-        let e = parse_via(value.as_bytes(), &ParserConfig::strict())
+        let e = parse_via(value.as_bytes())
             .find_map(Result::err)
             .expect(value);
         assert_eq!(
@@ -119,18 +116,15 @@ fn via_case_table() {
         );
     }
     // rport with and without a value; ttl and maddr.
-    let v = parse_via(
-        b"SIP/2.0/UDP a;rport;maddr=224.0.1.75;ttl=16",
-        &ParserConfig::strict(),
-    )
-    .next()
-    .unwrap()
-    .unwrap();
+    let v = parse_via(b"SIP/2.0/UDP a;rport;maddr=224.0.1.75;ttl=16")
+        .next()
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (v.rport(), v.maddr(), v.ttl()),
         (Some(None), Some("224.0.1.75"), Some(16))
     );
-    let v = parse_via(b"SIP/2.0/UDP a;RPORT=5090", &ParserConfig::strict())
+    let v = parse_via(b"SIP/2.0/UDP a;RPORT=5090")
         .next()
         .unwrap()
         .unwrap();
@@ -139,14 +133,9 @@ fn via_case_table() {
 
 #[test]
 fn cseq_max_forwards_call_id() {
-    let c = parse_cseq(b" 314159 INVITE ", &ParserConfig::strict()).unwrap();
+    let c = parse_cseq(b" 314159 INVITE ").unwrap();
     assert_eq!((c.number, c.method.as_str()), (314159, "INVITE"));
-    assert_eq!(
-        parse_cseq(b"2147483647 ACK", &ParserConfig::strict())
-            .unwrap()
-            .number,
-        (1 << 31) - 1
-    );
+    assert_eq!(parse_cseq(b"2147483647 ACK").unwrap().number, (1 << 31) - 1);
     for (v, at) in [
         ("2147483648 INVITE", 0),
         ("12INVITE", 2),
@@ -154,42 +143,32 @@ fn cseq_max_forwards_call_id() {
         ("1 ", 2),
         ("1 IN VITE", 2),
     ] {
-        let e = parse_cseq(v.as_bytes(), &ParserConfig::strict()).unwrap_err();
+        let e = parse_cseq(v.as_bytes()).unwrap_err();
         assert_eq!(
             (e.kind(), e.offset() as usize),
             (ErrorKind::CSeq, at),
             "{v:?}"
         );
     }
-    assert_eq!(parse_max_forwards(b"0", &ParserConfig::strict()), Ok(0));
-    assert_eq!(parse_max_forwards(b"255", &ParserConfig::strict()), Ok(255));
-    assert_eq!(
-        parse_max_forwards(b"00070", &ParserConfig::strict()),
-        Ok(70)
-    );
+    assert_eq!(parse_max_forwards(b"0"), Ok(0));
+    assert_eq!(parse_max_forwards(b"255"), Ok(255));
+    assert_eq!(parse_max_forwards(b"00070"), Ok(70));
     for v in ["256", "", "7 0", "-1", "99999999999999999999"] {
         assert_eq!(
-            parse_max_forwards(v.as_bytes(), &ParserConfig::strict())
-                .unwrap_err()
-                .kind(),
+            parse_max_forwards(v.as_bytes()).unwrap_err().kind(),
             ErrorKind::MaxForwards,
             "{v:?}"
         );
     }
     assert_eq!(
-        parse_call_id(
-            b"f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com",
-            &ParserConfig::strict()
-        )
-        .unwrap()
-        .len(),
+        parse_call_id(b"f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com")
+            .unwrap()
+            .len(),
         48
     );
     for v in ["", "a b", "a@b@c", "a;b"] {
         assert_eq!(
-            parse_call_id(v.as_bytes(), &ParserConfig::strict())
-                .unwrap_err()
-                .kind(),
+            parse_call_id(v.as_bytes()).unwrap_err().kind(),
             ErrorKind::CallId,
             "{v:?}"
         );
@@ -205,18 +184,31 @@ Via: SIP/2.0/UDP p4;branch=z9hG4bK4\r\nCSeq: 2 INVITE\r\nMax-Forwards: 69\r\nl: 
         .unwrap()
         .value()
         .unwrap();
-    let branches: Vec<_> = head.vias().map(|v| v.unwrap().branch().unwrap()).collect();
+    let branches: Vec<_> = head
+        .get_all::<sipline::Via>()
+        .map(|v| v.unwrap().branch().unwrap())
+        .collect();
     assert_eq!(branches, ["z9hG4bK1", "z9hG4bK2", "z9hG4bK3", "z9hG4bK4"]);
-    assert_eq!(head.top_via().unwrap().unwrap().host, Host::Name("p1"));
-    assert_eq!(head.cseq().unwrap().unwrap().number, 2);
-    assert_eq!(head.call_id().unwrap().unwrap(), b"x@y");
-    assert_eq!(head.max_forwards().unwrap(), Ok(69));
+    assert_eq!(
+        head.get::<sipline::Via>().unwrap().unwrap().host,
+        Host::Name("p1")
+    );
+    assert_eq!(head.get::<sipline::CSeq>().unwrap().unwrap().number, 2);
+    assert_eq!(
+        head.get::<sipline::header::CallId>().unwrap().unwrap(),
+        b"x@y"
+    );
+    assert_eq!(head.get::<sipline::header::MaxForwards>().unwrap(), Ok(69));
     // Absent fields are None.
     let bare = parse_head(b"SIP/2.0 200 OK\r\nl: 0\r\n\r\n", &ParserConfig::strict())
         .unwrap()
         .value()
         .unwrap();
-    assert!(bare.top_via().is_none() && bare.cseq().is_none() && bare.max_forwards().is_none());
+    assert!(
+        bare.get::<sipline::Via>().is_none()
+            && bare.get::<sipline::CSeq>().is_none()
+            && bare.get::<sipline::header::MaxForwards>().is_none()
+    );
 }
 
 /// RFC 5118: every Via sent-by in the IPv6 torture messages parses, to the
@@ -236,7 +228,7 @@ fn rfc5118_via_hosts() {
             .unwrap()
             .value()
             .unwrap_or_else(|| panic!("{}", row["file"]));
-        for via in m.head.vias() {
+        for via in m.head.get_all::<sipline::Via>() {
             let via = via.unwrap_or_else(|e| panic!("{}: {e}", row["file"]));
             if let Host::Ipv6(a) = via.host {
                 v6 += 1;

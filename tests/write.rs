@@ -54,21 +54,35 @@ fn responses_copy_what_8_2_6_says() {
         assert_eq!(h.validate(), Ok(()), "{code}");
         // The same transaction and the same Via list, in order.
         assert_eq!(h.transaction_key().unwrap(), req.transaction_key().unwrap());
-        let vias = |h: &Head<'_>| h.vias().map(|v| v.unwrap().to_string()).collect::<Vec<_>>();
+        let vias = |h: &Head<'_>| {
+            h.get_all::<sipline::Via>()
+                .map(|v| v.unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(vias(&h), vias(&req));
         assert_eq!(vias(&h).len(), 3);
-        assert_eq!(h.call_id(), req.call_id());
-        assert_eq!(h.cseq(), req.cseq());
-        assert_eq!(h.from().unwrap().unwrap().tag(), Some("1928301774"));
+        assert_eq!(
+            h.get::<sipline::header::CallId>(),
+            req.get::<sipline::header::CallId>()
+        );
+        assert_eq!(h.get::<sipline::CSeq>(), req.get::<sipline::CSeq>());
+        assert_eq!(
+            h.get::<sipline::header::From>().unwrap().unwrap().tag(),
+            Some("1928301774")
+        );
         // The quoted ";tag=" in the display name is not a tag (§25.1).
-        let to = h.to().unwrap().unwrap();
+        let to = h.get::<sipline::header::To>().unwrap().unwrap();
         assert_eq!(to.display_name, Some("Bob;tag=nope"));
         assert_eq!(to.tag(), tag_added.then_some("a6c85cf"), "{code}");
-        assert_eq!(h.record_routes().count(), usize::from(rr), "{code}");
+        assert_eq!(
+            h.get_all::<sipline::header::RecordRoute>().count(),
+            usize::from(rr),
+            "{code}"
+        );
         assert_eq!(h.header("Timestamp").is_some(), ts, "{code}");
         assert_eq!(h.content_length(), Some(0));
         assert!(resp.body.is_empty());
-        assert_eq!(h.contacts().count(), 1);
+        assert_eq!(h.get_all::<sipline::Contact>().count(), 1);
     }
 }
 
@@ -92,7 +106,7 @@ From: <sip:b@h>;tag=1\r\nCall-ID: c\r\nCSeq: 2 BYE\r\nl: 0\r\n\r\n",
         b"Fine, Thanks"
     );
     assert_eq!(
-        m.head.to().unwrap().unwrap().tag(),
+        m.head.get::<sipline::header::To>().unwrap().unwrap().tag(),
         Some("9"),
         "an existing tag stays alone"
     );
@@ -180,8 +194,16 @@ fn forwarding_edits_16_6() {
         ("INVITE", &b"sip:bob@192.0.2.4"[..])
     );
     assert_eq!(f.head.validate(), Ok(()));
-    let vias: Vec<_> = f.head.vias().map(|v| v.unwrap()).collect();
-    let before: Vec<_> = m.head.vias().map(|v| v.unwrap()).collect();
+    let vias: Vec<_> = f
+        .head
+        .get_all::<sipline::Via>()
+        .map(|v| v.unwrap())
+        .collect();
+    let before: Vec<_> = m
+        .head
+        .get_all::<sipline::Via>()
+        .map(|v| v.unwrap())
+        .collect();
     assert_eq!(vias.len(), 4);
     assert_eq!(vias[0].branch(), Some("z9hG4bKp1"));
     assert_eq!(
@@ -189,10 +211,10 @@ fn forwarding_edits_16_6() {
         &before[..],
         "the old Vias follow, in order (§16.6 item 8)"
     );
-    assert_eq!(f.head.max_forwards(), Some(Ok(68)));
+    assert_eq!(f.head.get::<sipline::header::MaxForwards>(), Some(Ok(68)));
     let rr: Vec<_> = f
         .head
-        .record_routes()
+        .get_all::<sipline::header::RecordRoute>()
         .map(|a| a.unwrap().uri.to_string())
         .collect();
     assert_eq!(
@@ -221,7 +243,7 @@ fn forwarding_routes_and_max_forwards() {
 To: <sip:bob@biloxi.com>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nl: 0\r\n\r\n";
     let routes = |buf: &[u8]| {
         head(buf)
-            .routes()
+            .get_all::<sipline::header::Route>()
             .map(|a| a.unwrap().uri.host.unwrap().to_string())
             .collect::<Vec<_>>()
     };
@@ -230,7 +252,7 @@ To: <sip:bob@biloxi.com>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIO
     Forward::new(&h).pop_route().write(&mut out, b"").unwrap();
     assert_eq!(routes(&out), ["p2", "p3"]);
     assert_eq!(
-        head(&out).max_forwards(),
+        head(&out).get::<sipline::header::MaxForwards>(),
         Some(Ok(70)),
         "added when absent (§16.6 item 3)"
     );
@@ -246,7 +268,10 @@ To: <sip:bob@biloxi.com>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIO
         .write(&mut out, b"")
         .unwrap();
     assert!(routes(&out).is_empty());
-    assert_eq!(head(&out).max_forwards(), Some(Ok(68)));
+    assert_eq!(
+        head(&out).get::<sipline::header::MaxForwards>(),
+        Some(Ok(68))
+    );
     out.clear();
     // Max-Forwards 0 is the 483 case, not forwarded.
     let zero = base.replace("l: 0", "Max-Forwards: 0\r\nl: 0");
@@ -337,8 +362,16 @@ fn corpus_requests_round_trip() {
                 .unwrap();
             assert_eq!(f.head.validate(), Ok(()), "{path:?}");
             assert_eq!(f.body, m.body, "{path:?}");
-            assert_eq!(f.head.vias().count(), m.head.vias().count() + 1, "{path:?}");
-            assert_eq!(f.head.vias().nth(1), m.head.vias().next(), "{path:?}");
+            assert_eq!(
+                f.head.get_all::<sipline::Via>().count(),
+                m.head.get_all::<sipline::Via>().count() + 1,
+                "{path:?}"
+            );
+            assert_eq!(
+                f.head.get_all::<sipline::Via>().nth(1),
+                m.head.get_all::<sipline::Via>().next(),
+                "{path:?}"
+            );
             n += 1;
         }
     }

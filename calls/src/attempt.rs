@@ -71,8 +71,8 @@ pub(crate) fn new_attempt(
     let rec = CallRecord {
         call_id: text(call_id),
         from_tag: from_tag.to_string(),
-        caller: uri(head.from()),
-        callee: uri(head.to()),
+        caller: uri(head.get::<sipline::header::From>()),
+        callee: uri(head.get::<sipline::header::To>()),
         start: time,
         outcome: if truncated {
             Outcome::Truncated

@@ -24,7 +24,7 @@ pub(crate) fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
 /// `cseq` is the head's CSeq, parsed already. `None` when it has none (no
 /// or a malformed top Via; for an RFC 2543 peer, no Call-ID or From).
 pub(crate) fn transaction<'a>(head: &Head<'a>, cseq: CSeq<'a>) -> Option<u64> {
-    let via = head.top_via()?.ok()?;
+    let via = head.get::<sipline::Via>()?.ok()?;
     head.transaction_key_of(&via, cseq)
         .ok()
         .map(|k| hash_of(&k))

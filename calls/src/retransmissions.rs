@@ -94,9 +94,9 @@ impl Retransmissions {
 /// on. `None` for a head without a transaction key or a Call-ID (no or a
 /// malformed top Via, CSeq or Call-ID; for an RFC 2543 peer, no From).
 pub fn message_key(flow: Option<FlowId>, head: &Head<'_>) -> Option<u64> {
-    let via = head.top_via()?.ok()?;
-    let cseq = head.cseq()?.ok()?;
-    let call_id = head.call_id()?.ok()?;
+    let via = head.get::<sipline::Via>()?.ok()?;
+    let cseq = head.get::<sipline::CSeq>()?.ok()?;
+    let call_id = head.get::<sipline::header::CallId>()?.ok()?;
     message_key_of(flow, head, (&via, cseq, call_id))
 }
 

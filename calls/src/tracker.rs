@@ -204,7 +204,7 @@ impl CallTracker {
         }
         // Any message moves the clock on, followed or not.
         self.sweep(time);
-        let Some(Ok(cseq)) = head.cseq() else {
+        let Some(Ok(cseq)) = head.get::<sipline::CSeq>() else {
             self.counts.not_call += 1;
             return;
         };
@@ -217,7 +217,7 @@ impl CallTracker {
             self.counts.capture_duplicates += 1;
             return;
         }
-        let Some(Ok(call_id)) = head.call_id() else {
+        let Some(Ok(call_id)) = head.get::<sipline::header::CallId>() else {
             self.counts.not_call += 1;
             return;
         };
@@ -541,10 +541,12 @@ fn follows_method(method: &str) -> bool {
 /// assert!(!follows(&head(b"SIP/2.0 200 OK\r\nCSeq: 7 OPTIONS\r\n\r\n")));
 /// ```
 pub fn follows(head: &Head<'_>) -> bool {
-    matches!(head.cseq(), Some(Ok(c)) if follows_method(c.method.as_str()))
+    matches!(head.get::<sipline::CSeq>(), Some(Ok(c)) if follows_method(c.method.as_str()))
 }
 
 /// The Q.850 cause of the head's first Reason header that carries one.
 fn q850(head: &Head<'_>) -> Option<u16> {
-    head.reasons().flatten().find_map(|r| r.q850_cause())
+    head.get_all::<sipline::Reason>()
+        .flatten()
+        .find_map(|r| r.q850_cause())
 }

@@ -73,11 +73,11 @@ pub fn message_record(offset: u64, m: &Message<'_>) -> Value {
 /// the header is absent or does not parse.
 pub fn transaction_fields(head: &Head<'_>) -> Map<String, Value> {
     let mut v = Map::new();
-    let call_id = head.call_id().and_then(Result::ok);
-    let cseq = head.cseq().and_then(Result::ok);
-    let top_via = head.top_via().and_then(Result::ok);
-    let from = head.from().and_then(Result::ok);
-    let to = head.to().and_then(Result::ok);
+    let call_id = head.get::<sipline::header::CallId>().and_then(Result::ok);
+    let cseq = head.get::<sipline::CSeq>().and_then(Result::ok);
+    let top_via = head.get::<sipline::Via>().and_then(Result::ok);
+    let from = head.get::<sipline::header::From>().and_then(Result::ok);
+    let to = head.get::<sipline::header::To>().and_then(Result::ok);
     v.insert(
         "call_id".into(),
         json!(call_id.map(|c| String::from_utf8_lossy(c).into_owned())),

@@ -46,7 +46,8 @@ struct Recorder {
 impl Sink for Recorder {
     fn message(&mut self, at: &Location<'_>, m: &Message<'_>, wire_len: usize) {
         let line = String::from_utf8_lossy(m.head.as_bytes()).into_owned();
-        self.events.push(Event::Message(line, wire_len, Loc::of(at)));
+        self.events
+            .push(Event::Message(line, wire_len, Loc::of(at)));
     }
     fn malformed(&mut self, at: &Location<'_>, e: &Error) {
         self.events.push(Event::Malformed(*e, Loc::of(at)));

@@ -5,8 +5,24 @@ use sipline::{parse_head_into, Frame, HeaderField, Parsed, ParserConfig, StreamD
 /// Names the decoder's index has slots for, their compact forms, and
 /// names that share a slot without being indexed.
 const NAMES: [&str; 18] = [
-    "Via", "v", "From", "To", "Call-ID", "i", "CSeq", "Max-Forwards", "Content-Type", "c",
-    "Route", "Reason", "User-Agent", "Server", "Supported", "Subject", "s", "X-Nope",
+    "Via",
+    "v",
+    "From",
+    "To",
+    "Call-ID",
+    "i",
+    "CSeq",
+    "Max-Forwards",
+    "Content-Type",
+    "c",
+    "Route",
+    "Reason",
+    "User-Agent",
+    "Server",
+    "Supported",
+    "Subject",
+    "s",
+    "X-Nope",
 ];
 
 // The decoder over the whole input, in both modes, with small limits so
@@ -34,7 +50,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 {
                     for n in NAMES {
                         assert_eq!(view.head.header(n), walked.header(n), "{n}");
-                        assert!(view.head.headers_named(n).eq(walked.headers_named(n)), "{n}");
+                        assert!(
+                            view.head.headers_named(n).eq(walked.headers_named(n)),
+                            "{n}"
+                        );
                     }
                 }
             }

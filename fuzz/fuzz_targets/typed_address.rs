@@ -8,8 +8,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let strict = ParserConfig::strict();
     let lenient = ParserConfig::lenient();
     let inside = |e: sipline::Error| assert!(e.offset() <= data.len() as u64, "{e}");
-    match parse_uri(data, &strict) {
-        Ok(u) => assert_eq!(parse_uri(u.to_string().as_bytes(), &strict), Ok(u)),
+    match parse_uri(data) {
+        Ok(u) => assert_eq!(parse_uri(u.to_string().as_bytes()), Ok(u)),
         Err(e) => inside(e),
     }
     match parse_name_addr(data, &strict) {

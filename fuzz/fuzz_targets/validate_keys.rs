@@ -50,8 +50,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         let len = head.len() as u64;
         // The comma count equals the parse wherever every Via parses.
-        if head.vias().all(|v| v.is_ok()) {
-            assert_eq!(head.via_count(), head.vias().count());
+        if head.get_all::<sipline::Via>().all(|v| v.is_ok()) {
+            assert_eq!(head.via_count(), head.get_all::<sipline::Via>().count());
         }
         let valid = head.validate();
         if let Err(e) = valid {

@@ -201,25 +201,25 @@ impl<'a> Fields<'a> {
             .or_else(|| head.header("Server"))
             .map(|h| h.value);
         Fields {
-            call_id: head.call_id().and_then(Result::ok),
-            cseq: head.cseq().and_then(Result::ok),
+            call_id: head.get::<sipline::header::CallId>().and_then(Result::ok),
+            cseq: head.get::<sipline::CSeq>().and_then(Result::ok),
             from: head.header("From").and_then(|f| {
                 addrs.get(f.value, || {
-                    head.from()
+                    head.get::<sipline::header::From>()
                         .and_then(Result::ok)
                         .map(|a| AddrCache::make(a, ips))
                 })
             }),
             to: head.header("To").and_then(|t| {
                 addrs.get(t.value, || {
-                    head.to()
+                    head.get::<sipline::header::To>()
                         .and_then(Result::ok)
                         .map(|a| AddrCache::make(a, ips))
                 })
             }),
             branch: head.header("Via").and_then(|v| {
                 branches.get(v.value, || {
-                    head.top_via()
+                    head.get::<sipline::Via>()
                         .and_then(Result::ok)
                         .map(|v| v.branch().map(Box::from))
                 })
@@ -471,9 +471,11 @@ impl RowMaker {
             ),
         };
         let ruri_user = ruri
-            .and_then(|u| sipline::parse_uri(u, &sipline::ParserConfig::lenient()).ok())
+            .and_then(|u| sipline::parse_uri(u).ok())
             .and_then(|u| u.user);
-        let max_forwards = head.max_forwards().and_then(Result::ok);
+        let max_forwards = head
+            .get::<sipline::header::MaxForwards>()
+            .and_then(Result::ok);
         let content_type = head.header("Content-Type").map(|h| h.value);
         let Memos {
             addrs,

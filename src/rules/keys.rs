@@ -3,12 +3,13 @@
 
 use core::hash::{Hash, Hasher};
 
-use crate::cseq::CSeq;
 use crate::error::{Error, ErrorKind};
-use crate::head::Head;
-use crate::request_line::Method;
-use crate::start_line::StartLine;
-use crate::via::{Host, Via};
+use crate::head::view::Head;
+use crate::header::cseq::CSeq;
+use crate::header::host::Host;
+use crate::header::via::Via;
+use crate::start::request_line::Method;
+use crate::start::start_line::StartLine;
 
 /// The branch prefix of RFC 3261 (§8.1.1.7): a branch that starts with it
 /// was built to be unique, and names the transaction alone.
@@ -200,8 +201,12 @@ impl<'a> Head<'a> {
     /// RFC 2543 fallback otherwise. Errors: a missing or malformed top Via
     /// or CSeq (and Call-ID and From, for the fallback), offsets within the head.
     pub fn transaction_key(&self) -> Result<TransactionKey<'a>, Error> {
-        let via = self.top_via().ok_or_else(|| missing(self))??;
-        let cseq = self.cseq().ok_or_else(|| missing(self))??;
+        let via = self
+            .get::<crate::header::Via>()
+            .ok_or_else(|| missing(self))??;
+        let cseq = self
+            .get::<crate::header::CSeq>()
+            .ok_or_else(|| missing(self))??;
         self.transaction_key_of(&via, cseq)
     }
 
@@ -216,7 +221,7 @@ impl<'a> Head<'a> {
     ///
     /// let req = b"BYE sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 2 BYE\r\n\r\n";
     /// let head = parse_head(req, &ParserConfig::default())?.value().unwrap();
-    /// let (via, cseq) = (head.top_via().unwrap()?, head.cseq().unwrap()?);
+    /// let (via, cseq) = (head.get::<sipline::Via>().unwrap()?, head.get::<sipline::CSeq>().unwrap()?);
     /// assert_eq!(head.transaction_key_of(&via, cseq)?, head.transaction_key()?);
     /// # Ok::<(), sipline::Error>(())
     /// ```
@@ -250,8 +255,12 @@ impl<'a> Head<'a> {
                 method,
             }),
             _ => {
-                let call_id = self.call_id().ok_or_else(|| missing(self))??;
-                let from = self.from().ok_or_else(|| missing(self))??;
+                let call_id = self
+                    .get::<crate::header::CallId>()
+                    .ok_or_else(|| missing(self))??;
+                let from = self
+                    .get::<crate::header::From>()
+                    .ok_or_else(|| missing(self))??;
                 Ok(TransactionKey::Rfc2543 {
                     call_id,
                     from_tag: from.tag().map(Token),
@@ -266,9 +275,15 @@ impl<'a> Head<'a> {
     /// The dialog this message belongs to (see [`DialogId`]). Errors: a
     /// missing or malformed Call-ID, From or To.
     pub fn dialog_id(&self) -> Result<DialogId<'a>, Error> {
-        let call_id = self.call_id().ok_or_else(|| missing(self))??;
-        let from = self.from().ok_or_else(|| missing(self))??;
-        let to = self.to().ok_or_else(|| missing(self))??;
+        let call_id = self
+            .get::<crate::header::CallId>()
+            .ok_or_else(|| missing(self))??;
+        let from = self
+            .get::<crate::header::From>()
+            .ok_or_else(|| missing(self))??;
+        let to = self
+            .get::<crate::header::To>()
+            .ok_or_else(|| missing(self))??;
         Ok(DialogId {
             call_id,
             from_tag: from.tag(),

@@ -5,10 +5,10 @@ use core::fmt;
 
 use crate::config::ParserConfig;
 use crate::error::Error;
-use crate::line::{need, SipResult};
 use crate::parsed::Parsed;
-use crate::request_line::{request_line, RequestLine};
-use crate::status_line::{status_line, StatusLine};
+use crate::start::request_line::{request_line, RequestLine};
+use crate::start::status_line::{status_line, StatusLine};
+use crate::text::line::{need, SipResult};
 
 /// A request line or a status line: the start of a SIP message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

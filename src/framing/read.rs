@@ -7,7 +7,7 @@ use bytes::BytesMut;
 
 use crate::config::ParserConfig;
 use crate::error::StreamError;
-use crate::stream::{Frame, StreamDecoder};
+use crate::framing::stream::{Frame, StreamDecoder};
 
 /// How much is read from the source at a time, by default.
 const DEFAULT_CHUNK: usize = 64 * 1024;

@@ -5,10 +5,12 @@
 
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::head::{slice, Head, HeadInfo, HeadScan};
-use crate::header::Headers;
+use crate::head::scan::HeadScan;
+use crate::head::span::slice;
+use crate::head::view::{Head, HeadInfo};
+use crate::header::field::Headers;
 use crate::parsed::Parsed;
-use crate::start_line::StartLine;
+use crate::start::start_line::StartLine;
 
 /// A whole message, borrowed: its head and its body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

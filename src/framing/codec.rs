@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::StreamError;
-use crate::stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
+use crate::framing::stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
 
 /// The codec's error: [`StreamError`] (a parse error, the stream ending
 /// inside a message, or an I/O error from the transport). It implements

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use crate::chars::is_token;
 use crate::error::{Error, ErrorKind};
-use crate::lossy::Lossy;
+use crate::text::chars::is_token;
+use crate::text::lossy::Lossy;
 
 /// One header field, borrowed from the message: the name as sent, and the
 /// value with the white space around it removed. A folded value keeps its

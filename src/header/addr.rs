@@ -4,11 +4,12 @@
 
 use core::fmt;
 
-use crate::chars::{is_token, uri_class};
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::header::is_ws as is_lws;
-use crate::via::{check_params, parse_host, Host, Params};
+use crate::header::field::is_ws as is_lws;
+use crate::header::host::{check_params, parse_host, Host, Params};
+use crate::header::typed::Header;
+use crate::text::chars::{is_token, uri_class};
 
 /// A URI: for `sip:` and `sips:` every part of §19.1.1; for `tel:` the
 /// number and parameters; for any other scheme (RFC 4475 "unksm2") the
@@ -17,7 +18,7 @@ use crate::via::{check_params, parse_host, Host, Params};
 /// ```
 /// use sipline::{parse_uri, Host, ParserConfig};
 ///
-/// let u = parse_uri(b"sips:alice:pw@[2001:db8::10]:5071;transport=tcp;lr?subject=hi", &ParserConfig::strict())?;
+/// let u = parse_uri(b"sips:alice:pw@[2001:db8::10]:5071;transport=tcp;lr?subject=hi")?;
 /// assert_eq!((u.scheme, u.user, u.password), ("sips", Some("alice"), Some("pw")));
 /// assert_eq!(u.host, Some(Host::Ipv6("2001:db8::10".parse().unwrap())));
 /// assert_eq!(u.port, Some(5071));
@@ -100,7 +101,7 @@ fn check_chars(b: &[u8], class: u8) -> Result<(), usize> {
 /// password, host as a name, IPv4 address or IPv6 reference, port,
 /// parameters, headers); tel URIs for their characters; other schemes
 /// need only a scheme and no white space or angle brackets.
-pub fn parse_uri<'a>(b: &'a [u8], _config: &ParserConfig) -> Result<Uri<'a>, Error> {
+pub fn parse_uri(b: &[u8]) -> Result<Uri<'_>, Error> {
     uri(b).map_err(|at| Error::at(ErrorKind::Uri, at))
 }
 
@@ -596,10 +597,79 @@ pub enum Contact<'a> {
 /// # Ok::<(), sipline::Error>(())
 /// ```
 pub fn parse_contact<'a>(value: &'a [u8], config: &ParserConfig) -> Contact<'a> {
-    let t = crate::header::trim(value);
+    let t = crate::header::field::trim(value);
     if t == b"*" {
         Contact::Star
     } else {
         Contact::Addrs(parse_name_addrs(value, config))
+    }
+}
+
+/// The From field (`From` or `f`) as a [`Header`]: one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct From;
+
+/// The To field (`To` or `t`) as a [`Header`]: one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct To;
+
+/// The Route field as a [`Header`]: its addresses, the next hop first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Route;
+
+/// The Record-Route field as a [`Header`]: its addresses in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecordRoute;
+
+macro_rules! one_address {
+    ($($t:ty => $name:literal),*) => {$(
+        impl Header for $t {
+            const NAME: &'static str = $name;
+            type Value<'a> = NameAddr<'a>;
+            type Values<'a> = core::iter::Once<Result<NameAddr<'a>, Error>>;
+
+            /// [`parse_name_addr`] with the configuration's address leniency.
+            fn parse<'a>(value: &'a [u8], config: &ParserConfig) -> Self::Values<'a> {
+                core::iter::once(parse_name_addr(value, config))
+            }
+        }
+    )*};
+}
+one_address!(From => "From", To => "To");
+
+macro_rules! address_list {
+    ($($t:ty => $name:literal),*) => {$(
+        impl Header for $t {
+            const NAME: &'static str = $name;
+            type Value<'a> = NameAddr<'a>;
+            type Values<'a> = NameAddrs<'a>;
+
+            /// [`parse_name_addrs`] with the configuration's address leniency.
+            fn parse<'a>(value: &'a [u8], config: &ParserConfig) -> Self::Values<'a> {
+                parse_name_addrs(value, config)
+            }
+        }
+    )*};
+}
+address_list!(Route => "Route", RecordRoute => "Record-Route");
+
+/// Contact's addresses; `Contact: *` has none (see
+/// [`Head::contact_star`](crate::Head::contact_star)).
+impl Header for Contact<'_> {
+    const NAME: &'static str = "Contact";
+    type Value<'a> = NameAddr<'a>;
+    type Values<'a> = NameAddrs<'a>;
+
+    /// [`parse_contact`]'s addresses, none for `*`.
+    fn parse<'a>(value: &'a [u8], config: &ParserConfig) -> Self::Values<'a> {
+        match parse_contact(value, config) {
+            Contact::Addrs(a) => a,
+            Contact::Star => NameAddrs {
+                whole: b"",
+                at: 0,
+                done: true,
+                cfg: *config,
+            },
+        }
     }
 }

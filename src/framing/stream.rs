@@ -5,9 +5,10 @@ use bytes::{Bytes, BytesMut};
 
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::head::{Head, HeadInfo, HeadScan};
-use crate::message::{stream_body_len, Message};
-use crate::start_line::StartLine;
+use crate::framing::message::{stream_body_len, Message};
+use crate::head::scan::HeadScan;
+use crate::head::view::{Head, HeadInfo};
+use crate::start::start_line::StartLine;
 
 /// What the decoder found next in the stream.
 // A message carries its head's field index inline (a few hundred bytes);
@@ -89,7 +90,7 @@ impl SipMessage {
     /// let buf = b"SIP/2.0 180 Ringing\r\nCall-ID: a@b\r\nl: 2\r\n\r\nhi";
     /// let Datagram::Message(m) = parse_datagram(buf, &ParserConfig::default())? else { panic!() };
     /// let owned = SipMessage::copied_from(&m);
-    /// assert_eq!(owned.head().call_id().unwrap()?, b"a@b");
+    /// assert_eq!(owned.head().get::<sipline::header::CallId>().unwrap()?, b"a@b");
     /// assert_eq!(&owned.body()[..], b"hi");
     /// assert_eq!(owned.message(), m);
     /// # Ok::<(), sipline::Error>(())
@@ -173,9 +174,9 @@ impl SipMessage {
 /// }
 /// assert_eq!(heads.len(), 2);
 /// let bye = heads.get(1).unwrap();
-/// assert_eq!(bye.call_id().unwrap()?, b"a@b");
+/// assert_eq!(bye.get::<sipline::header::CallId>().unwrap()?, b"a@b");
 /// assert_eq!(bye.content_length(), Some(2));
-/// assert!(heads.iter().all(|h| h.call_id().is_some()));
+/// assert!(heads.iter().all(|h| h.get::<sipline::header::CallId>().is_some()));
 /// # Ok::<(), sipline::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

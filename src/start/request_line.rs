@@ -2,13 +2,13 @@
 
 use core::fmt;
 
-use crate::chars::{is_token, is_uri_byte};
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::line::{
+use crate::parsed::Parsed;
+use crate::text::chars::{is_token, is_uri_byte};
+use crate::text::line::{
     fail, line_end, min_line_end, need, rest, separator, sip_version, within, SipResult,
 };
-use crate::parsed::Parsed;
 
 /// The first line of a SIP request: `INVITE sip:bob@example.com SIP/2.0`.
 ///

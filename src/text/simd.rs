@@ -16,7 +16,7 @@
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use crate::chars::{is_line_stop, reason_class, ReasonClass};
+use crate::text::chars::{is_line_stop, reason_class, ReasonClass};
 
 /// The index of the first byte of `hay` that stops a head line scan (CR, LF,
 /// or a control byte other than HTAB, or DEL: `chars::is_line_stop`).

@@ -3,13 +3,13 @@
 
 use core::fmt;
 
-use crate::addr::uri;
 use crate::error::{Error, ErrorKind};
-use crate::head::Head;
-use crate::header::{names_equal, trim};
-use crate::reason::parse_date;
-use crate::start_line::StartLine;
-use crate::status::StatusCode;
+use crate::head::view::Head;
+use crate::header::addr::uri;
+use crate::header::date::parse_date;
+use crate::header::field::{names_equal, trim};
+use crate::start::start_line::StartLine;
+use crate::start::status::StatusCode;
 
 /// Why a message is not fit to process: the rule that fired, the byte it
 /// fired at, and the status its sender is owed. Small and `Copy`.
@@ -226,39 +226,39 @@ impl<'a> Head<'a> {
                 }
             }
         }
-        for via in self.vias() {
+        for via in self.get_all::<crate::header::Via>() {
             via.map_err(|e| malformed("Via", e))?;
         }
-        let cseq = self.cseq().and_then(Result::ok);
-        if let Some(Err(e)) = self.cseq() {
+        let cseq = self.get::<crate::header::CSeq>().and_then(Result::ok);
+        if let Some(Err(e)) = self.get::<crate::header::CSeq>() {
             return Err(malformed("CSeq", e));
         }
-        if let Some(Err(e)) = self.call_id() {
+        if let Some(Err(e)) = self.get::<crate::header::CallId>() {
             return Err(malformed("Call-ID", e));
         }
-        if let Some(Err(e)) = self.from() {
+        if let Some(Err(e)) = self.get::<crate::header::From>() {
             return Err(malformed("From", e));
         }
-        if let Some(Err(e)) = self.to() {
+        if let Some(Err(e)) = self.get::<crate::header::To>() {
             return Err(malformed("To", e));
         }
-        if let Some(Err(e)) = self.max_forwards() {
+        if let Some(Err(e)) = self.get::<crate::header::MaxForwards>() {
             return Err(malformed("Max-Forwards", e));
         }
-        for c in self.contacts() {
+        for c in self.get_all::<crate::header::Contact>() {
             c.map_err(|e| malformed("Contact", e))?;
         }
-        for r in self.routes() {
+        for r in self.get_all::<crate::header::Route>() {
             r.map_err(|e| malformed("Route", e))?;
         }
-        for r in self.record_routes() {
+        for r in self.get_all::<crate::header::RecordRoute>() {
             r.map_err(|e| malformed("Record-Route", e))?;
         }
-        for r in self.reasons() {
+        for r in self.get_all::<crate::header::Reason>() {
             r.map_err(|e| malformed("Reason", e))?;
         }
         for f in self.headers_named("Expires") {
-            let (at, v) = crate::header::trim_at(f.value);
+            let (at, v) = crate::header::field::trim_at(f.value);
             let ok = !v.is_empty()
                 && v.len() <= 10
                 && v.iter().all(u8::is_ascii_digit)
@@ -274,7 +274,7 @@ impl<'a> Head<'a> {
             }
         }
         for f in self.headers().filter(|f| names_equal(f.name, b"Date")) {
-            parse_date(f.value, &crate::config::ParserConfig::strict())
+            parse_date(f.value)
                 .map_err(|e| malformed("Date", e.shifted(self.offset_of(f.value) as u64)))?;
         }
         if let (StartLine::Request(r), Some(c)) = (self.start_line, cseq) {
@@ -299,7 +299,9 @@ impl<'a> Head<'a> {
     /// 3; owed 483 Too Many Hops).
     pub fn validate_to_forward(&self) -> Result<(), Invalid> {
         self.validate()?;
-        if let (StartLine::Request(_), Some(Ok(0))) = (self.start_line, self.max_forwards()) {
+        if let (StartLine::Request(_), Some(Ok(0))) =
+            (self.start_line, self.get::<crate::header::MaxForwards>())
+        {
             let at = self
                 .header("Max-Forwards")
                 .map_or(0, |f| self.offset_of(f.value));

@@ -2,16 +2,16 @@
 
 use core::fmt;
 
-use crate::chars::{reason_class, ReasonClass};
 use crate::config::ParserConfig;
 use crate::error::{Error, ErrorKind};
-use crate::line::{
+use crate::parsed::Parsed;
+use crate::start::status::StatusCode;
+use crate::text::chars::{reason_class, ReasonClass};
+use crate::text::line::{
     fail, line_end, min_line_end, need, rest, separator, sip_version, within, SipResult,
 };
-use crate::lossy::write_lossy;
-use crate::parsed::Parsed;
-use crate::simd::reason_run;
-use crate::status::StatusCode;
+use crate::text::lossy::write_lossy;
+use crate::text::simd::reason_run;
 
 /// The first line of a SIP response: `SIP/2.0 180 Ringing`.
 ///

@@ -1,0 +1,11 @@
+//! Message heads: where a head's parts sit ([`span`]), the index of the
+//! fields a proxy reads ([`index`]), the [`Head`] view with its lookups
+//! ([`view`]), and the resumable scan that frames a head ([`scan`]).
+
+pub(crate) mod span;
+pub(crate) mod index;
+pub(crate) mod view;
+pub(crate) mod scan;
+
+pub use scan::{parse_head, parse_head_into};
+pub use view::Head;
