@@ -262,6 +262,11 @@ fn the_parser_is_layered() {
 }
 
 #[test]
+fn the_capture_crate_is_layered() {
+    check("capture/src", "lib.rs", 18);
+}
+
+#[test]
 fn the_calls_crate_is_layered() {
     check("calls/src", "lib.rs", 10);
 }

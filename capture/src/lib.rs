@@ -4,7 +4,7 @@
 //! byte streams of SIP messages; decodes Ethernet (with VLAN tags), Linux
 //! cooked SLL and SLL2, raw IP and BSD loopback frames, IPv4 and IPv6, UDP
 //! and TCP; reassembles each direction of each TCP connection in sequence
-//! order ([`tcp::Reassembler`]); recognises SIP on any port by its first
+//! order; recognises SIP on any port by its first
 //! line ([`looks_like_sip`]); and hands every message, malformed message and
 //! skipped thing to a [`Sink`] with a [`Location`] that names the input,
 //! the frame, the flow and the byte.
@@ -12,7 +12,7 @@
 //! Memory stays bounded whatever the input: captures are read block by
 //! block, each TCP direction holds at most one message (capped by the
 //! parser's limits) plus a reorder window, and the directions held are
-//! capped in number and in bytes ([`tcp::TcpLimits`]), the least recently
+//! capped in number and in bytes ([`TcpLimits`]), the least recently
 //! seen evicted first.
 //!
 //! ```
@@ -39,45 +39,35 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod frag;
-pub mod hep;
-mod input;
-pub mod link;
-pub mod parallel;
-mod pcap;
-mod plan;
-pub mod sctp;
+// The modules in layer order: each one uses only those above it, and
+// inside a folder each file only the files its `mod.rs` declares before it
+// (tests/layering.rs at the workspace root checks it). Data flows down the
+// list: what readers report → SIP recognition → link and IP decoding → TCP
+// → sources → the parallel run.
 mod sink;
 mod sniff;
-pub mod tcp;
-pub mod tunnel;
-pub mod ws;
+mod decode;
+mod tcp;
+mod source;
+pub mod parallel;
 
-pub use input::{deliver_datagram, read, read_path, PacketSource};
-pub use pcap::is_capture;
+pub use decode::frag::FragLimits;
 /// The link types of [`PacketSource::push_frame`] (pcap's `LINKTYPE_` numbers),
 /// re-exported from pcap-parser.
 pub use pcap_parser::Linktype;
-pub use plan::{first_timestamp, plan_inputs};
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
+pub use source::{
+    deliver_datagram, first_timestamp, is_capture, plan_inputs, read, read_path, PacketSource,
+    ReadOptions,
+};
+pub use tcp::TcpLimits;
 
-use frag::FragLimits;
-use sipline::ParserConfig;
-use tcp::TcpLimits;
-
-/// How inputs are read.
-#[derive(Clone, Debug, Default)]
-pub struct ReadOptions {
-    /// Strict or lenient parsing, and its limits.
-    pub config: ParserConfig,
-    /// Only traffic to or from these ports, all of it taken as SIP (empty:
-    /// SIP recognised on any port by its first line).
-    pub ports: Vec<u16>,
-    /// The limits of TCP reassembly: directions held, reorder window, memory
-    /// budget, idle timeout.
-    pub tcp: TcpLimits,
-    /// The limits of IP fragment reassembly: datagram size, datagrams
-    /// pending, memory budget, timeout.
-    pub frag: FragLimits,
+/// The decoders and the TCP reassembler, for the fuzz targets that drive
+/// them directly. Internal (feature `fuzzing`): not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzzing {
+    pub use crate::decode::{frag, hep, link, sctp, tunnel};
+    pub use crate::tcp::{reassembler, ws};
 }

@@ -50,8 +50,8 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use sipline::{Error, Heads, Message, ParserConfig};
 
-use crate::input::deliver_datagram;
 use crate::sink::{FlowId, Location, Sink, Skip};
+use crate::source::input::deliver_datagram;
 
 /// Events per batch.
 pub const BATCH_EVENTS: usize = 2048;

@@ -3,7 +3,7 @@
 //! points, delivered in a fuzzer-chosen order with duplicates, comes out
 //! whole and equal, once; and arbitrary fragments never push the pending
 //! state past its limits.
-use sipline_capture::frag::{Defragmenter, FragLimits, Fragment, Outcome};
+use sipline_capture::__fuzzing::frag::{Defragmenter, FragLimits, Fragment, Outcome};
 
 struct Rng(u64);
 impl Rng {

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use sipline::{Error, Message, ParserConfig};
-use sipline_capture::link::TcpHeader;
-use sipline_capture::tcp::{Reassembler, Segment, TcpLimits};
+use sipline_capture::__fuzzing::link::TcpHeader;
+use sipline_capture::__fuzzing::reassembler::{Reassembler, Segment};
+use sipline_capture::TcpLimits;
 use sipline_capture::{Location, Sink, Skip};
 
 #[derive(Default)]

@@ -4,8 +4,8 @@
 //! HEP), SCTP chunks and WebSocket frame headers. Whatever the bytes, they
 //! answer; what they hand out lies in the input.
 use pcap_parser::Linktype;
-use sipline_capture::link::{decode, ip_payload, Decoded, TransportPayload};
-use sipline_capture::{hep, sctp, tunnel, ws};
+use sipline_capture::__fuzzing::link::{decode, ip_payload, Decoded, TransportPayload};
+use sipline_capture::__fuzzing::{hep, sctp, tunnel, ws};
 
 fn within(outer: &[u8], inner: &[u8]) {
     let o = outer.as_ptr_range();

@@ -8,14 +8,14 @@ use std::io::{BufRead, BufReader, Read};
 use pcap_parser::Linktype;
 use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
 
-use crate::frag::{Defragmenter, Outcome};
-use crate::link::{decode, ip_payload, Decoded, TransportPayload};
-use crate::pcap::{is_capture, walk, Packet, Packets};
-use crate::sctp::data_chunks;
+use crate::decode::frag::{Defragmenter, Outcome};
+use crate::decode::link::{decode, ip_payload, Decoded, TransportPayload};
+use crate::decode::sctp::data_chunks;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
-use crate::tcp::{Reassembler, Segment};
-use crate::ReadOptions;
+use crate::source::options::ReadOptions;
+use crate::source::pcap::{is_capture, walk, Packet, Packets};
+use crate::tcp::reassembler::{Reassembler, Segment};
 
 /// Reads one input by name: a file, or standard input for `-`. Captures
 /// are recognised by their magic number whatever the name. Everything found

@@ -1,8 +1,8 @@
 //! From a captured frame to a transport payload: link layers (Ethernet with
 //! VLAN tags, 802.1Q and 802.1ad, Linux cooked SLL and SLL2, raw IP, BSD
 //! loopback), IPv4 and IPv6, UDP and TCP, decoded by etherparse; and the
-//! encapsulations of mirrored traffic opened on the way ([`crate::tunnel`]:
-//! MPLS, GRE, ERSPAN, VXLAN, IP-in-IP; [`crate::hep`]: HEP).
+//! encapsulations of mirrored traffic opened on the way ([`crate::decode::tunnel`]:
+//! MPLS, GRE, ERSPAN, VXLAN, IP-in-IP; [`crate::decode::hep`]: HEP).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -11,10 +11,10 @@ use etherparse::{
 };
 use pcap_parser::Linktype;
 
-use crate::frag::Fragment;
-use crate::hep::{self, HEP_PORT};
-use crate::sctp;
-use crate::tunnel::{gre, mpls, vxlan, Inner, VXLAN_PORT};
+use crate::decode::frag::Fragment;
+use crate::decode::hep::{self, HEP_PORT};
+use crate::decode::sctp;
+use crate::decode::tunnel::{gre, mpls, vxlan, Inner, VXLAN_PORT};
 
 /// A TCP segment's header fields that reassembly needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub enum TransportPayload<'a> {
     Udp(&'a [u8]),
     /// A TCP segment's header fields and payload.
     Tcp(TcpHeader, &'a [u8]),
-    /// An SCTP packet's chunks ([`crate::sctp::data_chunks`]).
+    /// An SCTP packet's chunks ([`crate::decode::sctp::data_chunks`]).
     Sctp(&'a [u8]),
 }
 
@@ -54,7 +54,7 @@ pub enum Decoded<'a> {
         /// The original capture time, when an encapsulation carries one (HEP).
         time: Option<f64>,
     },
-    /// An IP fragment, to be reassembled ([`crate::frag`]).
+    /// An IP fragment, to be reassembled ([`crate::decode::frag`]).
     Fragment(Fragment<'a>),
     /// Something else (ARP, ICMP, another transport): not SIP, not counted.
     Other,
@@ -65,22 +65,6 @@ pub enum Decoded<'a> {
 }
 
 /// Decodes one captured frame of link type `linktype`.
-///
-/// ```
-/// use pcap_parser::Linktype;
-/// use sipline_capture::link::{decode, Decoded, TransportPayload};
-///
-/// let mut frame = Vec::new();
-/// etherparse::PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
-///     .udp(5060, 5061)
-///     .write(&mut frame, b"OPTIONS sip:a@b SIP/2.0\r\n\r\n")
-///     .unwrap();
-/// let Decoded::Packet { src, payload: TransportPayload::Udp(p), .. } = decode(Linktype::RAW, &frame)
-/// else { panic!() };
-/// assert_eq!(src.port(), 5060);
-/// assert!(p.starts_with(b"OPTIONS"));
-/// assert_eq!(decode(Linktype(9999), &frame), Decoded::UnknownLinkType);
-/// ```
 pub fn decode(linktype: Linktype, data: &[u8]) -> Decoded<'_> {
     let sliced = match linktype {
         Linktype::ETHERNET => SlicedPacket::from_ethernet(data),
@@ -299,5 +283,33 @@ pub fn ip_payload(src: IpAddr, dst: IpAddr, protocol: u8, bytes: &[u8]) -> Decod
             Err(_) => Decoded::Bad,
         },
         other => tunnel(src, dst, other, bytes, 0),
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are
+/// internal to the crate, so their examples cannot be doctests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn decode() {
+        use crate::decode::link::{decode, Decoded, TransportPayload};
+        use pcap_parser::Linktype;
+
+        let mut frame = Vec::new();
+        etherparse::PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+            .udp(5060, 5061)
+            .write(&mut frame, b"OPTIONS sip:a@b SIP/2.0\r\n\r\n")
+            .unwrap();
+        let Decoded::Packet {
+            src,
+            payload: TransportPayload::Udp(p),
+            ..
+        } = decode(Linktype::RAW, &frame)
+        else {
+            panic!()
+        };
+        assert_eq!(src.port(), 5060);
+        assert!(p.starts_with(b"OPTIONS"));
+        assert_eq!(decode(Linktype(9999), &frame), Decoded::UnknownLinkType);
     }
 }

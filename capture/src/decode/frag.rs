@@ -118,22 +118,6 @@ impl Pending {
 
 /// Reassembles fragmented datagrams; reports what it drops through a
 /// callback with the number of fragments lost and why.
-///
-/// ```
-/// use sipline_capture::frag::{Defragmenter, FragLimits, Fragment, Outcome};
-///
-/// let mut defrag = Defragmenter::new(FragLimits::default());
-/// let frag = |offset, more, payload| Fragment {
-///     src: "10.0.0.1".parse().unwrap(), dst: "10.0.0.2".parse().unwrap(),
-///     id: 7, protocol: 17, offset, more, payload,
-/// };
-/// let mut dropped = Vec::new();
-/// let mut on_drop = |n, why| dropped.push((n, why));
-/// assert_eq!(defrag.add(&frag(8, false, b"world"), None, &mut on_drop), Outcome::Held);
-/// let whole = defrag.add(&frag(0, true, b"hello, a"), None, &mut on_drop);
-/// assert_eq!(whole, Outcome::Complete { protocol: 17, payload: b"hello, aworld".to_vec() });
-/// assert!(dropped.is_empty());
-/// ```
 pub struct Defragmenter {
     limits: FragLimits,
     pending: LruCache<Key, Pending>,
@@ -155,11 +139,13 @@ impl Defragmenter {
         }
     }
 
+    #[cfg(any(test, feature = "fuzzing"))]
     /// How many datagrams are pending.
     pub fn pending(&self) -> usize {
         self.pending.len()
     }
 
+    #[cfg(any(test, feature = "fuzzing"))]
     /// How many bytes the pending datagrams hold.
     pub fn memory(&self) -> usize {
         self.memory
@@ -444,5 +430,41 @@ mod tests {
             &[frag(9, 16, false, &[0; 8]), frag(9, 32, false, &[0; 8])],
         );
         assert_eq!(dropped, [(2, Dropped::TooLarge)]);
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are
+/// internal to the crate, so their examples cannot be doctests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn defragmenter() {
+        use crate::decode::frag::{Defragmenter, FragLimits, Fragment, Outcome};
+
+        let mut defrag = Defragmenter::new(FragLimits::default());
+        let frag = |offset, more, payload| Fragment {
+            src: "10.0.0.1".parse().unwrap(),
+            dst: "10.0.0.2".parse().unwrap(),
+            id: 7,
+            protocol: 17,
+            offset,
+            more,
+            payload,
+        };
+        let mut dropped = Vec::new();
+        let mut on_drop = |n, why| dropped.push((n, why));
+        assert_eq!(
+            defrag.add(&frag(8, false, b"world"), None, &mut on_drop),
+            Outcome::Held
+        );
+        let whole = defrag.add(&frag(0, true, b"hello, a"), None, &mut on_drop);
+        assert_eq!(
+            whole,
+            Outcome::Complete {
+                protocol: 17,
+                payload: b"hello, aworld".to_vec()
+            }
+        );
+        assert!(dropped.is_empty());
     }
 }

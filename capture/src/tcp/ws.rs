@@ -5,17 +5,6 @@
 /// line) opens a WebSocket for SIP: a `GET` whose `Upgrade` is `websocket`
 /// and whose `Sec-WebSocket-Protocol` offers `sip`, or the `101` that
 /// accepts it.
-///
-/// ```
-/// use sipline_capture::ws::opens_sip_websocket;
-/// let req = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-/// Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
-/// assert!(opens_sip_websocket(req));
-/// let resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
-/// Connection: Upgrade\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
-/// assert!(opens_sip_websocket(resp));
-/// assert!(!opens_sip_websocket(b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"), "not SIP");
-/// ```
 pub fn opens_sip_websocket(head: &[u8]) -> bool {
     let start_ok = head.starts_with(b"GET ") || head.starts_with(b"HTTP/1.1 101");
     if !start_ok {
@@ -76,15 +65,6 @@ pub enum Header {
 }
 
 /// Reads the frame header at the front of `b`.
-///
-/// ```
-/// use sipline_capture::ws::{frame_header, Header};
-/// // FIN, text, unmasked, 2 bytes.
-/// let Header::Frame(h) = frame_header(&[0x81, 0x02, b'h', b'i']) else { panic!() };
-/// assert_eq!((h.fin, h.opcode, h.header_len, h.payload_len), (true, 1, 2, 2));
-/// assert_eq!(frame_header(&[0x81]), Header::Incomplete);
-/// assert_eq!(frame_header(&[0xF1, 0x00]), Header::Invalid);
-/// ```
 pub fn frame_header(b: &[u8]) -> Header {
     let (Some(&b0), Some(&b1)) = (b.first(), b.get(1)) else {
         return Header::Incomplete;
@@ -163,5 +143,40 @@ mod tests {
         // A ping longer than 125, a fragmented close: invalid.
         assert_eq!(frame_header(&[0x89, 0x7E, 0, 200]), Header::Invalid);
         assert_eq!(frame_header(&[0x08, 0x00]), Header::Invalid);
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are
+/// internal to the crate, so their examples cannot be doctests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn opens_sip_websocket() {
+        use crate::tcp::ws::opens_sip_websocket;
+        let req = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        assert!(opens_sip_websocket(req));
+        let resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
+        assert!(opens_sip_websocket(resp));
+        assert!(
+            !opens_sip_websocket(b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"),
+            "not SIP"
+        );
+    }
+
+    #[test]
+    fn frame_header() {
+        use crate::tcp::ws::{frame_header, Header};
+        // FIN, text, unmasked, 2 bytes.
+        let Header::Frame(h) = frame_header(&[0x81, 0x02, b'h', b'i']) else {
+            panic!()
+        };
+        assert_eq!(
+            (h.fin, h.opcode, h.header_len, h.payload_len),
+            (true, 1, 2, 2)
+        );
+        assert_eq!(frame_header(&[0x81]), Header::Incomplete);
+        assert_eq!(frame_header(&[0xF1, 0x00]), Header::Invalid);
     }
 }

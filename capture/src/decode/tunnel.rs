@@ -18,13 +18,6 @@ pub const VXLAN_PORT: u16 = 4789;
 /// A GRE packet's payload (RFC 2784 with the key and sequence number of
 /// RFC 2890), ERSPAN type II and III (GRE protocol 0x88BE and 0x22EB)
 /// included. `None` for a GRE version or protocol that carries no IP.
-///
-/// ```
-/// use sipline_capture::tunnel::{gre, Inner};
-/// // No options, protocol IPv4.
-/// let pkt = [0x00, 0x00, 0x08, 0x00, 0x45, 0x00];
-/// assert_eq!(gre(&pkt), Some(Inner::Ip(&[0x45, 0x00])));
-/// ```
 pub fn gre(b: &[u8]) -> Option<Inner<'_>> {
     let [flags, version, p0, p1, ..] = *b else {
         return None;
@@ -63,13 +56,6 @@ pub fn gre(b: &[u8]) -> Option<Inner<'_>> {
 }
 
 /// A VXLAN packet's inner Ethernet frame (8-byte header, the I flag set).
-///
-/// ```
-/// use sipline_capture::tunnel::vxlan;
-/// let pkt = [0x08, 0, 0, 0, 0, 0, 0x2a, 0, 0xff];
-/// assert_eq!(vxlan(&pkt), Some(&[0xff][..]));
-/// assert_eq!(vxlan(&[0u8; 9]), None, "no VNI flag");
-/// ```
 pub fn vxlan(b: &[u8]) -> Option<&[u8]> {
     if b.first()? & 0x08 == 0 {
         return None;
@@ -79,12 +65,6 @@ pub fn vxlan(b: &[u8]) -> Option<&[u8]> {
 
 /// The packet under an MPLS label stack: labels of 4 bytes until the one
 /// with the bottom-of-stack bit; then IP, told by its version nibble.
-///
-/// ```
-/// use sipline_capture::tunnel::mpls;
-/// // One label (bottom of stack), then an IPv4 header's first byte.
-/// assert_eq!(mpls(&[0, 0, 0x01, 64, 0x45]), Some(&[0x45][..]));
-/// ```
 pub fn mpls(b: &[u8]) -> Option<&[u8]> {
     let mut at = 0;
     // At most 16 labels: anything deeper is not a stack but garbage.
@@ -137,5 +117,33 @@ mod tests {
         assert_eq!(mpls(&[0, 0, 1, 64, 0x00]), None, "a control word");
         assert_eq!(mpls(&[0, 0, 0, 64].repeat(20)), None, "no bottom");
         assert_eq!(mpls(&[0, 0]), None);
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are
+/// internal to the crate, so their examples cannot be doctests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn gre() {
+        use crate::decode::tunnel::{gre, Inner};
+        // No options, protocol IPv4.
+        let pkt = [0x00, 0x00, 0x08, 0x00, 0x45, 0x00];
+        assert_eq!(gre(&pkt), Some(Inner::Ip(&[0x45, 0x00])));
+    }
+
+    #[test]
+    fn vxlan() {
+        use crate::decode::tunnel::vxlan;
+        let pkt = [0x08, 0, 0, 0, 0, 0, 0x2a, 0, 0xff];
+        assert_eq!(vxlan(&pkt), Some(&[0xff][..]));
+        assert_eq!(vxlan(&[0u8; 9]), None, "no VNI flag");
+    }
+
+    #[test]
+    fn mpls() {
+        use crate::decode::tunnel::mpls;
+        // One label (bottom of stack), then an IPv4 header's first byte.
+        assert_eq!(mpls(&[0, 0, 0x01, 64, 0x45]), Some(&[0x45][..]));
     }
 }

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use crate::pcap::{first_time, is_capture};
+use crate::source::pcap::{first_time, is_capture};
 
 /// The files to read for `inputs`, in the order to read them.
 ///

@@ -26,21 +26,6 @@ pub struct Hep<'a> {
 }
 
 /// Decodes a HEP2 or HEP3 packet; `None` when `b` is not one.
-///
-/// ```
-/// use sipline_capture::hep::parse;
-/// // HEP2: version, length, family (2: IPv4), protocol, ports, addresses,
-/// // then seconds and microseconds (little-endian) and a capture id.
-/// let mut pkt = vec![2, 16, 2, 17, 0x13, 0xc4, 0x13, 0xc5, 10, 0, 0, 1, 10, 0, 0, 2];
-/// pkt.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-/// pkt.extend_from_slice(&250_000u32.to_le_bytes());
-/// pkt.extend_from_slice(&[0; 4]);
-/// pkt.extend_from_slice(b"OPTIONS sip:a@b SIP/2.0\r\n\r\n");
-/// let hep = parse(&pkt).unwrap();
-/// assert_eq!(hep.src.to_string(), "10.0.0.1:5060");
-/// assert_eq!(hep.time, Some(1_700_000_000.25));
-/// assert!(hep.payload.starts_with(b"OPTIONS"));
-/// ```
 pub fn parse(b: &[u8]) -> Option<Hep<'_>> {
     if b.starts_with(b"HEP3") {
         hep3(b)
@@ -196,5 +181,28 @@ mod tests {
                 panic!("cut at {cut}: {h:?}");
             }
         }
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are
+/// internal to the crate, so their examples cannot be doctests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn parse() {
+        use crate::decode::hep::parse;
+        // HEP2: version, length, family (2: IPv4), protocol, ports, addresses,
+        // then seconds and microseconds (little-endian) and a capture id.
+        let mut pkt = vec![
+            2, 16, 2, 17, 0x13, 0xc4, 0x13, 0xc5, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        pkt.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        pkt.extend_from_slice(&250_000u32.to_le_bytes());
+        pkt.extend_from_slice(&[0; 4]);
+        pkt.extend_from_slice(b"OPTIONS sip:a@b SIP/2.0\r\n\r\n");
+        let hep = parse(&pkt).unwrap();
+        assert_eq!(hep.src.to_string(), "10.0.0.1:5060");
+        assert_eq!(hep.time, Some(1_700_000_000.25));
+        assert!(hep.payload.starts_with(b"OPTIONS"));
     }
 }

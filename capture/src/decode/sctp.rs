@@ -36,14 +36,6 @@ pub fn packet(b: &[u8]) -> Option<Packet<'_>> {
 
 /// The DATA chunks among `chunks`, in order; the walk stops at a chunk
 /// whose length does not fit.
-///
-/// ```
-/// use sipline_capture::sctp::data_chunks;
-/// // One DATA chunk (type 0, flags B|E), TSN, stream 1, seq, PPID 0, "hi", padding.
-/// let c = [0, 3, 0, 18, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, b'h', b'i', 0, 0];
-/// let d: Vec<_> = data_chunks(&c).collect();
-/// assert_eq!((d[0].stream, d[0].whole, d[0].data), (1, true, &b"hi"[..]));
-/// ```
 pub fn data_chunks(chunks: &[u8]) -> impl Iterator<Item = DataChunk<'_>> {
     let mut rest = chunks;
     std::iter::from_fn(move || loop {
@@ -106,5 +98,21 @@ mod tests {
         assert_eq!(data_chunks(&bad).count(), 0);
         assert_eq!(data_chunks(&[0, 3, 0, 2]).count(), 0, "length under 4");
         assert!(packet(&[0; 11]).is_none());
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are
+/// internal to the crate, so their examples cannot be doctests.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn data_chunks() {
+        use crate::decode::sctp::data_chunks;
+        // One DATA chunk (type 0, flags B|E), TSN, stream 1, seq, PPID 0, "hi", padding.
+        let c = [
+            0, 3, 0, 18, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, b'h', b'i', 0, 0,
+        ];
+        let d: Vec<_> = data_chunks(&c).collect();
+        assert_eq!((d[0].stream, d[0].whole, d[0].data), (1, true, &b"hi"[..]));
     }
 }
