@@ -1,13 +1,16 @@
-//! `sipline calls`: one row per call attempt, from the capture crate's call
-//! engine (`sipline_capture::calls`).
+//! `sipline calls`: one row per call attempt, from the call engine
+//! (`sipline_calls`): the call record ([`CallRow`]) written as JSON lines
+//! or CSV by the row writers, or as a table by the printer here.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use serde_json::{json, Map, Value};
 use sipline::{Error, Message};
 use sipline_calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
 use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
+
+use crate::rows::call::{CallRow, SLICED_CALL_FIELDS};
+use crate::rows::table::{rfc3339_micros, to_micros, Batch, CsvOut, JsonOut, Output};
 
 /// How rows are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,61 +20,9 @@ pub enum Format {
     Csv,
 }
 
-/// The columns of `--json` and `--csv`, in order.
-pub const COLUMNS: [&str; 21] = [
-    "call_id",
-    "from_tag",
-    "caller",
-    "callee",
-    "start",
-    "outcome",
-    "final_code",
-    "final_reason",
-    "q850_cause",
-    "srd_ms",
-    "pdd_ms",
-    "duration_ms",
-    "disconnect_ms",
-    "bye_code",
-    "open_at_end",
-    "ended_by",
-    "invites",
-    "auth_challenges",
-    "redirects",
-    "retransmissions",
-    "flow",
-];
-
 /// `seconds` since the epoch as RFC 3339 UTC with microseconds.
 pub fn rfc3339(seconds: f64) -> String {
-    crate::export::table::rfc3339_micros(crate::export::table::to_micros(seconds).unwrap_or(0))
-}
-
-/// A record as a JSON object with [`COLUMNS`]' keys.
-pub fn record_json(r: &CallRecord) -> Map<String, Value> {
-    let mut v = Map::new();
-    v.insert("call_id".into(), json!(r.call_id));
-    v.insert("from_tag".into(), json!(r.from_tag));
-    v.insert("caller".into(), json!(r.caller));
-    v.insert("callee".into(), json!(r.callee));
-    v.insert("start".into(), json!(rfc3339(r.start)));
-    v.insert("outcome".into(), json!(r.outcome.name()));
-    v.insert("final_code".into(), json!(r.final_code));
-    v.insert("final_reason".into(), json!(r.final_reason));
-    v.insert("q850_cause".into(), json!(r.q850_cause));
-    v.insert("srd_ms".into(), json!(r.srd_ms));
-    v.insert("pdd_ms".into(), json!(r.pdd_ms));
-    v.insert("duration_ms".into(), json!(r.duration_ms));
-    v.insert("disconnect_ms".into(), json!(r.disconnect_ms));
-    v.insert("bye_code".into(), json!(r.bye_code));
-    v.insert("open_at_end".into(), json!(r.open_at_end));
-    v.insert("ended_by".into(), json!(r.ended_by.map(|p| p.name())));
-    v.insert("invites".into(), json!(r.invites));
-    v.insert("auth_challenges".into(), json!(r.auth_challenges));
-    v.insert("redirects".into(), json!(r.redirects));
-    v.insert("retransmissions".into(), json!(r.retransmissions));
-    v.insert("flow".into(), json!(r.flow));
-    v
+    rfc3339_micros(to_micros(seconds).unwrap_or(0))
 }
 
 /// Feeds every message of the inputs to a [`CallTracker`] and prints each
@@ -85,6 +36,8 @@ struct Feed<'w> {
 struct Printer<'w> {
     format: Format,
     w: Box<dyn Write + 'w>,
+    /// `--json` and `--csv`: the row writer, and a batch of one row.
+    out: Option<(Box<dyn Output + 'w>, Batch)>,
     rows: u64,
     /// `--by`: every row gets its slice, and the table ends with the
     /// metrics of each.
@@ -94,41 +47,37 @@ struct Printer<'w> {
 /// The most slices `calls --by` keeps (the rest under `(other)`).
 const MAX_SLICES: usize = 10_000;
 
+/// Rows per batch handed to the row writer.
+const BATCH_ROWS: usize = 1024;
+
 impl Printer<'_> {
+    /// The table's header line.
     fn header(&mut self) {
-        match self.format {
-            Format::Table => {
-                let _ = writeln!(
-                    self.w,
-                    "{:<27} {:<44} {:<21} {:<28} {:>8} {:>8} {:>10} ended by",
-                    "start (UTC)",
-                    "caller -> callee",
-                    "outcome",
-                    "final",
-                    "SRD ms",
-                    "PDD ms",
-                    "duration"
-                );
-            }
-            Format::Csv => {
-                let mut cols: Vec<String> = COLUMNS.map(String::from).to_vec();
-                if self.sliced.is_some() {
-                    cols.push("slice".into());
-                }
-                self.csv_record(&cols);
-            }
-            Format::Json => {}
+        if self.format == Format::Table {
+            let _ = writeln!(
+                self.w,
+                "{:<27} {:<44} {:<21} {:<28} {:>8} {:>8} {:>10} ended by",
+                "start (UTC)",
+                "caller -> callee",
+                "outcome",
+                "final",
+                "SRD ms",
+                "PDD ms",
+                "duration"
+            );
         }
     }
 
-    /// One CSV record, quoted as RFC 4180 says (the `csv` crate).
-    fn csv_record(&mut self, fields: &[String]) {
-        let mut c = csv::Writer::from_writer(Vec::new());
-        if c.write_record(fields).is_ok() {
-            if let Ok(bytes) = c.into_inner() {
-                let _ = self.w.write_all(&bytes);
+    /// Ends the JSON lines or CSV: the last rows, the CSV header when no
+    /// row came.
+    fn finish(&mut self) -> std::io::Result<()> {
+        if let Some((mut out, batch)) = self.out.take() {
+            if batch.rows > 0 {
+                out.write(batch)?;
             }
+            out.finish()?;
         }
+        Ok(())
     }
 
     fn row(&mut self, r: &CallRecord) {
@@ -137,27 +86,23 @@ impl Printer<'_> {
             s.add(r);
             s.by.key(r)
         });
-        match self.format {
-            Format::Json => {
-                let mut obj = record_json(r);
-                if let Some(k) = slice {
-                    obj.insert("slice".into(), json!(k));
+        if let Some((out, batch)) = &mut self.out {
+            let row = CallRow::of(r).cells(batch.row());
+            match &slice {
+                Some(k) => row.str(Some(k)).end(),
+                None => row.end(),
+            }
+            if batch.rows >= BATCH_ROWS {
+                let full = std::mem::replace(batch, Batch::new(batch.fields, BATCH_ROWS));
+                if out.write(full).is_err() {
+                    // Standard output is gone (`| head`): write no more.
+                    self.out = None;
                 }
-                let _ = writeln!(self.w, "{}", Value::Object(obj));
             }
-            Format::Csv => {
-                let obj = record_json(r);
-                let mut fields: Vec<String> = COLUMNS
-                    .iter()
-                    .map(|k| match obj.get(*k) {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(Value::Null) | None => String::new(),
-                        Some(v) => v.to_string(),
-                    })
-                    .collect();
-                fields.extend(slice);
-                self.csv_record(&fields);
-            }
+            return;
+        }
+        match self.format {
+            Format::Json | Format::Csv => {}
             Format::Table => {
                 let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
                 let fin = match (r.final_code, &r.final_reason) {
@@ -234,6 +179,22 @@ fn print_slices(w: &mut dyn Write, sliced: &SlicedMetrics) {
     }
 }
 
+/// The row writer of `--json` and `--csv` (none for the table).
+fn row_writer(format: Format, sliced: bool) -> Option<(Box<dyn Output>, Batch)> {
+    let fields = if sliced {
+        &SLICED_CALL_FIELDS
+    } else {
+        CallRow::FIELDS
+    };
+    let w = std::io::BufWriter::new(std::io::stdout());
+    let out: Box<dyn Output> = match format {
+        Format::Table => return None,
+        Format::Json => Box::new(JsonOut::new(w, None)),
+        Format::Csv => Box::new(CsvOut::new(w, fields, None)),
+    };
+    Some((out, Batch::new(fields, BATCH_ROWS)))
+}
+
 pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<SliceBy>) -> ExitCode {
     let files = sipline_capture::plan_inputs(inputs);
     let stdout = std::io::stdout();
@@ -242,6 +203,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<Sli
         out: Printer {
             format,
             w: Box::new(std::io::BufWriter::new(stdout.lock())),
+            out: row_writer(format, by.is_some()),
             rows: 0,
             sliced: by.map(|b| SlicedMetrics::new(b, MAX_SLICES)),
         },
@@ -273,6 +235,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<Sli
             print_slices(&mut out.w, &sliced);
         }
     }
+    let _ = out.finish();
     let _ = out.w.flush();
     for e in &errors {
         eprintln!("sipline calls: {e}");

@@ -7,12 +7,16 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
-mod calls;
-mod export;
+// The modules in layer order (tests/layering.rs at the workspace root
+// checks it): the JSON and row vocabularies first, then one module per
+// command.
 mod json;
+mod rows;
 mod lines;
 mod parse;
 mod stats;
+mod calls;
+mod export;
 
 /// Exit status for usage and I/O problems.
 pub const EXIT_USAGE: u8 = 2;

@@ -13,8 +13,9 @@ use sipline_calls::{CallRecord, CallTracker, Retransmissions};
 use sipline_capture::parallel::{Batch as Events, Consumer, Stage};
 use sipline_capture::{Location, Sink, Skip};
 
-use super::table::{Batch, Field, Output, Written};
-use super::{RowMaker, RETRANSMISSION_COL};
+use crate::rows::call::CallRow;
+use crate::rows::message::{RowMaker, RETRANSMISSION_COL};
+use crate::rows::table::{Batch, Field, Output, Written, BATCH_TEXT_BYTES};
 
 /// A batch's rows, and per row its transaction key and time.
 pub struct Rows {
@@ -92,7 +93,7 @@ impl Writer {
         self.group.append(rows);
         // Row groups end where the one-thread export ends them, so the
         // files are the same.
-        while let Some(n) = self.group.cut(self.batch_rows, super::BATCH_TEXT_BYTES) {
+        while let Some(n) = self.group.cut(self.batch_rows, BATCH_TEXT_BYTES) {
             let rest = self.group.split_off(n);
             self.output
                 .write(std::mem::replace(&mut self.group, rest))?;
@@ -154,10 +155,8 @@ impl CallWriter {
     /// Rows for `records`; full row groups written.
     fn rows(&mut self, records: impl IntoIterator<Item = CallRecord>) -> io::Result<()> {
         for r in records {
-            super::call_row(self.group.row(), &r);
-            if self.group.rows >= self.batch_rows
-                || self.group.text_bytes >= super::BATCH_TEXT_BYTES
-            {
+            CallRow::of(&r).put(&mut self.group);
+            if self.group.rows >= self.batch_rows || self.group.text_bytes >= BATCH_TEXT_BYTES {
                 let full =
                     std::mem::replace(&mut self.group, Batch::new(self.fields, self.batch_rows));
                 self.output.write(full)?;

@@ -1,5 +1,7 @@
-//! Rows in columns: what `export` fills as it reads, and hands whole to a
-//! writer (Parquet, CSV or JSON lines) once a batch is full.
+//! Rows in columns: what a command fills as it reads, and hands whole to a
+//! writer (Parquet, CSV or JSON lines) once a batch is full; and
+//! [`record!`], which declares a kind of row once: its columns, their
+//! types and where each value comes from.
 //!
 //! The columns are plain vectors, so a batch becomes Arrow arrays without a
 //! copy, and CSV and JSON lines need no Arrow at all.
@@ -50,34 +52,6 @@ pub struct Field {
     pub dict: bool,
     /// Every row has a value.
     pub required: bool,
-}
-
-/// Shorthands for the schema tables.
-pub const fn col(name: &'static str, ty: Type) -> Field {
-    Field {
-        name,
-        ty,
-        dict: false,
-        required: false,
-    }
-}
-
-/// A low-cardinality column.
-pub const fn dict(name: &'static str) -> Field {
-    Field {
-        name,
-        ty: Type::Str,
-        dict: true,
-        required: false,
-    }
-}
-
-/// A column every row fills.
-pub const fn req(f: Field) -> Field {
-    Field {
-        required: true,
-        ..f
-    }
 }
 
 /// A column's values.
@@ -394,6 +368,195 @@ impl Row<'_> {
     }
 }
 
+/// A batch is also sent once its text reaches this (payloads are large).
+pub const BATCH_TEXT_BYTES: usize = 16 << 20;
+
+/// A value a cell takes: the type of its column, and how it goes into a
+/// row. [`record!`] derives each column's type from its value's.
+pub trait Value {
+    /// The column's type.
+    const TYPE: Type;
+    /// Puts the value in the row's next column.
+    fn put(self, row: Row<'_>) -> Row<'_>;
+}
+
+impl Value for Option<&str> {
+    const TYPE: Type = Type::Str;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.str(self)
+    }
+}
+
+/// Bytes as text, invalid UTF-8 replaced by U+FFFD.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lossy<'a>(pub Option<&'a [u8]>);
+
+impl Value for Lossy<'_> {
+    const TYPE: Type = Type::Str;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.lossy(self.0)
+    }
+}
+
+/// A capture time in seconds, stored in microseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seconds(pub Option<f64>);
+
+impl Value for Seconds {
+    const TYPE: Type = Type::Timestamp;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.seconds(self.0)
+    }
+}
+
+impl Value for Option<i32> {
+    const TYPE: Type = Type::Int32;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.i32(self)
+    }
+}
+
+impl Value for Option<i64> {
+    const TYPE: Type = Type::Int64;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.i64(self)
+    }
+}
+
+impl Value for Option<f64> {
+    const TYPE: Type = Type::Float64;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.f64(self)
+    }
+}
+
+impl Value for Option<bool> {
+    const TYPE: Type = Type::Bool;
+    #[inline]
+    fn put(self, row: Row<'_>) -> Row<'_> {
+        row.bool(self)
+    }
+}
+
+/// Declares a kind of row once: a struct with one field per column, in
+/// column order, each with its value type (which gives the column's type)
+/// and its Parquet hints (`plain`, `dict`: few distinct values, `req`:
+/// every row has one, `req_dict`). It gets `FIELDS` (the schema that JSON
+/// lines, CSV, Parquet and `--columns` read), `column(name)` and `put`
+/// (the row into a batch; columns past the batch's schema are left out).
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<$lt:lifetime> {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $kind:ident ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name<$lt> {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl<$lt> $name<$lt> {
+            /// The columns, in order.
+            pub const FIELDS: &'static [$crate::rows::table::Field] = &[
+                $( $crate::rows::table::Field::of(
+                    stringify!($field),
+                    <$ty as $crate::rows::table::Value>::TYPE,
+                    $crate::rows::table::Hint::$kind,
+                ), )*
+            ];
+
+            /// Where the column `name` is (`usize::MAX` when there is none).
+            #[allow(dead_code)]
+            pub const fn column(name: &str) -> usize {
+                $crate::rows::table::position(Self::FIELDS, name)
+            }
+
+            /// Adds the row to `batch`.
+            #[inline]
+            #[allow(dead_code)]
+            pub fn put(self, batch: &mut $crate::rows::table::Batch) {
+                self.cells(batch.row()).end();
+            }
+
+            /// Fills this record's columns of `row`, from its next column
+            /// on (a wider row adds its own after them).
+            #[inline]
+            pub fn cells(self, row: $crate::rows::table::Row<'_>) -> $crate::rows::table::Row<'_> {
+                $( let row = $crate::rows::table::Value::put(self.$field, row); )*
+                row
+            }
+        }
+    };
+}
+pub(crate) use record;
+
+/// How a column is stored, besides its type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum Hint {
+    /// Nullable, plain encoding.
+    plain,
+    /// Nullable, few distinct values: Parquet dictionary-encodes it.
+    dict,
+    /// Every row has a value.
+    req,
+    /// Every row has a value, and there are few distinct ones.
+    req_dict,
+}
+
+impl Field {
+    /// A column of a [`record!`].
+    pub const fn of(name: &'static str, ty: Type, hint: Hint) -> Field {
+        Field {
+            name,
+            ty,
+            dict: matches!(hint, Hint::dict | Hint::req_dict),
+            required: matches!(hint, Hint::req | Hint::req_dict),
+        }
+    }
+}
+
+/// `fields` and then `extra`: the schema of a record with columns added
+/// after its own (`N` must be one more than `fields` has; a wrong `N`
+/// fails to compile where the constant is evaluated).
+pub const fn and_then<const N: usize>(fields: &[Field], extra: Field) -> [Field; N] {
+    let mut all = [extra; N];
+    assert!(fields.len() + 1 == N, "N is the columns and one more");
+    let mut i = 0;
+    while i < fields.len() {
+        all[i] = fields[i];
+        i += 1;
+    }
+    all
+}
+
+/// The index of the column `name` in `fields` (`usize::MAX`: none).
+pub const fn position(fields: &[Field], name: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let (a, b) = (fields[i].name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    usize::MAX
+}
+
 /// Seconds to whole microseconds (none for what is not a time).
 pub fn to_micros(seconds: f64) -> Option<i64> {
     let us = (seconds * 1e6).round();
@@ -604,9 +767,9 @@ impl<W: Write + Send> Output for CsvOut<W> {
                     Cell::Null => {}
                     Cell::Str(s) => text.extend_from_slice(s.as_bytes()),
                     Cell::Int(v) => text.extend_from_slice(ints.format(v).as_bytes()),
-                    Cell::Float(v) => {
-                        let _ = write!(text, "{v}");
-                    }
+                    // As JSON writes it (`6001.0`, not `6001`), so that a
+                    // record's CSV and JSON lines say the same number.
+                    Cell::Float(v) => serde_json::to_writer(&mut text, &v)?,
                     Cell::Bool(v) => text.extend_from_slice(if v { b"true" } else { b"false" }),
                     Cell::Time(us) => self.times.push(us, &mut text),
                 }
@@ -714,14 +877,57 @@ impl<W: Write + Send> Output for JsonOut<W> {
 mod tests {
     use super::*;
 
+    record! {
+        /// The test table's row.
+        pub struct TestRow<'a> {
+            kind: Option<&'a str> = req_dict,
+            n: Option<i32> = plain,
+            big: Option<i64> = plain,
+            x: Option<f64> = plain,
+            ok: Option<bool> = plain,
+            at: Seconds = plain,
+        }
+    }
+
     const FIELDS: [Field; 6] = [
-        req(dict("kind")),
-        col("n", Type::Int32),
-        col("big", Type::Int64),
-        col("x", Type::Float64),
-        col("ok", Type::Bool),
-        col("at", Type::Timestamp),
+        Field::of("kind", Type::Str, Hint::req_dict),
+        Field::of("n", Type::Int32, Hint::plain),
+        Field::of("big", Type::Int64, Hint::plain),
+        Field::of("x", Type::Float64, Hint::plain),
+        Field::of("ok", Type::Bool, Hint::plain),
+        Field::of("at", Type::Timestamp, Hint::plain),
     ];
+
+    #[test]
+    fn a_record_declares_its_columns_and_fills_them_in_order() {
+        let declared: Vec<_> = TestRow::FIELDS
+            .iter()
+            .map(|f| (f.name, f.ty, f.dict, f.required))
+            .collect();
+        let table: Vec<_> = FIELDS
+            .iter()
+            .map(|f| (f.name, f.ty, f.dict, f.required))
+            .collect();
+        assert_eq!(declared, table);
+        assert_eq!(TestRow::column("ok"), 4);
+        let (mut by_hand, mut by_record) = (Batch::new(&FIELDS, 4), Batch::new(&FIELDS, 4));
+        full_row(&mut by_hand);
+        TestRow {
+            kind: Some("a,\"b\""),
+            n: Some(-3),
+            x: Some(0.25),
+            ok: Some(true),
+            at: Seconds(Some(1.000_001)),
+            ..TestRow::default()
+        }
+        .put(&mut by_record);
+        for (col, f) in FIELDS.iter().enumerate() {
+            assert_eq!(by_hand.cell(col, 0), by_record.cell(col, 0), "{}", f.name);
+        }
+        let wider: [Field; 7] = and_then(&FIELDS, Field::of("more", Type::Str, Hint::plain));
+        assert_eq!(wider[6].name, "more");
+        assert_eq!(position(&wider, "more"), 6);
+    }
 
     /// A row with a value or a null of every type.
     fn full_row(b: &mut Batch) {
@@ -775,6 +981,20 @@ mod tests {
                 "ok": true, "at": "1970-01-01T00:00:01.000001Z"})
         );
         assert_eq!(text.lines().count(), 3);
+
+        // A whole float is written as JSON writes it, in both formats.
+        let mut whole = Batch::new(&FIELDS, 1);
+        whole
+            .row()
+            .str(Some("w"))
+            .i32(None)
+            .i64(None)
+            .f64(Some(6001.0))
+            .end();
+        let mut csv_out = CsvOut::new(Vec::new(), &FIELDS, None);
+        csv_out.write(whole).unwrap();
+        let csv = String::from_utf8(csv_out.w.into_inner().unwrap().inner).unwrap();
+        assert_eq!(csv.lines().nth(1), Some("w,,,6001.0,,"));
     }
 
     #[test]
