@@ -10,7 +10,8 @@ use sipline_calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
 use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
 
 use crate::rows::call::{CallRow, SLICED_CALL_FIELDS};
-use crate::rows::table::{rfc3339_micros, to_micros, Batch, CsvOut, JsonOut, Output};
+use crate::rows::table::{rfc3339_micros, to_micros, Batch};
+use crate::rows::write::{CsvOut, JsonOut, Output};
 
 /// How rows are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

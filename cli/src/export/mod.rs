@@ -22,7 +22,8 @@ use crate::rows::call::CallRow;
 use crate::rows::message::{message_fields, RowMaker};
 #[cfg(feature = "parquet")]
 use crate::rows::parquet;
-use crate::rows::table::{self, CsvOut, Field, JsonOut, Output};
+use crate::rows::table::{self, Field};
+use crate::rows::write::{CsvOut, JsonOut, Output};
 
 /// The output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -15,7 +15,8 @@ use sipline_capture::{Location, Sink, Skip};
 
 use crate::rows::call::CallRow;
 use crate::rows::message::{RowMaker, RETRANSMISSION_COL};
-use crate::rows::table::{Batch, Field, Output, Written, BATCH_TEXT_BYTES};
+use crate::rows::table::{Batch, Field, BATCH_TEXT_BYTES};
+use crate::rows::write::{Output, Written};
 
 /// A batch's rows, and per row its transaction key and time.
 pub struct Rows {

@@ -4,7 +4,8 @@
 
 use sipline_calls::CallRecord;
 
-use super::table::{and_then, record, Field, Hint, Seconds, Type};
+use super::record::{and_then, record, Hint, Seconds};
+use super::table::{Field, Type};
 
 record! {
     /// A call attempt's row (the column names are `calls --json`'s keys).

@@ -10,7 +10,8 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use sipline::{Error, Message, StartLine};
 use sipline_capture::Location;
 
-use super::table::{record, Batch, Field, Lossy, Seconds};
+use super::record::{record, Lossy, Seconds};
+use super::table::{Batch, Field};
 
 record! {
     /// A message's row. HOMER 11's names where it has the column

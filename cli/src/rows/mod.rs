@@ -1,11 +1,13 @@
 //! Rows: the one model of what the CLI writes as tables. `table` holds
-//! the columns, the batches and the writers (JSON lines, CSV; `parquet`
-//! with the feature of that name); each kind of record declares its
-//! columns once ([`record!`](table::record)): `call` (a call attempt) and
-//! `message` (a SIP message). That declaration drives JSON lines, CSV,
-//! the Parquet schema and `export --columns`.
+//! the columns and batches, `record` the declaration of a kind of row
+//! ([`record!`](record::record)), `write` the JSON lines and CSV writers
+//! (`parquet` with the feature of that name); then the records: `call` (a
+//! call attempt) and `message` (a SIP message). A record's declaration
+//! drives JSON lines, CSV, the Parquet schema and `export --columns`.
 
 pub mod table;
+pub mod record;
+pub mod write;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod call;

@@ -17,7 +17,8 @@ use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
-use super::table::{Batch, Data, Field, Output, Type, Written};
+use super::table::{Batch, Data, Field, Type};
+use super::write::{Output, Written};
 
 /// The Arrow schema of a table: timestamps are µs in UTC (Parquet
 /// `TIMESTAMP(isAdjustedToUTC=true, MICROS)`).
