@@ -65,5 +65,7 @@ pub use follow::{Followed, Follower, FollowerThread};
 pub use limits::CallLimits;
 pub use metrics::{Metrics, SliceBy, SlicedMetrics};
 pub use record::{CallCounts, CallRecord, Outcome, Party, Registrations};
-pub use retransmissions::{message_key, message_key_of, Retransmissions};
+pub use retransmissions::{
+    message_key, message_key_of, message_key_with, MessageParts, Retransmissions, ViaIdentity,
+};
 pub use tracker::{follows, CallTracker};

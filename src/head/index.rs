@@ -38,7 +38,7 @@ const SLOTS: usize = 15;
 /// Content-Type, Reason, Expires, Date, User-Agent, Server, and the compact
 /// forms v, f, t, i, m, c) falls in its own slot; other names may share it, which is why a
 /// lookup compares the name it finds there.
-#[inline]
+#[inline(always)]
 pub(crate) fn class_of(name: &[u8]) -> Option<usize> {
     let first = name.first()? | 0x20;
     let second = name.get(1).map_or(0, |c| c | 0x20);
@@ -66,6 +66,7 @@ pub(crate) fn class_of(name: &[u8]) -> Option<usize> {
 impl Slot {
     /// The first field of the slot, from the head's bytes: the name, then
     /// the value after the colon, trimmed.
+    #[inline]
     pub(crate) fn field(self, bytes: &[u8]) -> HeaderField<'_> {
         let start = self.name as usize;
         let name_end = start + usize::from(self.name_len);
@@ -80,6 +81,7 @@ impl Slot {
 
 impl HeaderIndex {
     /// The slot of `name`'s class.
+    #[inline]
     pub(crate) fn get(&self, name: &[u8]) -> Option<Slot> {
         if !self.built {
             return None;
@@ -90,7 +92,7 @@ impl HeaderIndex {
 
 impl HeaderIndex {
     /// Notes a field: its name's span and where the field ends.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn note(&mut self, msg: &[u8], name: (usize, usize), end: usize) {
         let Some(slot) = class_of(slice(msg, name)).and_then(|k| self.slots.get_mut(k)) else {
             return;

@@ -185,15 +185,15 @@ impl<'a> Head<'a> {
     /// # Ok::<(), sipline::Error>(())
     /// ```
     #[inline]
-    pub fn get<H: Header>(&self) -> Option<Result<H::Value<'a>, Error>> {
-        let cfg = self.typed_config();
-        for f in self.headers_named(H::NAME) {
-            let at = self.offset_of(f.value) as u64;
-            if let Some(r) = H::parse(f.value, &cfg).next() {
-                return Some(r.map_err(|e| e.shifted(at)));
-            }
+    pub fn get<H: Header + 'a>(&self) -> Option<Result<H::Value<'a>, Error>> {
+        // The first field, straight from the index; a field with no value
+        // (`Contact: *`) sends the lookup on to the next ones.
+        let f = self.header(H::NAME)?;
+        let at = self.offset_of(f.value) as u64;
+        match H::parse(f.value, &self.typed_config()).next() {
+            Some(r) => Some(r.map_err(|e| e.shifted(at))),
+            None => self.get_all::<H>().next(),
         }
-        None
     }
 
     /// Every value of the typed field `H`, in order: every value of every

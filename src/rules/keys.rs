@@ -25,6 +25,28 @@ pub struct SentBy<'a> {
     pub port: u16,
 }
 
+impl<'a> SentBy<'a> {
+    /// The sent-by of `via`, its port defaulted as §18.1.1 says.
+    ///
+    /// ```
+    /// use sipline::{parse_via, SentBy};
+    /// let via = parse_via(b"SIP/2.0/TLS Proxy.example.com").next().unwrap()?;
+    /// assert_eq!(SentBy::of(&via).port, 5061);
+    /// # Ok::<(), sipline::Error>(())
+    /// ```
+    pub fn of(via: &Via<'a>) -> SentBy<'a> {
+        let default_port = if via.transport.eq_ignore_ascii_case("TLS") {
+            5061
+        } else {
+            5060
+        };
+        SentBy {
+            host: via.host,
+            port: via.port.unwrap_or(default_port),
+        }
+    }
+}
+
 impl PartialEq for SentBy<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.port == other.port
@@ -239,15 +261,7 @@ impl<'a> Head<'a> {
         } else {
             method
         };
-        let default_port = if via.transport.eq_ignore_ascii_case("TLS") {
-            5061
-        } else {
-            5060
-        };
-        let sent_by = SentBy {
-            host: via.host,
-            port: via.port.unwrap_or(default_port),
-        };
+        let sent_by = SentBy::of(via);
         match via.branch() {
             Some(b) if b.starts_with(MAGIC_COOKIE) => Ok(TransactionKey::Rfc3261 {
                 branch: Token(b),

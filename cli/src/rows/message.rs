@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
+use sipline::SentBy;
 use sipline::{Error, Message, StartLine};
+use sipline_calls::{message_key_with, MessageParts, ViaIdentity};
 use sipline_capture::Location;
 
 use super::record::{record, Lossy, Seconds};
@@ -90,16 +92,10 @@ pub(crate) struct Fields<'a> {
 #[derive(Default)]
 struct Memos {
     addrs: AddrCache,
-    /// Top Via branches, by the first Via field's value (`None` inside:
-    /// a Via without a branch).
-    branches: Memo<Option<Box<str>>>,
+    /// Top Vias, by the first Via field's value: the branch (`None`: a Via
+    /// without one) and what the Via gives the message's identity.
+    branches: Memo<TopVia>,
     ips: IpText,
-}
-
-impl Memos {
-    fn branch(&self, i: Option<usize>) -> Option<&str> {
-        self.branches.item(i)?.as_deref()
-    }
 }
 
 impl<'a> Fields<'a> {
@@ -135,44 +131,39 @@ impl<'a> Fields<'a> {
             }),
             branch: head.header("Via").and_then(|v| {
                 branches.get(v.value, || {
-                    head.get::<sipline::Via>()
-                        .and_then(Result::ok)
-                        .map(|v| v.branch().map(Box::from))
+                    head.get::<sipline::Via>().and_then(Result::ok).map(|v| {
+                        let branch = v.branch();
+                        TopVia {
+                            identity: ViaIdentity::from_parts(SentBy::of(&v), branch),
+                            branch: branch.map(Box::from),
+                        }
+                    })
                 })
             }),
             agent,
         }
     }
 
-    /// The message's identity for retransmission marks, hashed; `None`
-    /// without a Call-ID or CSeq. Computed from the memoised top Via branch
-    /// rather than `sipline_calls::message_key`, which parses the top Via
-    /// whole on every message: on the benchmark slice that was 19 % more
-    /// instructions for the whole export.
+    /// The message's identity for retransmission marks
+    /// ([`sipline_calls::message_key`]), from the memoised top Via: `None`
+    /// without a Call-ID, CSeq or top Via that parse.
     fn key(&self, at: &Location<'_>, start: &StartLine<'_>, memo: &Memos) -> Option<u64> {
         let addrs = &memo.addrs;
-        let branch = memo.branch(self.branch);
-        let (call_id, cseq) = (self.call_id?, self.cseq?);
-        let mut h = foldhash::fast::FixedState::with_seed(0x5119_11e5).build_hasher();
-        at.flow.hash(&mut h);
-        call_id.hash(&mut h);
-        cseq.number.hash(&mut h);
-        cseq.method.as_str().hash(&mut h);
-        branch.hash(&mut h);
-        match start {
-            StartLine::Status(s) => {
-                s.code.as_u16().hash(&mut h);
-                addrs.tag(self.to).hash(&mut h);
-            }
-            StartLine::Request(r) => {
-                r.method.as_str().hash(&mut h);
-                if branch.is_none() {
-                    addrs.tag(self.from).hash(&mut h);
-                }
-            }
-        }
-        Some(h.finish())
+        let parts = MessageParts {
+            via: memo.branches.item(self.branch)?.identity,
+            cseq: self.cseq?,
+            call_id: self.call_id?,
+            from_tag: addrs.addr(self.from).and_then(|a| a.tag.as_deref()),
+            to_tag: addrs.addr(self.to).and_then(|a| a.tag.as_deref()),
+        };
+        Some(message_key_with(at.flow, start, &parts))
     }
+}
+
+/// What a row takes from a top Via.
+struct TopVia {
+    branch: Option<Box<str>>,
+    identity: ViaIdentity,
 }
 
 /// A From or To value's parts, as text.
@@ -253,10 +244,6 @@ impl Memo<Addr> {
 
     fn addr(&self, i: Option<usize>) -> Option<&Addr> {
         self.item(i)
-    }
-
-    fn tag(&self, i: Option<usize>) -> Option<&str> {
-        self.addr(i)?.tag.as_deref()
     }
 }
 
@@ -414,7 +401,7 @@ impl RowMaker {
             to_user: to.and_then(|a| a.user.as_deref()),
             to_host: to.and_then(|a| a.host.as_deref()),
             to_tag: to.and_then(|a| a.tag.as_deref()),
-            branch: branches.item(f.branch).and_then(|b| b.as_deref()),
+            branch: branches.item(f.branch).and_then(|v| v.branch.as_deref()),
             user_agent: Lossy(f.agent),
             max_forwards: max_forwards.map(i32::from),
             content_type: Lossy(head.header("Content-Type").map(|h| h.value)),
@@ -529,7 +516,7 @@ mod tests {
         let w = b"<sip:bob@example.com>";
         let j = cache.get(w, || parse(w));
         assert_ne!(j, Some(i));
-        assert_eq!(cache.tag(j), None);
+        assert_eq!(cache.addr(j).and_then(|a| a.tag.as_deref()), None);
         assert_eq!(cache.get(b"<bad", || None), None);
         for n in 0..5000 {
             let raw = format!("<sip:u{n}@h>");
@@ -566,7 +553,12 @@ mod tests {
             let f = Fields::of(&head, &mut memo);
             assert_eq!(memo.addrs.addr(f.from).map(|a| &*a.uri), Some("sip:from@h"));
             assert_eq!(memo.addrs.addr(f.to).map(|a| &*a.uri), Some("sip:to@h"));
-            assert_eq!(memo.branch(f.branch), Some("z9hG4bKx"));
+            assert_eq!(
+                memo.branches
+                    .item(f.branch)
+                    .and_then(|v| v.branch.as_deref()),
+                Some("z9hG4bKx")
+            );
         }
         assert!(memo.addrs.items.len() <= 3, "emptied once full");
     }
