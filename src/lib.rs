@@ -55,7 +55,7 @@ pub use framing::message::{
 pub use framing::read::Frames;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use framing::stream::{Frame, Heads, KeepAlive, SipMessage, StreamDecoder};
+pub use framing::stream::{Frame, Heads, KeepAlive, OwnedMessage, StreamDecoder};
 pub use head::{parse_head, parse_head_into, Head};
 pub use header::{expand_compact, HeaderField, Headers, COMPACT_FORMS};
 pub use header::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
@@ -73,3 +73,11 @@ pub use start::status::{StatusClass, StatusCode};
 pub use start::status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, StatusLine};
 #[cfg(feature = "std")]
 pub use write::{Forward, Response, WriteError};
+
+/// The owned message's former name.
+#[cfg(feature = "std")]
+#[deprecated(
+    since = "0.3.0",
+    note = "renamed `OwnedMessage` (`Message` is the borrowed one)"
+)]
+pub type SipMessage = OwnedMessage;

@@ -46,7 +46,7 @@ async fn messages_arrive_once_whole_in_order_over_tcp() {
                 Frame::KeepAlive { .. } => pings += 1,
             }
         }
-        SinkExt::<sipline::SipMessage>::close(&mut echo)
+        SinkExt::<sipline::OwnedMessage>::close(&mut echo)
             .await
             .unwrap();
         (got, pings)

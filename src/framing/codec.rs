@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::StreamError;
-use crate::framing::stream::{Frame, KeepAlive, SipMessage, StreamDecoder};
+use crate::framing::stream::{Frame, KeepAlive, OwnedMessage, StreamDecoder};
 
 /// The codec's error: [`StreamError`] (a parse error, the stream ending
 /// inside a message, or an I/O error from the transport). It implements
@@ -30,11 +30,11 @@ impl Decoder for StreamDecoder {
     }
 }
 
-impl Encoder<SipMessage> for StreamDecoder {
+impl Encoder<OwnedMessage> for StreamDecoder {
     type Error = StreamError;
 
     /// Writes the message's bytes exactly as they arrived.
-    fn encode(&mut self, item: SipMessage, dst: &mut BytesMut) -> Result<(), StreamError> {
+    fn encode(&mut self, item: OwnedMessage, dst: &mut BytesMut) -> Result<(), StreamError> {
         dst.extend_from_slice(item.as_bytes());
         Ok(())
     }

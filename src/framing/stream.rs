@@ -17,7 +17,7 @@ use crate::start::start_line::StartLine;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Frame {
     /// A whole message.
-    Message(SipMessage),
+    Message(OwnedMessage),
     /// A double CRLF between messages: an RFC 5626 §3.5.1 keep-alive ping,
     /// which a server answers with a single CRLF, the pong
     /// ([`KeepAlive::Pong`]).
@@ -72,35 +72,35 @@ impl KeepAlive {
 /// # Ok::<(), sipline::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SipMessage {
+pub struct OwnedMessage {
     bytes: Bytes,
     offset: u64,
     info: HeadInfo,
 }
 
-impl SipMessage {
+impl OwnedMessage {
     /// An owned copy of a message parsed in place (`parse_datagram`,
     /// `parse_message`): its bytes copied once into one [`Bytes`], and what
     /// the scan found kept, so that nothing is parsed again. For handing a
     /// message to another task or thread.
     ///
     /// ```
-    /// use sipline::{parse_datagram, Datagram, ParserConfig, SipMessage};
+    /// use sipline::{parse_datagram, Datagram, ParserConfig, OwnedMessage};
     ///
     /// let buf = b"SIP/2.0 180 Ringing\r\nCall-ID: a@b\r\nl: 2\r\n\r\nhi";
     /// let Datagram::Message(m) = parse_datagram(buf, &ParserConfig::default())? else { panic!() };
-    /// let owned = SipMessage::copied_from(&m);
+    /// let owned = OwnedMessage::copied_from(&m);
     /// assert_eq!(owned.head().get::<sipline::header::CallId>().unwrap()?, b"a@b");
     /// assert_eq!(&owned.body()[..], b"hi");
     /// assert_eq!(owned.message(), m);
     /// # Ok::<(), sipline::Error>(())
     /// ```
-    pub fn copied_from(message: &Message<'_>) -> SipMessage {
+    pub fn copied_from(message: &Message<'_>) -> OwnedMessage {
         let head = message.head.as_bytes();
         let mut bytes = BytesMut::with_capacity(head.len() + message.body.len());
         bytes.extend_from_slice(head);
         bytes.extend_from_slice(message.body);
-        SipMessage {
+        OwnedMessage {
             bytes: bytes.freeze(),
             offset: 0,
             info: HeadInfo::of(&message.head),
@@ -158,7 +158,7 @@ impl SipMessage {
 /// Owned copies of many message heads in one buffer, each kept with what
 /// its scan found, so that reading one back parses nothing again. For
 /// handing heads to another thread in batches: one buffer per batch and
-/// no allocation per head (where [`SipMessage::copied_from`] makes one per
+/// no allocation per head (where [`OwnedMessage::copied_from`] makes one per
 /// message). Bodies are not kept.
 ///
 /// ```
@@ -453,7 +453,7 @@ impl StreamDecoder {
                     self.offset += total as u64;
                     self.state = State::Between;
                     self.junk_in_gap = false;
-                    return Ok(Some(Frame::Message(SipMessage {
+                    return Ok(Some(Frame::Message(OwnedMessage {
                         bytes,
                         offset,
                         info,

@@ -8,7 +8,7 @@ use super::span::slice;
 /// The header fields a proxy reads, as the scan found them: for each, where
 /// its first field's name starts and how many fields it has. Filled by
 /// [`StreamDecoder`](crate::StreamDecoder) and kept in the
-/// [`SipMessage`](crate::SipMessage).
+/// [`OwnedMessage`](crate::OwnedMessage).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct HeaderIndex {
     pub(crate) slots: [Slot; SLOTS],
