@@ -241,3 +241,47 @@ fn rfc5118_via_hosts() {
     }
     assert!(v6 >= 8, "IPv6 Via hosts seen: {v6}");
 }
+
+/// The accessors kept for one release answer what the generic lookups do.
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_accessors_are_the_generic_lookups() {
+    use sipline::header::{self, CallId, MaxForwards};
+    use sipline::{CSeq, Contact, Reason, Via};
+    let buf = b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK2, SIP/2.0/UDP a\r\n\
+        Max-Forwards: 69\r\nf: <sip:a@h>;tag=x1\r\nt: <sip:b@h>\r\ni: c@h\r\nCSeq: 2 INVITE\r\n\
+        m: <sip:a@192.0.2.1>, <sip:a@192.0.2.2>\r\nRoute: <sip:p1;lr>\r\nRecord-Route: <sip:p2;lr>\r\n\
+        Reason: SIP;cause=200\r\nl: 0\r\n\r\n";
+    let head = parse_head(buf, &ParserConfig::strict())
+        .unwrap()
+        .value()
+        .unwrap();
+    assert!(head.vias().eq(head.get_all::<Via>()));
+    assert_eq!(head.vias().count(), 2);
+    assert_eq!(head.top_via(), head.get::<Via>());
+    assert_eq!(head.cseq(), head.get::<CSeq>());
+    assert_eq!(head.call_id(), head.get::<CallId>());
+    assert_eq!(head.max_forwards(), Some(Ok(69)));
+    assert_eq!(head.max_forwards(), head.get::<MaxForwards>());
+    assert_eq!(head.from(), head.get::<header::From>());
+    assert_eq!(head.to(), head.get::<header::To>());
+    assert!(head.contacts().eq(head.get_all::<Contact>()));
+    assert_eq!(head.contacts().count(), 2);
+    assert!(head.routes().eq(head.get_all::<header::Route>()));
+    assert!(head
+        .record_routes()
+        .eq(head.get_all::<header::RecordRoute>()));
+    assert!(head.reasons().eq(head.get_all::<Reason>()));
+    assert_eq!(head.reasons().count(), 1);
+    // `Contact: *` first: `get` moves on to the next field's address.
+    let star = b"REGISTER sip:h SIP/2.0\r\nContact: *\r\nContact: <sip:a@h>\r\nl: 0\r\n\r\n";
+    let head = parse_head(star, &ParserConfig::strict())
+        .unwrap()
+        .value()
+        .unwrap();
+    assert!(head.contact_star());
+    assert_eq!(
+        head.get::<Contact>().unwrap().unwrap().uri.as_str(),
+        "sip:a@h"
+    );
+}

@@ -74,3 +74,23 @@ impl Encoder<Bytes> for StreamDecoder {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_encoded_as_they_were_on_the_wire() {
+        let wire = b"SIP/2.0 200 OK\r\nl: 2\r\n\r\nhi\r\n\r\n";
+        let mut codec = StreamDecoder::default();
+        let mut buf = BytesMut::from(&wire[..]);
+        let mut out = BytesMut::new();
+        while let Some(frame) = codec.decode(&mut buf).unwrap() {
+            codec.encode(frame, &mut out).unwrap();
+        }
+        assert_eq!(&out[..], &wire[..]);
+        let mut out = BytesMut::new();
+        codec.encode(KeepAlive::Pong, &mut out).unwrap();
+        assert_eq!(&out[..], b"\r\n");
+    }
+}

@@ -47,3 +47,34 @@ pub(crate) fn write_lossy(f: &mut fmt::Formatter<'_>, mut b: &[u8], debug: bool)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate alloc;
+    use alloc::format;
+
+    use super::*;
+
+    /// `write_lossy` as `Display` does it: unquoted.
+    struct Plain<'a>(&'a [u8]);
+
+    impl fmt::Display for Plain<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_lossy(f, self.0, false)
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_show_as_the_replacement_character() {
+        assert_eq!(
+            format!("{:?}", Lossy(b"a\xffb\"\n")),
+            "\"a\u{FFFD}b\\\"\\n\""
+        );
+        assert_eq!(format!("{:?}", Lossy(b"ok")), "\"ok\"");
+        assert_eq!(format!("{}", Plain(b"caf\xc3")), "caf\u{FFFD}");
+        assert_eq!(
+            format!("{}", Plain(b"\xe2\x82 x\xff")),
+            "\u{FFFD} x\u{FFFD}"
+        );
+    }
+}

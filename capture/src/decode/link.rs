@@ -313,3 +313,117 @@ mod examples {
         assert_eq!(decode(Linktype(9999), &frame), Decoded::UnknownLinkType);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv4 UDP packet from 192.0.2.1:5060 to 192.0.2.2:5062.
+    fn ipv4_udp(payload: &[u8]) -> Vec<u8> {
+        let mut p = Vec::new();
+        etherparse::PacketBuilder::ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+            .udp(5060, 5062)
+            .write(&mut p, payload)
+            .unwrap();
+        p
+    }
+
+    fn udp_payload(d: Decoded<'_>) -> Option<&[u8]> {
+        match d {
+            Decoded::Packet {
+                payload: TransportPayload::Udp(p),
+                ..
+            } => Some(p),
+            _ => None,
+        }
+    }
+
+    /// An Ethernet frame of `ether_type` around `payload`.
+    fn ethernet(ether_type: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+        f.extend_from_slice(&ether_type.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    #[test]
+    fn link_layers_too_short_or_unknown_are_said_so() {
+        let ip = ipv4_udp(b"x");
+        assert_eq!(decode(Linktype::LINUX_SLL2, &[0; 10]), Decoded::Bad);
+        assert_eq!(decode(Linktype::NULL, &[2, 0]), Decoded::Bad);
+        assert_eq!(decode(Linktype::ETHERNET, &[0; 5]), Decoded::Bad);
+        assert_eq!(decode(Linktype(147), &ip), Decoded::UnknownLinkType);
+        // SLL2: the protocol in its first two bytes, IP after 20 bytes.
+        let mut sll2 = vec![0x08, 0x00];
+        sll2.extend_from_slice(&[0; 18]);
+        sll2.extend_from_slice(&ip);
+        assert_eq!(
+            udp_payload(decode(Linktype::LINUX_SLL2, &sll2)),
+            Some(&b"x"[..])
+        );
+        // BSD loopback and the other raw-IP numbers.
+        let mut null = vec![2, 0, 0, 0];
+        null.extend_from_slice(&ip);
+        assert_eq!(udp_payload(decode(Linktype::NULL, &null)), Some(&b"x"[..]));
+        assert_eq!(udp_payload(decode(Linktype(12), &ip)), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn arp_is_not_sip_and_mpls_over_ethernet_is_opened() {
+        let arp = ethernet(
+            0x0806,
+            &[
+                0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 192, 0,
+                2, 2,
+            ],
+        );
+        assert_eq!(decode(Linktype::ETHERNET, &arp), Decoded::Other);
+        // One MPLS label, bottom of stack, then IPv4.
+        let mut labelled = vec![0x00, 0x01, 0x01, 0x40];
+        labelled.extend_from_slice(&ipv4_udp(b"in mpls"));
+        let frame = ethernet(0x8847, &labelled);
+        assert_eq!(
+            udp_payload(decode(Linktype::ETHERNET, &frame)),
+            Some(&b"in mpls"[..])
+        );
+        // A label stack that never ends is no packet.
+        let frame = ethernet(0x8847, &[0x00, 0x01, 0x00, 0x40]);
+        assert_eq!(decode(Linktype::ETHERNET, &frame), Decoded::Other);
+    }
+
+    #[test]
+    fn an_ipv6_fragment_is_handed_on_as_one() {
+        let data = [0xaa; 16];
+        let mut p = vec![0x60, 0, 0, 0];
+        p.extend_from_slice(&((8 + data.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&[44, 64]); // next: fragment header; hop limit
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        // Fragment header: UDP next, offset 0 with more fragments, id 7.
+        p.extend_from_slice(&[17, 0, 0x00, 0x01, 0, 0, 0, 7]);
+        p.extend_from_slice(&data);
+        let Decoded::Fragment(f) = decode(Linktype::RAW, &p) else {
+            panic!("{:?}", decode(Linktype::RAW, &p))
+        };
+        assert_eq!((f.id, f.protocol, f.offset, f.more), (7, 17, 0, true));
+        assert_eq!(f.payload, &data[..]);
+    }
+
+    #[test]
+    fn tunnels_nest_only_so_deep() {
+        let ip = ipv4_udp(b"deep");
+        assert_eq!(udp_payload(inner(Inner::Ip(&ip), 0)), Some(&b"deep"[..]));
+        assert_eq!(inner(Inner::Ip(&ip), MAX_DEPTH), Decoded::Bad);
+        assert_eq!(inner(Inner::Ip(&[0x45, 0]), 0), Decoded::Bad);
+        // IP-in-IP (protocol 4) is opened; an unknown protocol is not SIP.
+        let src = IpAddr::from([192, 0, 2, 9]);
+        assert_eq!(
+            udp_payload(ip_payload(src, src, 4, &ip)),
+            Some(&b"deep"[..])
+        );
+        assert_eq!(ip_payload(src, src, 99, &ip), Decoded::Other);
+        assert_eq!(ip_payload(src, src, 17, &[0; 3]), Decoded::Bad);
+        assert_eq!(ip_payload(src, src, 6, &[0; 3]), Decoded::Bad);
+        assert_eq!(ip_payload(src, src, 132, &[0; 3]), Decoded::Bad);
+    }
+}

@@ -211,3 +211,98 @@ impl Consumer for CallWriter {
         self.output.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::message::message_fields;
+    use crate::rows::write::JsonOut;
+
+    /// An output whose disk is full.
+    struct Full;
+
+    impl Output for Full {
+        fn write(&mut self, _: Batch) -> io::Result<()> {
+            Err(io::Error::other("disk full"))
+        }
+        fn finish(self: Box<Self>) -> io::Result<Written> {
+            Err(io::Error::other("disk full"))
+        }
+    }
+
+    fn writer(output: Box<dyn Output>) -> Writer {
+        let fields = message_fields(false);
+        Writer {
+            output,
+            fields,
+            batch_rows: 1,
+            retrans: Retransmissions::new(16, 32.0),
+            group: Batch::new(fields, 1),
+            error: None,
+        }
+    }
+
+    /// One row (a malformed message's: nothing else to parse).
+    fn one_row() -> Batch {
+        let mut rows = Batch::new(message_fields(false), 1);
+        let at = Location {
+            file: "f",
+            frame: None,
+            offset: 0,
+            flow: None,
+            time: Some(1.0),
+        };
+        let err = sipline::parse_head(b"SIP/2.0 2000 OK\r\n\r\n", &Default::default()).unwrap_err();
+        RowMaker::new(false).malformed(&mut rows, &at, &err);
+        rows
+    }
+
+    #[test]
+    fn a_failed_row_thread_or_output_ends_the_export_with_its_error() {
+        let events = Events::default();
+        // A row thread that failed on a batch.
+        let mut w = writer(Box::new(Full));
+        assert!(!w.take(&events, None));
+        assert!(w
+            .finish()
+            .unwrap_err()
+            .to_string()
+            .contains("row thread failed"));
+        // Rows without their keys.
+        let mut w = writer(Box::new(Full));
+        let rows = Rows {
+            rows: one_row(),
+            keys: Vec::new(),
+        };
+        assert!(!w.take(&events, Some(rows)));
+        // A full disk.
+        let mut w = writer(Box::new(Full));
+        let rows = Rows {
+            rows: one_row(),
+            keys: vec![(None, 1.0)],
+        };
+        assert!(!w.take(&events, Some(rows)));
+        assert_eq!(w.finish().unwrap_err().to_string(), "disk full");
+        // The same rows to a good output: written, the key marking nothing.
+        let mut w = writer(Box::new(JsonOut::new(Vec::new(), None)));
+        for _ in 0..2 {
+            let rows = Rows {
+                rows: one_row(),
+                keys: vec![(Some(7), 1.0)],
+            };
+            assert!(w.take(&events, Some(rows)));
+        }
+        assert_eq!(w.finish().unwrap().rows, 2);
+    }
+
+    #[test]
+    fn the_call_writer_stops_on_a_failed_thread_and_ends_cleanly_on_none() {
+        let events = Events::default();
+        let mut w = CallWriter::new(Box::new(Full), CallRow::FIELDS, 1);
+        assert!(!w.take(&events, None));
+        assert!(w.finish().is_err());
+        let mut w = CallWriter::new(Box::new(JsonOut::new(Vec::new(), None)), CallRow::FIELDS, 1);
+        assert!(w.take(&events, Some(())));
+        assert_eq!(w.finish().unwrap().rows, 0);
+    }
+}
