@@ -673,3 +673,40 @@ fn heads_batch_reads_back_every_corpus_head() {
     heads.clear();
     assert!(heads.is_empty() && heads.iter().next().is_none());
 }
+
+/// Heads shared and cleared: messages handed out keep their bytes, pushing
+/// after a share or a clear works, and equality ignores the sharing.
+#[test]
+fn heads_hand_out_messages_that_outlive_them() {
+    use sipline::{parse_datagram, Datagram, Heads, ParserConfig};
+    let msg = |text: &'static [u8]| match parse_datagram(text, &ParserConfig::default()) {
+        Ok(Datagram::Message(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    let a = msg(b"MESSAGE sip:a@b SIP/2.0\r\nCall-ID: 1\r\nl: 2\r\n\r\nhi");
+    let b = msg(b"SIP/2.0 200 OK\r\nCall-ID: 2\r\nl: 0\r\n\r\n");
+    let mut heads = Heads::new();
+    heads.push_message(&a);
+    heads.push(&b.head);
+    let unshared = heads.clone();
+    assert_eq!(heads.owned(0).unwrap().message(), a, "copied while open");
+    heads.share();
+    assert_eq!(heads, unshared);
+    let kept = heads.owned(0).unwrap();
+    assert_eq!(heads.owned(1).unwrap().message(), b);
+    assert_eq!(heads.owned(2), None);
+    // Pushing onto shared heads copies them once, then goes on.
+    heads.push(&b.head);
+    assert_eq!(heads.len(), 3);
+    assert_eq!(heads.message(0).unwrap(), a);
+    assert_eq!(heads.get(2).unwrap(), b.head);
+    heads.share();
+    heads.clear();
+    assert!(heads.is_empty());
+    assert_eq!(heads.bytes_len(), 0);
+    heads.push_message(&b);
+    assert_eq!(heads.message(0).unwrap(), b);
+    // What was handed out is untouched by all of that.
+    assert_eq!(kept.message(), a);
+    assert_eq!(&kept.body()[..], b"hi");
+}

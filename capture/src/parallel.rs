@@ -48,7 +48,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
-use sipline::{Error, Heads, Message, ParserConfig};
+use sipline::{Error, Heads, Message, OwnedMessage, ParserConfig};
 
 use crate::sink::{FlowId, Location, Sink, Skip};
 use crate::source::input::deliver_datagram;
@@ -119,15 +119,14 @@ pub enum Event {
         /// Whether SIP was recognised by its first line (no port named).
         sniff: bool,
     },
-    /// A message: `heads[head]`, with its body at `payloads[body.0..body.1]`
-    /// when [`Options::bodies`] keeps bodies (else empty).
+    /// A message: `heads[head]`, its head and, when [`Options::bodies`]
+    /// keeps bodies, its body ([`Batch::message`]; [`Batch::owned_message`]
+    /// to keep it past the batch).
     Message {
         /// Where it was found.
         at: OwnedLocation,
-        /// Its head in the batch's heads.
+        /// Its place in the batch's [`heads`](Batch::heads).
         head: usize,
-        /// Its body's range in the payloads.
-        body: (usize, usize),
         /// Its length on the wire.
         wire_len: usize,
     },
@@ -179,21 +178,31 @@ pub struct Batch {
     pub config: ParserConfig,
     /// The input names its locations index.
     pub names: Arc<Vec<String>>,
-    /// Datagram payloads and kept bodies, one after the other.
+    /// Datagram payloads, one after the other.
     pub payloads: Vec<u8>,
-    /// The heads of its messages.
+    /// Its messages: heads, and bodies when [`bodies`](Self::bodies).
+    /// Shared ([`Heads::share`]) by the time the [`Consumer`] sees the
+    /// batch, so that [`owned_message`](Self::owned_message) copies nothing.
     pub heads: Heads,
+    /// Whether messages keep their bodies ([`Options::bodies`]).
+    pub bodies: bool,
     /// What was found, in order.
     pub events: Vec<Event>,
 }
 
 impl Batch {
-    /// The message of an [`Event::Message`]'s `head` and `body`.
-    pub fn message(&self, head: usize, body: (usize, usize)) -> Option<Message<'_>> {
-        Some(Message {
-            head: self.heads.get(head)?,
-            body: self.payloads.get(body.0..body.1)?,
-        })
+    /// The message of an [`Event::Message`]'s `head`, borrowed from the
+    /// batch (its body empty unless [`bodies`](Self::bodies)).
+    pub fn message(&self, head: usize) -> Option<Message<'_>> {
+        self.heads.message(head)
+    }
+
+    /// The message of an [`Event::Message`]'s `head`, owned: it may outlive
+    /// the batch and cross threads. Without a copy once the batch reached
+    /// the [`Consumer`] (its heads are shared then); the batch's memory is
+    /// reused only once no such message holds it.
+    pub fn owned_message(&self, head: usize) -> Option<OwnedMessage> {
+        self.heads.owned(head)
     }
 
     /// Hands every event to `sink`, as the reader would have handed it
@@ -215,13 +224,8 @@ impl Batch {
                         deliver_datagram(&mut here, payload, sniff, &self.config, sink);
                     }
                 }
-                Event::Message {
-                    at,
-                    head,
-                    body,
-                    wire_len,
-                } => {
-                    if let Some(msg) = self.message(head, body) {
+                Event::Message { at, head, wire_len } => {
+                    if let Some(msg) = self.message(head) {
                         sink.message(&at.location(names), &msg, wire_len);
                     }
                 }
@@ -267,6 +271,7 @@ impl Batch {
             payloads,
             heads,
             events,
+            bodies,
             ..
         } = self;
         let mut out = Vec::with_capacity(events.len());
@@ -287,8 +292,7 @@ impl Batch {
             let mut here = at.location(names);
             let mut record = Record {
                 file: at.file,
-                start,
-                payload,
+                bodies: *bodies,
                 heads,
                 out: &mut out,
             };
@@ -302,26 +306,21 @@ impl Batch {
 /// payloads, recorded as events.
 struct Record<'b> {
     file: u32,
-    start: usize,
-    payload: &'b [u8],
+    bodies: bool,
     heads: &'b mut Heads,
     out: &'b mut Vec<Event>,
 }
 
 impl Sink for Record<'_> {
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
-        self.heads.push(&msg.head);
-        // The body is a slice of the payload, which stays in the batch.
-        let from = (msg.body.as_ptr() as usize).saturating_sub(self.payload.as_ptr() as usize);
-        let body = if msg.body.is_empty() || from + msg.body.len() > self.payload.len() {
-            (0, 0)
+        if self.bodies {
+            self.heads.push_message(msg);
         } else {
-            (self.start + from, self.start + from + msg.body.len())
-        };
+            self.heads.push(&msg.head);
+        }
         self.out.push(Event::Message {
             at: OwnedLocation::new(self.file, at),
             head: self.heads.len() - 1,
-            body,
             wire_len,
         });
     }
@@ -415,8 +414,8 @@ pub struct Options {
     pub threads: usize,
     /// How datagrams are parsed (as the reader would).
     pub config: ParserConfig,
-    /// Keep the bodies of messages framed from streams (else
-    /// [`Event::Message`] bodies are empty).
+    /// Keep the bodies of messages (else [`Batch::message`] gives empty
+    /// bodies, and the batches hold less).
     pub bodies: bool,
     /// Wait or drop when every batch is in flight.
     pub when_behind: Behind,
@@ -495,6 +494,8 @@ impl<C: Consumer> Pipeline<C> {
                         if out.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
+                        // The consumer may keep messages past the batch.
+                        batch.heads.share();
                         if tx.send((batch, out.ok())).is_err() {
                             return;
                         }
@@ -578,6 +579,7 @@ impl<C: Consumer> Pipeline<C> {
         let mut full = std::mem::replace(&mut self.batch, next);
         full.seq = self.seq;
         full.config = self.config;
+        full.bodies = self.bodies;
         full.names = Arc::clone(&self.names);
         self.seq += 1;
         if let Some(work) = &self.work {
@@ -629,19 +631,13 @@ impl<C: Consumer> Sink for Pipeline<C> {
 
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
         let at = OwnedLocation::new(self.file(at.file), at);
-        self.batch.heads.push(&msg.head);
-        let head = self.batch.heads.len() - 1;
-        let body = if self.bodies {
-            self.batch.keep(msg.body)
+        if self.bodies {
+            self.batch.heads.push_message(msg);
         } else {
-            (0, 0)
-        };
-        self.push(Event::Message {
-            at,
-            head,
-            body,
-            wire_len,
-        });
+            self.batch.heads.push(&msg.head);
+        }
+        let head = self.batch.heads.len() - 1;
+        self.push(Event::Message { at, head, wire_len });
     }
 
     fn malformed(&mut self, at: &Location<'_>, err: &Error) {
@@ -763,5 +759,56 @@ mod tests {
             "{:?}",
             seen.first_drop
         );
+    }
+
+    /// A consumer that keeps every message past its batch.
+    struct Keep(Vec<OwnedMessage>);
+
+    impl Consumer for Keep {
+        type Out = ();
+        type Done = Vec<OwnedMessage>;
+        fn take(&mut self, batch: &Batch, _: Option<()>) -> bool {
+            for e in &batch.events {
+                if let Event::Message { head, .. } = *e {
+                    self.0.extend(batch.owned_message(head));
+                }
+            }
+            true
+        }
+        fn finish(self) -> Vec<OwnedMessage> {
+            self.0
+        }
+    }
+
+    /// Messages outlive their batches, bodies and all, while the batches
+    /// are reused: what was kept is what was pushed.
+    #[test]
+    fn owned_messages_outlive_their_batches() {
+        for bodies in [true, false] {
+            let opts = Options {
+                bodies,
+                ..Options::default()
+            };
+            let mut run = Pipeline::start(&opts, || (), Keep(Vec::new()));
+            let n = 3 * BATCH_EVENTS as u64;
+            for i in 0..n {
+                let at = Location {
+                    file: "live",
+                    frame: Some(i + 1),
+                    offset: i,
+                    flow: None,
+                    time: None,
+                };
+                let text = format!("MESSAGE sip:a@b SIP/2.0\r\nCall-ID: {i}\r\nl: 2\r\n\r\nhi");
+                assert!(run.datagram(&at, text.as_bytes(), false));
+            }
+            let kept = run.finish().expect("no thread failed");
+            assert_eq!(kept.len() as u64, n);
+            for (i, m) in kept.iter().enumerate() {
+                let id = m.head().get::<sipline::header::CallId>().unwrap().unwrap();
+                assert_eq!(id, i.to_string().as_bytes());
+                assert_eq!(&m.body()[..], if bodies { &b"hi"[..] } else { b"" });
+            }
+        }
     }
 }

@@ -155,11 +155,15 @@ impl OwnedMessage {
     }
 }
 
-/// Owned copies of many message heads in one buffer, each kept with what
-/// its scan found, so that reading one back parses nothing again. For
-/// handing heads to another thread in batches: one buffer per batch and
-/// no allocation per head (where [`OwnedMessage::copied_from`] makes one per
-/// message). Bodies are not kept.
+/// Owned copies of many messages in one buffer (their heads, and their
+/// bodies when asked), each kept with what its scan found, so that reading
+/// one back parses nothing again. For handing messages to another thread
+/// in batches: one buffer per batch and no allocation per message (where
+/// [`OwnedMessage::copied_from`] makes one per message). Once
+/// [`share`](Heads::share)d, each message is also an [`OwnedMessage`]
+/// without a copy ([`owned`](Heads::owned)), which may outlive the batch;
+/// [`clear`](Heads::clear) then reuses the buffer when no message of it
+/// is still held, and starts a new one otherwise.
 ///
 /// ```
 /// use sipline::{parse_datagram, Datagram, Heads, ParserConfig};
@@ -170,21 +174,43 @@ impl OwnedMessage {
 ///     &b"BYE sip:b@h SIP/2.0\r\nCall-ID: a@b\r\nl: 2\r\n\r\nhi"[..],
 /// ] {
 ///     let Datagram::Message(m) = parse_datagram(buf, &ParserConfig::default())? else { panic!() };
-///     heads.push(&m.head);
+///     heads.push_message(&m);
 /// }
 /// assert_eq!(heads.len(), 2);
 /// let bye = heads.get(1).unwrap();
 /// assert_eq!(bye.get::<sipline::header::CallId>().unwrap()?, b"a@b");
 /// assert_eq!(bye.content_length(), Some(2));
+/// assert_eq!(heads.message(1).unwrap().body, b"hi");
 /// assert!(heads.iter().all(|h| h.get::<sipline::header::CallId>().is_some()));
+///
+/// // Shared: a message kept past the batch, its bytes not copied.
+/// heads.share();
+/// let kept = heads.owned(1).unwrap();
+/// heads.clear();
+/// assert_eq!(&kept.body()[..], b"hi");
 /// # Ok::<(), sipline::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Heads {
-    bytes: Vec<u8>,
-    /// Where each head starts in `bytes`, and its scan.
-    infos: Vec<(usize, HeadInfo)>,
+    /// The buffer being filled (empty while `shared` holds the messages).
+    open: BytesMut,
+    /// The buffer frozen, so that its messages can be handed out as
+    /// [`OwnedMessage`]s.
+    shared: Option<Bytes>,
+    /// Where each message starts in the buffer, its scan, and its body's
+    /// length (0 when only the head was kept).
+    infos: Vec<(usize, HeadInfo, usize)>,
 }
+
+/// Two collections are equal when they hold the same messages, shared or
+/// not.
+impl PartialEq for Heads {
+    fn eq(&self, other: &Self) -> bool {
+        self.infos == other.infos && self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for Heads {}
 
 impl Heads {
     /// No heads.
@@ -192,10 +218,36 @@ impl Heads {
         Heads::default()
     }
 
-    /// Copies `head` in, with what its scan found.
+    fn bytes(&self) -> &[u8] {
+        self.shared.as_deref().unwrap_or(&self.open)
+    }
+
+    /// The buffer to append to (a shared one is copied once, to append
+    /// after it: pushing after [`share`](Heads::share) without a
+    /// [`clear`](Heads::clear) is allowed, not the usual way).
+    fn open(&mut self) -> &mut BytesMut {
+        if let Some(b) = self.shared.take() {
+            self.open = BytesMut::from(&b[..]);
+        }
+        &mut self.open
+    }
+
+    /// Copies `head` in, with what its scan found (no body).
     pub fn push(&mut self, head: &Head<'_>) {
-        self.infos.push((self.bytes.len(), HeadInfo::of(head)));
-        self.bytes.extend_from_slice(head.as_bytes());
+        let bytes = self.open();
+        let start = bytes.len();
+        bytes.extend_from_slice(head.as_bytes());
+        self.infos.push((start, HeadInfo::of(head), 0));
+    }
+
+    /// Copies `message` in, head and body, with what its scan found.
+    pub fn push_message(&mut self, message: &Message<'_>) {
+        let bytes = self.open();
+        let start = bytes.len();
+        bytes.extend_from_slice(message.head.as_bytes());
+        bytes.extend_from_slice(message.body);
+        self.infos
+            .push((start, HeadInfo::of(&message.head), message.body.len()));
     }
 
     /// How many heads are held.
@@ -208,28 +260,72 @@ impl Heads {
         self.infos.is_empty()
     }
 
-    /// Bytes held, all heads together.
+    /// Bytes held, all messages together.
     pub fn bytes_len(&self) -> usize {
-        self.bytes.len()
+        self.bytes().len()
     }
 
-    /// Drops every head, keeping the memory for the next batch.
+    /// Freezes the buffer, so that [`owned`](Heads::owned) hands messages
+    /// out without copying them. Cheap (no copy); pushing again needs a
+    /// [`clear`](Heads::clear) first to stay cheap.
+    pub fn share(&mut self) {
+        if self.shared.is_none() {
+            self.shared = Some(std::mem::take(&mut self.open).freeze());
+        }
+    }
+
+    /// Drops every message. The buffer is kept for the next batch, unless
+    /// an [`OwnedMessage`] handed out still holds part of it (then a new
+    /// one is started: the messages held stay as they are).
     pub fn clear(&mut self) {
-        self.bytes.clear();
         self.infos.clear();
+        if let Some(b) = self.shared.take() {
+            // Still held by a message handed out: that one keeps it.
+            self.open = b.try_into_mut().unwrap_or_default();
+        }
+        self.open.clear();
     }
 
     /// The `i`-th head pushed, borrowed.
     pub fn get(&self, i: usize) -> Option<Head<'_>> {
-        let &(start, info) = self.infos.get(i)?;
-        Some(info.head(self.bytes.get(start..)?))
+        let &(start, info, _) = self.infos.get(i)?;
+        Some(info.head(self.bytes().get(start..)?))
+    }
+
+    /// The `i`-th message pushed, borrowed (an empty body when only its
+    /// head was pushed).
+    pub fn message(&self, i: usize) -> Option<Message<'_>> {
+        let &(start, info, body_len) = self.infos.get(i)?;
+        let body_start = start + info.head_len;
+        Some(Message {
+            head: info.head(self.bytes().get(start..)?),
+            body: self.bytes().get(body_start..body_start + body_len)?,
+        })
+    }
+
+    /// The `i`-th message as an [`OwnedMessage`]: sharing the buffer when
+    /// it is [`share`](Heads::share)d, copied otherwise.
+    pub fn owned(&self, i: usize) -> Option<OwnedMessage> {
+        let &(start, info, body_len) = self.infos.get(i)?;
+        match &self.shared {
+            Some(b) => {
+                let end = start + info.head_len + body_len;
+                (end <= b.len()).then(|| OwnedMessage {
+                    bytes: b.slice(start..end),
+                    offset: 0,
+                    info,
+                })
+            }
+            None => self.message(i).map(|m| OwnedMessage::copied_from(&m)),
+        }
     }
 
     /// Every head, in the order pushed.
     pub fn iter(&self) -> impl Iterator<Item = Head<'_>> + '_ {
+        let bytes = self.bytes();
         self.infos
             .iter()
-            .filter_map(|&(start, info)| Some(info.head(self.bytes.get(start..)?)))
+            .filter_map(move |&(start, info, _)| Some(info.head(bytes.get(start..)?)))
     }
 }
 
