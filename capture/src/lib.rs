@@ -42,9 +42,10 @@
 // The modules in layer order: each one uses only those above it, and
 // inside a folder each file only the files its `mod.rs` declares before it
 // (tests/layering.rs at the workspace root checks it). Data flows down the
-// list: what readers report → SIP recognition → link and IP decoding → TCP
+// list: what readers report (and what they add up to) → SIP recognition → link and IP decoding → TCP
 // → sources → the parallel run.
 mod sink;
+mod summary;
 mod sniff;
 mod decode;
 mod tcp;
@@ -61,6 +62,7 @@ pub use source::{
     deliver_datagram, first_timestamp, is_capture, plan_inputs, read, read_path, PacketSource,
     ReadOptions,
 };
+pub use summary::{CodeCount, LocationBuf, Malformed, Summary, SummaryLimits};
 pub use tcp::TcpLimits;
 
 /// The decoders and the TCP reassembler, for the fuzz targets that drive

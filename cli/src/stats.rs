@@ -5,42 +5,22 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
-use sipline::{Error, Message, StartLine, StatusClass, StatusCode};
+use sipline::{Error, Message, StatusClass, StatusCode};
 use sipline_calls::{
     CallCounts, CallLimits, Distribution, Follower, FollowerThread, Metrics, Outcome,
     Registrations, SliceBy, SlicedMetrics,
 };
-use sipline_capture::{parallel, read_path, InputError, Location, ReadOptions, Sink, Skip};
+use sipline_capture::{
+    parallel, read_path, InputError, Location, Malformed, ReadOptions, Sink, Skip, Summary,
+};
 
 use crate::json::{error_fields, location_fields};
-
-/// How many malformed messages are shown with their location.
-const EXAMPLES: usize = 10;
-/// How many distinct reason phrases are kept per code.
-const REASONS: usize = 8;
-
-#[derive(Default)]
-struct CodeStat {
-    count: u64,
-    reasons: BTreeMap<String, u64>,
-}
 
 /// Everything `stats` counts.
 #[derive(Default)]
 pub struct Stats {
-    responses: BTreeMap<u16, CodeStat>,
-    requests: BTreeMap<String, u64>,
-    malformed: u64,
-    /// The first malformed messages: where (as text), and the JSON object.
-    examples: Vec<(String, String, Value)>,
-    messages: u64,
-    sip_bytes: u64,
-    bytes_read: u64,
-    first: Option<f64>,
-    last: Option<f64>,
-    skipped: BTreeMap<Skip, u64>,
-    /// Bytes not read as SIP, by what they were.
-    skipped_bytes: BTreeMap<Skip, u64>,
+    /// The counts (the capture crate's [`Summary`]).
+    summary: Summary,
     /// `check`: print each problem as it is found.
     print_problems: bool,
     /// The progress bar, when one is shown.
@@ -95,45 +75,14 @@ impl Sink for Stats {
                 }
             }
         }
-        self.messages += 1;
-        self.sip_bytes += wire_len as u64;
-        match msg.head.start_line {
-            StartLine::Status(s) => {
-                let e = self.responses.entry(s.code.as_u16()).or_default();
-                e.count += 1;
-                let reason = s.reason.to_string_lossy();
-                if let Some(n) = e.reasons.get_mut(reason.as_ref()) {
-                    *n += 1;
-                } else if e.reasons.len() < REASONS {
-                    e.reasons.insert(reason.into_owned(), 1);
-                }
-            }
-            StartLine::Request(r) => {
-                if let Some(n) = self.requests.get_mut(r.method.as_str()) {
-                    *n += 1;
-                } else {
-                    self.requests.insert(r.method.as_str().to_string(), 1);
-                }
-            }
-        }
+        self.summary.message(at, msg, wire_len);
     }
 
     fn malformed(&mut self, at: &Location, err: &Error) {
-        self.malformed += 1;
         if self.print_problems {
             println!("{at}: {err} [{}]", err.kind().name());
         }
-        if self.examples.len() < EXAMPLES {
-            // `at` and `error` (the sentence) and `kind` as 0.1 printed them;
-            // the vocabulary's keys beside them.
-            let mut v = location_fields(at);
-            v.insert("at".into(), json!(at.to_string()));
-            v.insert("kind".into(), json!(err.kind().name()));
-            v.insert("error".into(), json!(err.to_string()));
-            v.extend(error_fields(err).into_iter().filter(|(k, _)| k != "offset"));
-            self.examples
-                .push((at.to_string(), err.to_string(), Value::Object(v)));
-        }
+        self.summary.malformed(at, err);
     }
 
     fn skipped(&mut self, at: &Location, what: Skip) {
@@ -141,7 +90,7 @@ impl Sink for Stats {
     }
 
     fn skipped_many(&mut self, at: &Location, what: Skip, n: u64) {
-        *self.skipped.entry(what).or_default() += n;
+        self.summary.skipped_many(at, what, n);
         if self.print_problems && what.is_problem() {
             match n {
                 1 => println!("{at}: {}", what.name()),
@@ -150,17 +99,16 @@ impl Sink for Stats {
         }
     }
 
-    fn skipped_bytes(&mut self, _at: &Location, what: Skip, n: u64) {
-        *self.skipped_bytes.entry(what).or_default() += n;
+    fn skipped_bytes(&mut self, at: &Location, what: Skip, n: u64) {
+        self.summary.skipped_bytes(at, what, n);
     }
 
     fn time(&mut self, ts: f64) {
-        self.first = Some(self.first.map_or(ts, |f| f.min(ts)));
-        self.last = Some(self.last.map_or(ts, |l| l.max(ts)));
+        self.summary.time(ts);
     }
 
     fn bytes_read(&mut self, n: u64) {
-        self.bytes_read += n;
+        self.summary.bytes_read(n);
         if let Some(bar) = &self.progress {
             bar.inc(n);
         }
@@ -187,24 +135,36 @@ impl Stats {
         let mut v: Vec<(&'static str, u64)> = Skip::ALL
             .iter()
             .filter(|k| k.is_loss() && **k != Skip::TcpBytesSkipped)
-            .map(|k| (k.name(), self.skipped.get(k).copied().unwrap_or(0)))
+            .map(|k| (k.name(), self.summary.skipped.get(k).copied().unwrap_or(0)))
             .collect();
         for k in [Skip::TcpGap, Skip::TcpBytesSkipped, Skip::TlsFlow] {
             v.push((
                 bytes_name(k),
-                self.skipped_bytes.get(&k).copied().unwrap_or(0),
+                self.summary.skipped_bytes.get(&k).copied().unwrap_or(0),
             ));
         }
         v
     }
+}
 
-    fn responses_total(&self) -> u64 {
-        self.responses.values().map(|c| c.count).sum()
-    }
+/// A malformed message as `stats --json` shows it: `at` and `error` (the
+/// sentence) and `kind` as 0.1 printed them, the vocabulary's keys beside
+/// them.
+fn example_json(m: &Malformed) -> Value {
+    let at = m.at.as_location();
+    let err = &m.error;
+    let mut v = location_fields(&at);
+    v.insert("at".into(), json!(at.to_string()));
+    v.insert("kind".into(), json!(err.kind().name()));
+    v.insert("error".into(), json!(err.to_string()));
+    v.extend(error_fields(err).into_iter().filter(|(k, _)| k != "offset"));
+    Value::Object(v)
+}
 
+impl Stats {
     fn by_class(&self) -> BTreeMap<StatusClass, u64> {
         let mut m: BTreeMap<StatusClass, u64> = StatusClass::ALL.iter().map(|c| (*c, 0)).collect();
-        for (code, s) in &self.responses {
+        for (code, s) in &self.summary.responses {
             *m.entry(class_of(*code)).or_default() += s.count;
         }
         m
@@ -409,15 +369,21 @@ impl Stats {
 
     fn to_json_base(&self, inputs: &[String], errors: &[InputError]) -> Value {
         let responses: Map<String, Value> = self
+            .summary
             .responses
             .iter()
             .map(|(c, s)| (c.to_string(), json!(s.count)))
             .collect();
-        let requests: Map<String, Value> = self
+        let mut requests: Map<String, Value> = self
+            .summary
             .requests
             .iter()
             .map(|(m, n)| (m.clone(), json!(n)))
             .collect();
+        // Past the bound on distinct methods (hostile input), the rest.
+        if self.summary.other_methods > 0 {
+            requests.insert("(other)".into(), json!(self.summary.other_methods));
+        }
         let classes: Map<String, Value> = self
             .by_class()
             .iter()
@@ -429,6 +395,7 @@ impl Stats {
             })
             .collect();
         let codes: Vec<Value> = self
+            .summary
             .responses
             .iter()
             .map(|(c, s)| {
@@ -443,6 +410,7 @@ impl Stats {
             })
             .collect();
         let skipped: Map<String, Value> = self
+            .summary
             .skipped
             .iter()
             .map(|(k, n)| (k.name().to_string(), json!(n)))
@@ -450,23 +418,23 @@ impl Stats {
         json!({
             "responses": responses,
             "requests": requests,
-            "malformed": self.malformed,
+            "malformed": self.summary.malformed,
             "classes": classes,
             "codes": codes,
-            "malformed_examples": self.examples.iter().map(|(_, _, v)| v.clone()).collect::<Vec<_>>(),
+            "malformed_examples": self.summary.examples.iter().map(example_json).collect::<Vec<_>>(),
             "totals": {
                 "inputs": inputs,
-                "messages": self.messages,
-                "requests": self.requests.values().sum::<u64>(),
-                "responses": self.responses_total(),
-                "sip_bytes": self.sip_bytes,
-                "bytes_read": self.bytes_read,
-                "first_packet": self.first,
-                "last_packet": self.last,
-                "duration_seconds": self.first.zip(self.last).map(|(f, l)| l - f),
+                "messages": self.summary.messages,
+                "requests": self.summary.requests_total(),
+                "responses": self.summary.responses_total(),
+                "sip_bytes": self.summary.sip_bytes,
+                "bytes_read": self.summary.bytes_read,
+                "first_packet": self.summary.first,
+                "last_packet": self.summary.last,
+                "duration_seconds": self.summary.first.zip(self.summary.last).map(|(f, l)| l - f),
             },
             "skipped": skipped,
-            "skipped_bytes": self.skipped_bytes.iter().map(|(k, n)| (bytes_name(*k).to_string(), json!(n))).collect::<Map<String, Value>>(),
+            "skipped_bytes": self.summary.skipped_bytes.iter().map(|(k, n)| (bytes_name(*k).to_string(), json!(n))).collect::<Map<String, Value>>(),
             "not_read": self.not_read().into_iter().map(|(k, n)| (k.to_string(), json!(n))).collect::<Map<String, Value>>(),
             "all_read": self.not_read().iter().all(|(_, n)| *n == 0),
             "ip_fragments": "reassembled; what could not be is counted in not_read",
@@ -478,25 +446,26 @@ impl Stats {
     pub fn to_table(&self, inputs: &[String], errors: &[InputError]) -> String {
         use std::fmt::Write;
         let mut o = String::new();
-        let reqs: u64 = self.requests.values().sum();
+        let reqs: u64 = self.summary.requests_total();
         let _ = writeln!(
             o,
             "sipline stats: {} input(s), {} SIP messages ({} requests, {} responses), {} malformed",
             inputs.len(),
-            self.messages,
+            self.summary.messages,
             reqs,
-            self.responses_total(),
-            self.malformed
+            self.summary.responses_total(),
+            self.summary.malformed
         );
         let dur = self
+            .summary
             .first
-            .zip(self.last)
+            .zip(self.summary.last)
             .map(|(f, l)| format!("{:.1} s of capture, ", l - f))
             .unwrap_or_default();
         let _ = writeln!(
             o,
             "{dur}{} bytes read, {} bytes of SIP\n",
-            self.bytes_read, self.sip_bytes
+            self.summary.bytes_read, self.summary.sip_bytes
         );
         let classes = self.by_class();
         let max = classes.values().copied().max().unwrap_or(0).max(1);
@@ -506,7 +475,7 @@ impl Stats {
             let _ = writeln!(o, "  {}xx {:<15} {:>8}  {bar}", c.digit(), c.name(), n);
         }
         let _ = writeln!(o, "\nResponses by code");
-        for (code, s) in &self.responses {
+        for (code, s) in &self.summary.responses {
             let canonical = StatusCode::from_u16(*code)
                 .and_then(StatusCode::canonical_reason)
                 .unwrap_or("(unregistered)");
@@ -519,8 +488,11 @@ impl Stats {
             );
         }
         let _ = writeln!(o, "\nRequests by method");
-        for (m, n) in &self.requests {
+        for (m, n) in &self.summary.requests {
             let _ = writeln!(o, "  {m:<12} {n:>8}");
+        }
+        if self.summary.other_methods > 0 {
+            let _ = writeln!(o, "  {:<12} {:>8}", "(other)", self.summary.other_methods);
         }
         let not_read: Vec<String> = self
             .not_read()
@@ -534,12 +506,14 @@ impl Stats {
             let _ = writeln!(o, "\nNot read: {}", not_read.join(", "));
         }
         let other: Vec<String> = self
+            .summary
             .skipped
             .iter()
             .filter(|(k, _)| !k.is_loss())
             .map(|(k, n)| format!("{} {n}", k.name()))
             .chain(
-                self.skipped_bytes
+                self.summary
+                    .skipped_bytes
                     .iter()
                     .filter(|(k, _)| !k.is_loss())
                     .map(|(k, n)| format!("{} {n}", bytes_name(*k))),
@@ -548,10 +522,10 @@ impl Stats {
         if !other.is_empty() {
             let _ = writeln!(o, "Not SIP, dropped: {}", other.join(", "));
         }
-        if !self.examples.is_empty() {
-            let _ = writeln!(o, "\nMalformed (first {}):", self.examples.len());
-            for (at, msg, _) in &self.examples {
-                let _ = writeln!(o, "  {at}: {msg}");
+        if !self.summary.examples.is_empty() {
+            let _ = writeln!(o, "\nMalformed (first {}):", self.summary.examples.len());
+            for m in &self.summary.examples {
+                let _ = writeln!(o, "  {}: {}", m.at.as_location(), m.error);
             }
         }
         if self.with_calls {
@@ -700,17 +674,17 @@ pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
     for e in &errors {
         println!("{e}");
     }
-    let problems = stats.malformed
+    let problems = stats.summary.malformed
         + errors.len() as u64
         + Skip::ALL
             .iter()
             .filter(|k| k.is_problem())
-            .map(|k| stats.skipped.get(k).copied().unwrap_or(0))
+            .map(|k| stats.summary.skipped.get(k).copied().unwrap_or(0))
             .sum::<u64>();
     println!(
         "sipline check: {} input(s), {} messages, {} problem(s)",
         files.len(),
-        stats.messages,
+        stats.summary.messages,
         problems
     );
     ExitCode::from(if problems == 0 { 0 } else { 1 })
