@@ -218,17 +218,19 @@ pub(crate) fn missing(head: &Head<'_>) -> Error {
 }
 
 impl<'a> Head<'a> {
+    /// The first value of `H`, which the key needs: a missing field is
+    /// [`missing`], a malformed one its error.
+    fn required<H: crate::header::Header + 'a>(&self) -> Result<H::Value<'a>, Error> {
+        self.get::<H>().ok_or_else(|| missing(self))?
+    }
+
     /// The transaction this message belongs to (see [`TransactionKey`]):
     /// RFC 3261's key when the top Via branch carries the magic cookie, the
     /// RFC 2543 fallback otherwise. Errors: a missing or malformed top Via
     /// or CSeq (and Call-ID and From, for the fallback), offsets within the head.
     pub fn transaction_key(&self) -> Result<TransactionKey<'a>, Error> {
-        let via = self
-            .get::<crate::header::Via>()
-            .ok_or_else(|| missing(self))??;
-        let cseq = self
-            .get::<crate::header::CSeq>()
-            .ok_or_else(|| missing(self))??;
+        let via = self.required::<crate::header::Via>()?;
+        let cseq = self.required::<crate::header::CSeq>()?;
         self.transaction_key_of(&via, cseq)
     }
 
@@ -269,12 +271,8 @@ impl<'a> Head<'a> {
                 method,
             }),
             _ => {
-                let call_id = self
-                    .get::<crate::header::CallId>()
-                    .ok_or_else(|| missing(self))??;
-                let from = self
-                    .get::<crate::header::From>()
-                    .ok_or_else(|| missing(self))??;
+                let call_id = self.required::<crate::header::CallId>()?;
+                let from = self.required::<crate::header::From>()?;
                 Ok(TransactionKey::Rfc2543 {
                     call_id,
                     from_tag: from.tag().map(Token),
@@ -289,15 +287,9 @@ impl<'a> Head<'a> {
     /// The dialog this message belongs to (see [`DialogId`]). Errors: a
     /// missing or malformed Call-ID, From or To.
     pub fn dialog_id(&self) -> Result<DialogId<'a>, Error> {
-        let call_id = self
-            .get::<crate::header::CallId>()
-            .ok_or_else(|| missing(self))??;
-        let from = self
-            .get::<crate::header::From>()
-            .ok_or_else(|| missing(self))??;
-        let to = self
-            .get::<crate::header::To>()
-            .ok_or_else(|| missing(self))??;
+        let call_id = self.required::<crate::header::CallId>()?;
+        let from = self.required::<crate::header::From>()?;
+        let to = self.required::<crate::header::To>()?;
         Ok(DialogId {
             call_id,
             from_tag: from.tag(),
