@@ -32,7 +32,7 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   san=()
 else
   # No nightly: the stable compiler with its unstable flags unlocked, no ASan
-  # (sipline's only unsafe code is the SSE2 load of src/simd.rs, which miri
+  # (sipline's only unsafe code is the SSE2 load of src/text/simd.rs, which miri
   # checks in CI; ASan would add little).
   export RUSTC_BOOTSTRAP=1
   fuzz=(cargo fuzz)
