@@ -78,11 +78,15 @@ pub enum Skip {
     /// ([`parallel::Behind::Drop`](crate::parallel::Behind::Drop)). Never
     /// for files, which wait instead.
     DroppedBehind,
+    /// A capture that ends in the middle of a packet: its writer was killed
+    /// (or is still writing). The packets before it are read; that one is
+    /// not.
+    PacketCutShort,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 13] = [
+    pub const ALL: [Skip; 14] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -96,6 +100,7 @@ impl Skip {
         Skip::TlsFlow,
         Skip::SctpFragment,
         Skip::DroppedBehind,
+        Skip::PacketCutShort,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -114,6 +119,7 @@ impl Skip {
             Skip::TlsFlow => "tls-flows-not-decrypted",
             Skip::SctpFragment => "sctp-fragmented-chunks",
             Skip::DroppedBehind => "messages-dropped-consumers-behind",
+            Skip::PacketCutShort => "packets-cut-short",
         }
     }
 
@@ -132,7 +138,10 @@ impl Skip {
     /// `true` for what means SIP may have been lost (a gap, a message cut
     /// at the end, an undecodable frame): `sipline check` reports these.
     pub const fn is_problem(self) -> bool {
-        matches!(self, Skip::TcpGap | Skip::IncompleteAtEnd | Skip::BadFrame)
+        matches!(
+            self,
+            Skip::TcpGap | Skip::IncompleteAtEnd | Skip::BadFrame | Skip::PacketCutShort
+        )
     }
 }
 

@@ -202,3 +202,39 @@ fn an_input_that_fails_is_named() {
     .unwrap_err();
     assert_eq!(e.to_string(), "trunk.pcap: disk on fire at byte 0");
 }
+
+/// A capture cut in the middle of its last packet (its writer killed): the
+/// packets before it are read as from the whole file, the cut one is
+/// counted where it starts, and the input is no error.
+#[test]
+fn a_capture_cut_in_its_last_packet_is_read_up_to_it() {
+    let root = common::workspace_root();
+    let whole = std::fs::read(root.join("corpus/captures/loopback.pcap")).unwrap();
+    let (_, packets) = frames(&whole);
+    let last = packets.last().unwrap().1.len();
+    let cut = &whole[..whole.len() - 10];
+    let mut summary = sipline_capture::Summary::default();
+    sipline_capture::read("cut.pcap", cut, &ReadOptions::default(), &mut summary)
+        .expect("a cut last packet is no input error");
+    let mut all = sipline_capture::Summary::default();
+    sipline_capture::read("whole.pcap", &whole[..], &ReadOptions::default(), &mut all).unwrap();
+    assert_eq!(summary.skipped.get(&Skip::PacketCutShort), Some(&1));
+    assert!(summary.messages > 0 && summary.messages <= all.messages);
+    assert!(!all.skipped.contains_key(&Skip::PacketCutShort));
+    assert!(Skip::PacketCutShort.is_loss() && Skip::PacketCutShort.is_problem());
+    // Where: the frame that was cut, at its record header.
+    struct Cut(Option<(Option<u64>, u64)>);
+    impl Sink for Cut {
+        fn message(&mut self, _: &Location<'_>, _: &Message<'_>, _: usize) {}
+        fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
+        fn skipped(&mut self, at: &Location<'_>, what: Skip) {
+            if what == Skip::PacketCutShort {
+                self.0 = Some((at.frame, at.offset));
+            }
+        }
+    }
+    let mut at = Cut(None);
+    sipline_capture::read("cut.pcap", cut, &ReadOptions::default(), &mut at).unwrap();
+    let start = (whole.len() - 16 - last) as u64;
+    assert_eq!(at.0, Some((Some(packets.len() as u64), start)));
+}

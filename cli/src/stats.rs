@@ -436,7 +436,8 @@ impl Stats {
             "skipped": skipped,
             "skipped_bytes": self.summary.skipped_bytes.iter().map(|(k, n)| (bytes_name(*k).to_string(), json!(n))).collect::<Map<String, Value>>(),
             "not_read": self.not_read().into_iter().map(|(k, n)| (k.to_string(), json!(n))).collect::<Map<String, Value>>(),
-            "all_read": self.not_read().iter().all(|(_, n)| *n == 0),
+            // An input that could not be read is not all read either.
+            "all_read": errors.is_empty() && self.not_read().iter().all(|(_, n)| *n == 0),
             "ip_fragments": "reassembled; what could not be is counted in not_read",
             "input_errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })

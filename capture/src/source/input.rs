@@ -156,6 +156,17 @@ impl Packets for Feed<'_> {
     fn bytes_read(&mut self, n: u64) {
         self.sink.bytes_read(n);
     }
+
+    fn cut_short(&mut self, frame: u64, at: u64) {
+        let at = Location {
+            file: &self.source.name,
+            frame: Some(frame),
+            offset: at,
+            flow: None,
+            time: None,
+        };
+        self.sink.skipped(&at, Skip::PacketCutShort);
+    }
 }
 
 /// A source fed one packet at a time: what a live interface or a HEP

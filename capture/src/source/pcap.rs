@@ -71,6 +71,10 @@ pub(crate) trait Packets {
     fn packet(&mut self, p: Packet<'_>) -> ControlFlow<()>;
     /// `n` more bytes of the file were read (block by block, for progress).
     fn bytes_read(&mut self, _n: u64) {}
+    /// The file ends in the middle of frame `frame`, which starts at byte
+    /// `at`: a capture whose writer was killed. Not an error: what came
+    /// before was read.
+    fn cut_short(&mut self, _frame: u64, _at: u64) {}
 }
 
 /// Walks the pcap or pcapng capture `r` (named `name` in errors), handing
@@ -172,6 +176,10 @@ pub(crate) fn walk(
                 }
             }
             Err(PcapError::Eof) => break Ok(()),
+            Err(PcapError::UnexpectedEof) => {
+                to.cut_short(frame + 1, pos);
+                break Ok(());
+            }
             Err(PcapError::Incomplete(_)) => {
                 if blocks.refill().is_err() {
                     break Err(err(
