@@ -197,7 +197,7 @@ fn row_writer(format: Format, sliced: bool) -> Option<(Box<dyn Output>, Batch)> 
 }
 
 pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<SliceBy>) -> ExitCode {
-    let files = sipline_capture::plan_inputs(inputs);
+    let files = crate::plan(inputs, opts);
     let stdout = std::io::stdout();
     let mut feed = Feed {
         tracker: CallTracker::default(),

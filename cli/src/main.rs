@@ -205,17 +205,52 @@ pub struct CaptureArgs {
     /// The most TCP directions held open; the least recently seen is evicted.
     #[arg(long, default_value_t = 65_536)]
     max_flows: usize,
+    /// Read the input as it is written (`tail -f`: a capture `tcpdump -w` or
+    /// dumpcap is writing; a folder: a ring buffer's files in the order
+    /// written) until SIGINT or SIGTERM, then report what was read (exit 0).
+    #[arg(long)]
+    follow: bool,
 }
 
 impl CaptureArgs {
-    fn options(&self, mode: Mode) -> sipline_capture::ReadOptions {
+    /// The reading options; with `--follow`, SIGINT and SIGTERM raise the
+    /// follow's stop flag (the run then ends as a file's would).
+    fn options(
+        &self,
+        mode: Mode,
+        inputs: &[String],
+    ) -> Result<sipline_capture::ReadOptions, String> {
         let mut opts = sipline_capture::ReadOptions {
             config: mode.config(),
             ports: self.ports.clone(),
             ..sipline_capture::ReadOptions::default()
         };
         opts.tcp.max_flows = self.max_flows.max(1);
-        opts
+        if self.follow {
+            if inputs.len() != 1 {
+                return Err(
+                    "--follow reads one input: a capture being written, or a folder".into(),
+                );
+            }
+            let follow = sipline_capture::Follow::default();
+            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                signal_hook::flag::register(signal, std::sync::Arc::clone(&follow.stop))
+                    .map_err(|e| format!("cannot catch signal {signal}: {e}"))?;
+            }
+            opts.follow = Some(follow);
+        }
+        Ok(opts)
+    }
+}
+
+/// The inputs in the order to read them: by their first packet
+/// ([`sipline_capture::plan_inputs`]), or as given when followed (a folder
+/// then is a ring buffer, not a set of files).
+pub fn plan(inputs: &[String], opts: &sipline_capture::ReadOptions) -> Vec<String> {
+    if opts.follow.is_some() {
+        inputs.to_vec()
+    } else {
+        sipline_capture::plan_inputs(inputs)
     }
 }
 
@@ -270,14 +305,20 @@ fn main() -> ExitCode {
         } => {
             let by = slice_by(by.as_deref());
             let threads = threads_or_cores(threads);
-            let opts = capture.options(mode);
+            let opts = match capture.options(mode, &inputs) {
+                Ok(o) => o,
+                Err(e) => return usage(&e),
+            };
             stats::run_stats(&inputs, &opts, json, !no_calls, by, threads)
         }
         Command::Check {
             mode,
             capture,
             inputs,
-        } => stats::run_check(&inputs, &capture.options(mode)),
+        } => match capture.options(mode, &inputs) {
+            Ok(opts) => stats::run_check(&inputs, &opts),
+            Err(e) => usage(&e),
+        },
         Command::Calls {
             mode,
             capture,
@@ -293,12 +334,10 @@ fn main() -> ExitCode {
             } else {
                 calls::Format::Table
             };
-            calls::run(
-                &inputs,
-                &capture.options(mode),
-                format,
-                slice_by(by.as_deref()),
-            )
+            match capture.options(mode, &inputs) {
+                Ok(opts) => calls::run(&inputs, &opts, format, slice_by(by.as_deref())),
+                Err(e) => usage(&e),
+            }
         }
         Command::Export {
             what,
@@ -319,20 +358,23 @@ fn main() -> ExitCode {
             max_tracked,
             threads,
             inputs,
-        } => export::run(
-            &inputs,
-            &capture.options(mode),
-            &export::Settings {
-                format,
-                what,
-                output,
-                payload,
-                batch_rows: batch_rows as usize,
-                max_file_bytes: max_file_mb.saturating_mul(1 << 20),
-                max_tracked,
-                threads: threads_or_cores(threads),
-            },
-        ),
+        } => match capture.options(mode, &inputs) {
+            Ok(opts) => export::run(
+                &inputs,
+                &opts,
+                &export::Settings {
+                    format,
+                    what,
+                    output,
+                    payload,
+                    batch_rows: batch_rows as usize,
+                    max_file_bytes: max_file_mb.saturating_mul(1 << 20),
+                    max_tracked,
+                    threads: threads_or_cores(threads),
+                },
+            ),
+            Err(e) => usage(&e),
+        },
         Command::Lines {
             mode,
             datagram,
@@ -340,6 +382,12 @@ fn main() -> ExitCode {
             file,
         } => lines::run(mode.config(), datagram, validate, file.as_ref()),
     }
+}
+
+/// A usage problem, said on standard error: exit status 2.
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("sipline: {problem}");
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// `--threads`, or the number of cores.

@@ -585,8 +585,13 @@ fn gather(
     opts: &ReadOptions,
     stats: &mut Stats,
 ) -> (Vec<String>, Vec<InputError>) {
-    let files = sipline_capture::plan_inputs(inputs);
-    stats.progress = progress_bar(&files);
+    let files = crate::plan(inputs, opts);
+    // A followed input has no end to show progress towards.
+    stats.progress = opts
+        .follow
+        .is_none()
+        .then(|| progress_bar(&files))
+        .flatten();
     let bar = stats.progress.clone();
     let errors = read_all(&files, opts, stats, bar.as_ref());
     if let Some(bar) = stats.progress.take() {
@@ -604,8 +609,13 @@ fn gather_parallel(
     mut stats: Stats,
     threads: usize,
 ) -> Option<(Stats, Vec<String>, Vec<InputError>)> {
-    let files = sipline_capture::plan_inputs(inputs);
-    stats.progress = progress_bar(&files);
+    let files = crate::plan(inputs, opts);
+    // A followed input has no end to show progress towards.
+    stats.progress = opts
+        .follow
+        .is_none()
+        .then(|| progress_bar(&files))
+        .flatten();
     let bar = stats.progress.clone();
     let run = parallel::Options {
         threads,

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 use pcap_parser::Linktype;
 use sipline::{parse_datagram, Datagram, Frame, Frames, StreamError};
@@ -13,6 +14,7 @@ use crate::decode::link::{decode, ip_payload, Decoded, TransportPayload};
 use crate::decode::sctp::data_chunks;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
+use crate::source::follow::{follow_dir, Tail};
 use crate::source::options::ReadOptions;
 use crate::source::pcap::{is_capture, walk, Packet, Packets};
 use crate::tcp::reassembler::{Reassembler, Segment};
@@ -32,16 +34,34 @@ use crate::tcp::reassembler::{Reassembler, Segment};
 /// sipline_capture::read_path("trunk.pcapng", &Default::default(), &mut sink)?;
 /// # Ok::<(), sipline_capture::InputError>(())
 /// ```
+///
+/// With [`ReadOptions::follow`], a file is read as it is written and a
+/// folder as a ring buffer of captures, until the follow stops.
 pub fn read_path(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), InputError> {
+    let open_error = |path: &Path, e: std::io::Error| InputError {
+        file: path.to_string_lossy().into_owned(),
+        offset: None,
+        message: e.to_string(),
+    };
     if name == "-" {
-        read(name, std::io::stdin(), opts, sink)
-    } else {
-        let file = File::open(name).map_err(|e| InputError {
-            file: name.to_string(),
-            offset: None,
-            message: e.to_string(),
-        })?;
-        read(name, file, opts, sink)
+        return read(name, std::io::stdin(), opts, sink);
+    }
+    let path = Path::new(name);
+    match &opts.follow {
+        Some(follow) if path.is_dir() => follow_dir(
+            path,
+            follow,
+            |file, tail| read(file, tail, opts, sink),
+            open_error,
+        ),
+        Some(follow) => {
+            let file = File::open(name).map_err(|e| open_error(path, e))?;
+            read(name, Tail::new(file, follow.clone(), None), opts, sink)
+        }
+        None => {
+            let file = File::open(name).map_err(|e| open_error(path, e))?;
+            read(name, file, opts, sink)
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use sipline::ParserConfig;
 
 use crate::decode::frag::FragLimits;
+use crate::source::follow::Follow;
 use crate::tcp::limits::TcpLimits;
 
 /// How inputs are read.
@@ -19,4 +20,9 @@ pub struct ReadOptions {
     /// The limits of IP fragment reassembly: datagram size, datagrams
     /// pending, memory budget, timeout.
     pub frag: FragLimits,
+    /// Follow each input as it is written ([`read_path`](crate::read_path)
+    /// waits at its end for more, `tail -f` style; a folder is a ring
+    /// buffer, its files read in the order written) until the stop flag
+    /// is raised. `None`: read each input to its end.
+    pub follow: Option<Follow>,
 }

@@ -184,7 +184,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     };
     let batch_rows = s.batch_rows.max(1);
     let retrans = Retransmissions::new(s.max_tracked, RETRANSMISSION_WINDOW);
-    let files = sipline_capture::plan_inputs(inputs);
+    let files = crate::plan(inputs, opts);
     // Rows are made on the run's workers (messages) or on its consumer
     // thread (calls: one engine sees every message in order), and written
     // by the consumer.

@@ -1,0 +1,157 @@
+//! Captures being written: a file read as `tail -f` reads it (what
+//! `tcpdump -w` or dumpcap writes), or a folder of them (a ring buffer),
+//! each file in the order written, until a stop flag is raised.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// How a capture being written is followed ([`ReadOptions::follow`]).
+///
+/// [`ReadOptions::follow`]: crate::ReadOptions::follow
+#[derive(Clone, Debug)]
+pub struct Follow {
+    /// How long to wait before looking again when there is nothing new
+    /// (at least 10 ms).
+    pub poll: Duration,
+    /// Raised to stop: what was written until then is read, a packet cut
+    /// by the stop is counted as [`Skip::PacketCutShort`](crate::Skip),
+    /// and the read ends.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Default for Follow {
+    /// Every 200 ms, until the flag (not raised yet) is.
+    fn default() -> Self {
+        Follow {
+            poll: Duration::from_millis(200),
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+impl Follow {
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn wait(&self) {
+        std::thread::sleep(self.poll.max(Duration::from_millis(10)));
+    }
+}
+
+/// A file being written, read as `tail -f` reads it: at its end, it waits
+/// for more, until the follow stops or (in a folder) a newer file appears.
+pub(crate) struct Tail {
+    file: File,
+    follow: Follow,
+    /// In a folder: this file's path and its place when opened (a newer
+    /// file ends it).
+    ring: Option<(PathBuf, FileKey)>,
+}
+
+impl Tail {
+    pub(crate) fn new(file: File, follow: Follow, ring: Option<(PathBuf, FileKey)>) -> Tail {
+        Tail { file, follow, ring }
+    }
+}
+
+impl Read for Tail {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.file.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            if self.follow.stopped() {
+                return Ok(0);
+            }
+            if let Some((path, key)) = &self.ring {
+                // A newer file: the writer moved on and this one is whole
+                // (one more read takes what it wrote last).
+                let dir = path.parent().unwrap_or(Path::new("."));
+                if !files_after(dir, Some(key), Some(path)).is_empty() {
+                    return self.file.read(buf);
+                }
+            }
+            self.follow.wait();
+        }
+    }
+}
+
+/// The order of a ring buffer's files: the time last written, then the
+/// name (tcpdump's `-C` and dumpcap's ring names both sort so within a
+/// second).
+pub(crate) type FileKey = (SystemTime, String);
+
+fn key_of(path: &Path) -> Option<FileKey> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some((modified, path.file_name()?.to_string_lossy().into_owned()))
+}
+
+/// The files of `dir` after `after` (all of them for `None`) but
+/// `except`, in order.
+pub(crate) fn files_after(
+    dir: &Path,
+    after: Option<&FileKey>,
+    except: Option<&Path>,
+) -> Vec<(PathBuf, FileKey)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(PathBuf, FileKey)> = entries
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            if !path.is_file() || except.is_some_and(|x| x == path) {
+                return None;
+            }
+            let key = key_of(&path)?;
+            Some((path, key))
+        })
+        .filter(|(_, key)| after.is_none_or(|a| key > a))
+        .collect();
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    files
+}
+
+/// The files of the folder `dir` in the order written, each followed until
+/// the next appears, the last until the follow stops: every file handed to
+/// `read` (its path, and the reader to read it from). The first error is
+/// answered once the follow stops; the files after it are still read.
+pub(crate) fn follow_dir<E>(
+    dir: &Path,
+    follow: &Follow,
+    mut read: impl FnMut(&str, Tail) -> Result<(), E>,
+    open_error: impl Fn(&Path, std::io::Error) -> E,
+) -> Result<(), E> {
+    let mut done = std::collections::HashSet::new();
+    let mut first_error = None;
+    loop {
+        let files = files_after(dir, None, None);
+        // Only what is still there is remembered: memory stays bounded
+        // over days of a ring buffer that deletes its oldest files.
+        done.retain(|p| files.iter().any(|(f, _)| f == p));
+        let next = files.into_iter().find(|(p, _)| !done.contains(p));
+        match next {
+            Some((path, key)) => {
+                done.insert(path.clone());
+                let result = match File::open(&path) {
+                    Ok(file) => {
+                        let name = path.to_string_lossy().into_owned();
+                        let tail = Tail::new(file, follow.clone(), Some((path, key)));
+                        read(&name, tail)
+                    }
+                    Err(e) => Err(open_error(&path, e)),
+                };
+                if let Err(e) = result {
+                    first_error.get_or_insert(e);
+                }
+            }
+            None if follow.stopped() => return first_error.map_or(Ok(()), Err),
+            None => follow.wait(),
+        }
+    }
+}
