@@ -59,8 +59,8 @@ pub use pcap_parser::Linktype;
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 pub use source::{
-    deliver_datagram, first_timestamp, is_capture, plan_inputs, read, read_path, Follow,
-    PacketSource, ReadOptions,
+    deliver_datagram, first_timestamp, is_capture, listen_hep, plan_inputs, read, read_path,
+    read_source, Follow, HepListen, PacketSource, ReadOptions,
 };
 pub use summary::{CodeCount, LocationBuf, Malformed, Summary, SummaryLimits};
 pub use tcp::TcpLimits;

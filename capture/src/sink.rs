@@ -82,11 +82,17 @@ pub enum Skip {
     /// (or is still writing). The packets before it are read; that one is
     /// not.
     PacketCutShort,
+    /// A datagram to the HEP collector that is not HEP, or whose HEP is
+    /// malformed (counted where it came from; the collector goes on).
+    HepMalformed,
+    /// A HEP datagram refused: its sender is not on the allow-list, or its
+    /// capture password is not the one asked for.
+    HepRefused,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 14] = [
+    pub const ALL: [Skip; 16] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -101,6 +107,8 @@ impl Skip {
         Skip::SctpFragment,
         Skip::DroppedBehind,
         Skip::PacketCutShort,
+        Skip::HepMalformed,
+        Skip::HepRefused,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -120,6 +128,8 @@ impl Skip {
             Skip::SctpFragment => "sctp-fragmented-chunks",
             Skip::DroppedBehind => "messages-dropped-consumers-behind",
             Skip::PacketCutShort => "packets-cut-short",
+            Skip::HepMalformed => "hep-malformed",
+            Skip::HepRefused => "hep-refused",
         }
     }
 
@@ -140,7 +150,11 @@ impl Skip {
     pub const fn is_problem(self) -> bool {
         matches!(
             self,
-            Skip::TcpGap | Skip::IncompleteAtEnd | Skip::BadFrame | Skip::PacketCutShort
+            Skip::TcpGap
+                | Skip::IncompleteAtEnd
+                | Skip::BadFrame
+                | Skip::PacketCutShort
+                | Skip::HepMalformed
         )
     }
 }

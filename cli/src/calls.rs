@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use sipline::{Error, Message};
 use sipline_calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
-use sipline_capture::{read_path, Location, ReadOptions, Sink, Skip};
+use sipline_capture::{Location, ReadOptions, Sink, Skip};
 
 use crate::rows::call::{CallRow, SLICED_CALL_FIELDS};
 use crate::rows::table::{rfc3339_micros, to_micros, Batch};
@@ -213,7 +213,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<Sli
     feed.out.header();
     let mut errors = Vec::new();
     for f in &files {
-        if let Err(e) = read_path(f, opts, &mut feed) {
+        if let Err(e) = sipline_capture::read_source(f, opts, &mut feed) {
             errors.push(e);
         }
     }

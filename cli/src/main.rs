@@ -210,6 +210,19 @@ pub struct CaptureArgs {
     /// written) until SIGINT or SIGTERM, then report what was read (exit 0).
     #[arg(long)]
     follow: bool,
+    /// Collect HEP (v2, v3) on this UDP address instead of reading inputs
+    /// (Kamailio's siptrace, OpenSIPS, FreeSWITCH, Asterisk, heplify send
+    /// it) until SIGINT or SIGTERM. An address other than loopback needs
+    /// --hep-allow or --hep-password.
+    #[arg(long, value_name = "ADDR")]
+    hep_listen: Option<std::net::SocketAddr>,
+    /// With --hep-listen: take HEP from this sender only (repeatable).
+    #[arg(long, value_name = "IP", requires = "hep_listen")]
+    hep_allow: Vec<std::net::IpAddr>,
+    /// With --hep-listen: the capture password (HEP3 auth key) every
+    /// datagram must carry.
+    #[arg(long, value_name = "PASSWORD", requires = "hep_listen")]
+    hep_password: Option<String>,
 }
 
 impl CaptureArgs {
@@ -226,12 +239,21 @@ impl CaptureArgs {
             ..sipline_capture::ReadOptions::default()
         };
         opts.tcp.max_flows = self.max_flows.max(1);
-        if self.follow {
-            if inputs.len() != 1 {
-                return Err(
-                    "--follow reads one input: a capture being written, or a folder".into(),
-                );
+        if let Some(addr) = self.hep_listen {
+            if !inputs.is_empty() {
+                return Err("--hep-listen collects HEP instead of reading inputs".into());
             }
+            let hep = sipline_capture::HepListen {
+                addr,
+                allow: self.hep_allow.clone(),
+                password: self.hep_password.clone(),
+            };
+            hep.check()?;
+            opts.hep = Some(hep);
+        } else if self.follow && inputs.len() != 1 {
+            return Err("--follow reads one input: a capture being written, or a folder".into());
+        }
+        if self.follow || self.hep_listen.is_some() {
             let follow = sipline_capture::Follow::default();
             for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
                 signal_hook::flag::register(signal, std::sync::Arc::clone(&follow.stop))
@@ -245,9 +267,11 @@ impl CaptureArgs {
 
 /// The inputs in the order to read them: by their first packet
 /// ([`sipline_capture::plan_inputs`]), or as given when followed (a folder
-/// then is a ring buffer, not a set of files).
+/// then is a ring buffer, not a set of files), or the HEP collector.
 pub fn plan(inputs: &[String], opts: &sipline_capture::ReadOptions) -> Vec<String> {
-    if opts.follow.is_some() {
+    if let Some(hep) = &opts.hep {
+        vec![hep.name()]
+    } else if opts.follow.is_some() {
         inputs.to_vec()
     } else {
         sipline_capture::plan_inputs(inputs)

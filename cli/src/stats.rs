@@ -11,7 +11,7 @@ use sipline_calls::{
     Registrations, SliceBy, SlicedMetrics,
 };
 use sipline_capture::{
-    parallel, read_path, InputError, Location, Malformed, ReadOptions, Sink, Skip, Summary,
+    parallel, InputError, Location, Malformed, ReadOptions, Sink, Skip, Summary,
 };
 
 use crate::json::{error_fields, location_fields};
@@ -571,7 +571,7 @@ fn read_all(
         if let Some(bar) = bar {
             bar.set_message(f.clone());
         }
-        if let Err(e) = read_path(f, opts, sink) {
+        if let Err(e) = sipline_capture::read_source(f, opts, sink) {
             errors.push(e);
         }
     }

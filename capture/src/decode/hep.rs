@@ -23,6 +23,8 @@ pub struct Hep<'a> {
     pub payload_type: Option<u8>,
     /// The captured payload.
     pub payload: &'a [u8],
+    /// HEP3's capture password (chunk 14, "auth key"), when sent.
+    pub auth_key: Option<&'a [u8]>,
 }
 
 /// Decodes a HEP2 or HEP3 packet; `None` when `b` is not one.
@@ -50,6 +52,7 @@ fn hep3(b: &[u8]) -> Option<Hep<'_>> {
     let (mut src4, mut dst4, mut src6, mut dst6) = (None, None, None, None);
     let (mut sport, mut dport, mut proto, mut secs, mut usecs, mut kind, mut payload) =
         (None, None, None, None, None, None, None);
+    let mut auth_key = None;
     while at + 6 <= b.len() {
         let vendor = be16(b, at)?;
         let kind_id = be16(b, at + 2)?;
@@ -73,6 +76,7 @@ fn hep3(b: &[u8]) -> Option<Hep<'_>> {
             9 => secs = be32(value, 0),
             10 => usecs = be32(value, 0),
             11 => kind = value.first().copied(),
+            14 => auth_key = Some(value),
             15 => payload = Some(value),
             _ => {}
         }
@@ -89,6 +93,7 @@ fn hep3(b: &[u8]) -> Option<Hep<'_>> {
         time: secs.map(|s| f64::from(s) + f64::from(usecs.unwrap_or(0)) * 1e-6),
         payload_type: kind,
         payload: payload?,
+        auth_key,
     })
 }
 
@@ -134,6 +139,7 @@ fn hep2(b: &[u8]) -> Option<Hep<'_>> {
         time,
         payload_type: None,
         payload: b.get(start..)?,
+        auth_key: None,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::decode::link::{decode, ip_payload, Decoded, TransportPayload};
 use crate::decode::sctp::data_chunks;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 use crate::sniff::looks_like_sip;
-use crate::source::follow::{follow_dir, Tail};
+use crate::source::live::{follow_dir, Tail};
 use crate::source::options::ReadOptions;
 use crate::source::pcap::{is_capture, walk, Packet, Packets};
 use crate::tcp::reassembler::{Reassembler, Segment};

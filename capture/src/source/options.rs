@@ -3,7 +3,7 @@
 use sipline::ParserConfig;
 
 use crate::decode::frag::FragLimits;
-use crate::source::follow::Follow;
+use crate::source::live::{Follow, HepListen};
 use crate::tcp::limits::TcpLimits;
 
 /// How inputs are read.
@@ -25,4 +25,7 @@ pub struct ReadOptions {
     /// buffer, its files read in the order written) until the stop flag
     /// is raised. `None`: read each input to its end.
     pub follow: Option<Follow>,
+    /// A HEP collector, read by [`read_source`](crate::read_source) as the
+    /// input named by [`HepListen::name`], until the follow stops.
+    pub hep: Option<HepListen>,
 }

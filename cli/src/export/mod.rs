@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sipline_calls::Retransmissions;
-use sipline_capture::{read_path, ReadOptions};
+use sipline_capture::ReadOptions;
 
 use crate::rows::call::CallRow;
 use crate::rows::message::{message_fields, RowMaker};
@@ -220,13 +220,15 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
                 error: None,
             };
             let mut p = sipline_capture::parallel::Pipeline::start(&run, stage, writer);
-            let errors = read(&mut |f| read_path(f, opts, &mut p).map(|()| !p.stopped()));
+            let errors =
+                read(&mut |f| sipline_capture::read_source(f, opts, &mut p).map(|()| !p.stopped()));
             (p.finish(), errors)
         }
         What::Calls => {
             let writer = threads::CallWriter::new(output, fields, batch_rows);
             let mut p = sipline_capture::parallel::Pipeline::start(&run, || (), writer);
-            let errors = read(&mut |f| read_path(f, opts, &mut p).map(|()| !p.stopped()));
+            let errors =
+                read(&mut |f| sipline_capture::read_source(f, opts, &mut p).map(|()| !p.stopped()));
             (p.finish(), errors)
         }
     };

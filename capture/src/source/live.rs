@@ -1,9 +1,11 @@
-//! Captures being written: a file read as `tail -f` reads it (what
-//! `tcpdump -w` or dumpcap writes), or a folder of them (a ring buffer),
-//! each file in the order written, until a stop flag is raised.
+//! Live sources: captures being written (a file read as `tail -f` reads
+//! it, what `tcpdump -w` or dumpcap writes, or a folder of them, a ring
+//! buffer, each file in the order written) until a stop flag is raised;
+//! and the settings of a HEP collector.
 
 use std::fs::File;
 use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,6 +42,52 @@ impl Follow {
 
     pub(crate) fn wait(&self) {
         std::thread::sleep(self.poll.max(Duration::from_millis(10)));
+    }
+}
+
+/// Where a HEP collector listens, and whom it takes HEP from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HepListen {
+    /// The UDP address to listen on.
+    pub addr: SocketAddr,
+    /// Senders taken (empty: any sender that has the password, or any
+    /// sender at all on loopback).
+    pub allow: Vec<IpAddr>,
+    /// HEP3's capture password (its auth key chunk), required of every
+    /// datagram when set.
+    pub password: Option<String>,
+}
+
+impl HepListen {
+    /// The name of the collector in every location (`hep:127.0.0.1:9060`).
+    pub fn name(&self) -> String {
+        format!("hep:{}", self.addr)
+    }
+
+    /// Why the collector may not start: an address other than loopback
+    /// takes HEP from the network, so it needs an allow-list of senders or
+    /// a capture password.
+    pub fn check(&self) -> Result<(), String> {
+        if self.addr.ip().is_loopback() || !self.allow.is_empty() || self.password.is_some() {
+            Ok(())
+        } else {
+            Err(format!(
+                "refusing to collect HEP on {}: an address other than loopback needs an \
+                 allow-list of senders or a capture password",
+                self.addr
+            ))
+        }
+    }
+
+    /// `true` when a datagram from `from` with capture password `key` is
+    /// not taken.
+    pub(crate) fn refuses(&self, from: SocketAddr, key: Option<&[u8]>) -> bool {
+        let allowed = self.allow.is_empty() || self.allow.contains(&from.ip());
+        let password = self
+            .password
+            .as_ref()
+            .is_none_or(|p| key == Some(p.as_bytes()));
+        !(allowed && password)
     }
 }
 

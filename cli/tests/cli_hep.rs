@@ -1,0 +1,164 @@
+//! `--hep-listen`: sipline as a HEP collector. HEPv3 datagrams sent to it
+//! on loopback are read with their own addresses and times, as the same
+//! messages in a capture are; what is not HEP, or refused, is counted
+//! where it came from; an address other than loopback needs an
+//! allow-list or a password.
+
+use std::net::UdpSocket;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A HEPv3 datagram carrying `payload` from 192.0.2.1:5060 to
+/// 192.0.2.2:5080, captured at `secs`, with the auth key `key` if any.
+fn hep3(payload: &[u8], secs: u32, key: Option<&[u8]>) -> Vec<u8> {
+    let mut chunks = Vec::new();
+    let mut chunk = |kind: u16, value: &[u8]| {
+        chunks.extend_from_slice(&0u16.to_be_bytes());
+        chunks.extend_from_slice(&kind.to_be_bytes());
+        chunks.extend_from_slice(&((6 + value.len()) as u16).to_be_bytes());
+        chunks.extend_from_slice(value);
+    };
+    chunk(1, &[2]);
+    chunk(2, &[17]);
+    chunk(3, &[192, 0, 2, 1]);
+    chunk(4, &[192, 0, 2, 2]);
+    chunk(7, &5060u16.to_be_bytes());
+    chunk(8, &5080u16.to_be_bytes());
+    chunk(9, &secs.to_be_bytes());
+    chunk(10, &0u32.to_be_bytes());
+    chunk(11, &[1]);
+    if let Some(k) = key {
+        chunk(14, k);
+    }
+    chunk(15, payload);
+    let mut out = b"HEP3".to_vec();
+    out.extend_from_slice(&((6 + chunks.len()) as u16).to_be_bytes());
+    out.extend_from_slice(&chunks);
+    out
+}
+
+/// A loopback port free now.
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const INVITE: &[u8] = b"INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+From: <sip:alice@192.0.2.1>;tag=1\r\nTo: <sip:bob@192.0.2.2>\r\nCall-ID: hep-1\r\nCSeq: 1 INVITE\r\n\
+Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+const BUSY: &[u8] = b"SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+From: <sip:alice@192.0.2.1>;tag=1\r\nTo: <sip:bob@192.0.2.2>;tag=2\r\nCall-ID: hep-1\r\nCSeq: 1 INVITE\r\n\
+Content-Length: 0\r\n\r\n";
+
+/// Runs `stats --json` with `args`, sends `datagrams` to it once it is
+/// listening, stops it with SIGINT; its JSON and exit status.
+fn collect(args: &[&str], port: u16, datagrams: &[Vec<u8>]) -> (Value, i32) {
+    let addr = format!("127.0.0.1:{port}");
+    let mut all = vec!["stats", "--json", "--hep-listen", addr.as_str()];
+    all.extend_from_slice(args);
+    let child = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(&all)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for d in datagrams {
+        sender.send_to(d, &addr).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn hep_is_read_with_its_own_addresses_and_times() {
+    let port = free_port();
+    let datagrams = vec![
+        hep3(INVITE, 1_700_000_000, None),
+        hep3(BUSY, 1_700_000_001, None),
+        b"not HEP at all".to_vec(),
+        hep3(b"SIP/2.0 2000 OK\r\n\r\n", 1_700_000_002, None),
+    ];
+    let (v, code) = collect(&[], port, &datagrams);
+    assert_eq!(code, 0);
+    assert_eq!(v["totals"]["messages"], 2);
+    assert_eq!(v["responses"]["486"], 1);
+    assert_eq!(v["requests"]["INVITE"], 1);
+    assert_eq!(v["malformed"], 1);
+    assert_eq!(v["not_read"]["hep-malformed"], 1);
+    assert_eq!(v["totals"]["first_packet"], 1_700_000_000.0);
+    assert_eq!(v["totals"]["inputs"][0], format!("hep:127.0.0.1:{port}"));
+    assert_eq!(v["calls"]["attempts"], 1, "{}", v["calls"]);
+    // The malformed message names where it came from: HEP's original flow.
+    let at = v["malformed_examples"][0]["at"].as_str().unwrap();
+    assert!(at.contains("192.0.2.1:5060 -> 192.0.2.2:5080"), "{at}");
+}
+
+#[test]
+fn a_password_refuses_what_does_not_carry_it() {
+    let port = free_port();
+    let datagrams = vec![
+        hep3(INVITE, 1_700_000_000, Some(b"s3cret")),
+        hep3(BUSY, 1_700_000_001, Some(b"wrong")),
+        hep3(BUSY, 1_700_000_001, None),
+    ];
+    let (v, code) = collect(&["--hep-password", "s3cret"], port, &datagrams);
+    assert_eq!(code, 0);
+    assert_eq!(v["totals"]["messages"], 1);
+    assert_eq!(v["not_read"]["hep-refused"], 2);
+}
+
+#[test]
+fn beyond_loopback_an_allow_list_or_a_password_is_needed() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(["stats", "--hep-listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("allow-list") && err.contains("password"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(["stats", "--hep-listen", "127.0.0.1:0", "some.pcap"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_allow_list_refuses_other_senders() {
+    let datagrams = vec![hep3(INVITE, 1_700_000_000, None)];
+    let (v, _) = collect(&["--hep-allow", "192.0.2.9"], free_port(), &datagrams);
+    assert_eq!(
+        (
+            v["totals"]["messages"].as_u64(),
+            v["not_read"]["hep-refused"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    let (v, _) = collect(&["--hep-allow", "127.0.0.1"], free_port(), &datagrams);
+    assert_eq!(
+        (
+            v["totals"]["messages"].as_u64(),
+            v["not_read"]["hep-refused"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+}
