@@ -4,6 +4,9 @@
 //! where it came from; an address other than loopback needs an
 //! allow-list or a password.
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -161,4 +164,159 @@ fn an_allow_list_refuses_other_senders() {
         ),
         (Some(1), Some(0))
     );
+}
+
+/// Kamailio's siptrace as the HEP sender: SIPp calls through Kamailio (a
+/// transaction-stateful proxy that mirrors every message it receives and
+/// sends as HEPv3), and the collector sees each call, with the outcome the
+/// SIPp scenario played, and each message on both legs.
+#[test]
+fn kamailio_siptrace_is_collected_call_by_call() {
+    // `sipp -v` exits 99 after printing its version.
+    let sipp = Command::new("sipp").arg("-v").output().is_ok();
+    if !common::have(
+        &common::SIPP,
+        sipp,
+        "`sipp` did not start",
+        "the HEP test with Kamailio",
+    ) || !common::have_program(
+        &common::KAMAILIO,
+        "kamailio",
+        &["-v"],
+        "the HEP test with Kamailio",
+    ) {
+        return;
+    }
+    let root = common::workspace_root();
+    let dir = std::env::temp_dir().join(format!("sipline-kamailio-hep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (proxy, answer, busy, hep) = (free_port(), free_port(), free_port(), free_port());
+    let cfg = std::fs::read_to_string(root.join("corpus/sipp/kamailio_hep.cfg"))
+        .unwrap()
+        .replace("@PROXY_PORT@", &proxy.to_string())
+        .replace("@ANSWER_PORT@", &answer.to_string())
+        .replace("@BUSY_PORT@", &busy.to_string())
+        .replace("@HEP_PORT@", &hep.to_string());
+    let cfg_path = dir.join("kamailio.cfg");
+    std::fs::write(&cfg_path, cfg).unwrap();
+
+    let hep_addr = format!("127.0.0.1:{hep}");
+    let collector = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(["stats", "--json", "--hep-listen", &hep_addr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut kamailio = Command::new("kamailio")
+        .args([
+            "-f",
+            cfg_path.to_str().unwrap(),
+            "-E",
+            "-DD",
+            "-Y",
+            dir.to_str().unwrap(),
+        ])
+        .arg("-P")
+        .arg(dir.join("kamailio.pid"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        kamailio.try_wait().unwrap().is_none(),
+        "Kamailio did not start with {}",
+        cfg_path.display()
+    );
+    let scenarios = root.join("corpus/sipp");
+    let uas = |port: u16, scenario: &[&str]| {
+        Command::new("sipp")
+            .args(scenario)
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                "u1",
+                "-nostdin",
+            ])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let busy_uas = scenarios.join("uas_busy.xml");
+    let busy_uac = scenarios.join("uac_busy.xml");
+    let mut servers = [
+        uas(answer, &["-sn", "uas"]),
+        uas(busy, &["-sf", busy_uas.to_str().unwrap()]),
+    ];
+    std::thread::sleep(Duration::from_millis(500));
+    let calls = 10;
+    let target = format!("127.0.0.1:{proxy}");
+    for (kind, scenario) in [
+        ("answer", vec!["-sn", "uac"]),
+        ("busy", vec!["-sf", busy_uac.to_str().unwrap()]),
+    ] {
+        let status = Command::new("sipp")
+            .args(&scenario)
+            .args([
+                "-s",
+                kind,
+                "-i",
+                "127.0.0.1",
+                "-t",
+                "u1",
+                "-r",
+                "20",
+                "-nostdin",
+            ])
+            .args(["-m", &calls.to_string(), "-timeout", "30s", &target])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "SIPp's {kind} calls through Kamailio: {status}"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    for s in &mut servers {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
+    let _ = Command::new("kill").arg(kamailio.id().to_string()).status();
+    let _ = kamailio.wait();
+    let killed = Command::new("kill")
+        .args(["-INT", &collector.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = collector.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // One attempt per SIPp call, with the outcome its scenario played.
+    let outcomes = &v["calls"]["by_outcome"];
+    assert_eq!(outcomes["established"], calls, "{}", v["calls"]);
+    assert_eq!(outcomes["failed"], calls, "{}", v["calls"]);
+    assert_eq!(v["calls"]["attempts"], 2 * calls);
+    // Every message on both legs (SIPp to Kamailio, Kamailio to SIPp): the
+    // INVITEs, their 180s and finals, the ACKs (of the 200 end to end, of
+    // the 486 hop by hop), the BYEs and their 200s; and the 100 Trying that
+    // Kamailio itself answers each INVITE from the caller with.
+    assert_eq!(v["requests"]["INVITE"], 4 * calls, "{v}");
+    assert_eq!(v["requests"]["ACK"], 4 * calls, "{v}");
+    assert_eq!(v["requests"]["BYE"], 2 * calls, "{v}");
+    assert_eq!(v["responses"]["100"], 2 * calls, "{v}");
+    assert_eq!(v["responses"]["180"], 4 * calls, "{v}");
+    assert_eq!(v["responses"]["486"], 2 * calls, "{v}");
+    assert_eq!(v["responses"]["200"], 4 * calls, "{v}");
+    assert_eq!(v["malformed"], 0);
+    assert_eq!(v["all_read"], true, "{}", v["not_read"]);
 }

@@ -50,6 +50,11 @@ pub const SIPP: Input = Input {
     name: "sipp",
     how: "apt-get install sip-tester",
 };
+/// Kamailio (with its siptrace module), the HEP sender of the collector's test.
+pub const KAMAILIO: Input = Input {
+    name: "kamailio",
+    how: "apt-get install kamailio",
+};
 /// DuckDB, chdb and PySpark (with Java), which read what `export` writes.
 pub const ENGINES: Input = Input {
     name: "engines",
@@ -57,7 +62,7 @@ pub const ENGINES: Input = Input {
 };
 
 /// Every input a test may need: the names `SIPLINE_REQUIRE` takes.
-pub const INPUTS: [Input; 5] = [CORPUS, SPEC, TSHARK, SIPP, ENGINES];
+pub const INPUTS: [Input; 6] = [CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES];
 
 /// Whether `SIPLINE_REQUIRE` (a comma-separated list of input names, or
 /// `all`) names `input`. A name that is no input's fails the test, so that a
