@@ -21,7 +21,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(status_line_strict status_line_lenient nom_status_line message_head stream_decoder
            datagram sipfrag diff_chunked diff_round_trip diff_strict_lenient
            capture_file diff_tcp_reorder diff_ip_fragments link_decode typed_via typed_scalars typed_address typed_reason validate_keys call_engine
-           diff_deferred_datagrams simd_scans)
+           diff_deferred_datagrams simd_scans hep_collector)
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -61,6 +61,10 @@ for t in "${targets[@]}"; do
   if [ ${#seeds[@]} -gt 0 ] && [ "$t" != capture_file ]; then
     find "${seeds[@]}" -type f \( -name '*.dat' -o -name '*.txt' -o -name '*.sip' \) -size -64k \
       -exec cp -n -t "seeds/$t" {} + 2>/dev/null || true
+  fi
+  if [ "$t" = hep_collector ]; then
+    # HEP: start from the link decoder's committed corpus (it holds HEP).
+    cp -n corpus/link_decode/* "seeds/$t/" 2>/dev/null || true
   fi
   if [ "$t" = diff_deferred_datagrams ]; then
     # Captures: start from the capture reader's committed corpus.
