@@ -111,3 +111,105 @@ pub fn read_source(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Resul
         _ => read_path(name, opts, sink),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::Summary;
+    use std::net::SocketAddr;
+    use std::sync::atomic::Ordering;
+
+    /// A HEP3 datagram of IP protocol `proto` and payload type `kind`.
+    fn hep3(proto: u8, kind: u8, payload: &[u8]) -> Vec<u8> {
+        let mut chunks = Vec::new();
+        let mut chunk = |id: u16, value: &[u8]| {
+            chunks.extend_from_slice(&0u16.to_be_bytes());
+            chunks.extend_from_slice(&id.to_be_bytes());
+            chunks.extend_from_slice(&((6 + value.len()) as u16).to_be_bytes());
+            chunks.extend_from_slice(value);
+        };
+        chunk(2, &[proto]);
+        chunk(3, &[192, 0, 2, 1]);
+        chunk(4, &[192, 0, 2, 2]);
+        chunk(7, &5060u16.to_be_bytes());
+        chunk(8, &5080u16.to_be_bytes());
+        chunk(11, &[kind]);
+        chunk(15, payload);
+        let mut out = b"HEP3".to_vec();
+        out.extend_from_slice(&((6 + chunks.len()) as u16).to_be_bytes());
+        out.extend_from_slice(&chunks);
+        out
+    }
+
+    #[test]
+    fn the_collector_reads_until_stopped_and_names_what_it_passes_over() {
+        let addr: SocketAddr = UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .unwrap();
+        let cfg = HepListen {
+            addr,
+            allow: Vec::new(),
+            password: None,
+        };
+        let follow = Follow {
+            poll: Duration::from_millis(20),
+            ..Follow::default()
+        };
+        let stop = std::sync::Arc::clone(&follow.stop);
+        let run = std::thread::spawn(move || {
+            let mut seen = Summary::default();
+            let r = listen_hep(&cfg, &ReadOptions::default(), &follow, &mut seen);
+            (r, seen)
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let options = b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n";
+        for d in [
+            hep3(6, 1, options),
+            hep3(132, 1, options),
+            hep3(17, 5, b"RTCP, not SIP"),
+            b"HEP3 but short".to_vec(),
+        ] {
+            sender.send_to(&d, addr).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        let (r, seen) = run.join().unwrap();
+        r.unwrap();
+        assert_eq!(seen.messages, 2);
+        assert_eq!(seen.skipped.get(&Skip::HepMalformed), Some(&1));
+        assert!(seen.bytes_read > 0);
+    }
+
+    #[test]
+    fn a_collector_that_cannot_listen_says_why() {
+        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let cfg = HepListen {
+            addr: taken.local_addr().unwrap(),
+            allow: Vec::new(),
+            password: None,
+        };
+        let mut seen = Summary::default();
+        let e =
+            listen_hep(&cfg, &ReadOptions::default(), &Follow::default(), &mut seen).unwrap_err();
+        assert_eq!(e.file, cfg.name());
+        let wide = HepListen {
+            addr: "0.0.0.0:0".parse().unwrap(),
+            ..cfg
+        };
+        let e = listen_hep(
+            &wide,
+            &ReadOptions::default(),
+            &Follow::default(),
+            &mut seen,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("allow-list"), "{}", e.message);
+        assert!(HepListen {
+            password: Some("p".into()),
+            ..wide
+        }
+        .check()
+        .is_ok());
+    }
+}
