@@ -71,5 +71,6 @@ pub use tcp::TcpLimits;
 #[doc(hidden)]
 pub mod __fuzzing {
     pub use crate::decode::{frag, hep, link, sctp, tunnel};
+    pub use crate::source::hep_listen::{HepFrame, HepStream};
     pub use crate::tcp::{reassembler, ws};
 }

@@ -210,7 +210,7 @@ pub struct CaptureArgs {
     /// written) until SIGINT or SIGTERM, then report what was read (exit 0).
     #[arg(long)]
     follow: bool,
-    /// Collect HEP (v2, v3) on this UDP address instead of reading inputs
+    /// Collect HEP (v2, v3 over UDP; v3 over TCP) on this address instead of reading inputs
     /// (Kamailio's siptrace, OpenSIPS, FreeSWITCH, Asterisk, heplify send
     /// it) until SIGINT or SIGTERM. An address other than loopback needs
     /// --hep-allow or --hep-password.

@@ -1,12 +1,34 @@
 #![no_main]
-//! What the HEP collector does with a datagram, on any bytes: HEP is read
+//! What the HEP collector does with any bytes. As a datagram: HEP is read
 //! (or refused, never misread), its addresses and payload lie inside what
 //! was received, and its message goes through the push source as the
-//! collector hands it on, counted once.
-use sipline_capture::__fuzzing::hep;
+//! collector hands it on, counted once. As a TCP stream: cut into HEP3
+//! packets the same way whatever the reads, each packet as long as its
+//! header says.
+use sipline_capture::__fuzzing::{hep, HepFrame, HepStream};
 use sipline_capture::{FlowId, PacketSource, ReadOptions, Summary, Transport};
 
+/// The packets of `data` read over TCP in pieces of `step` bytes.
+fn packets(data: &[u8], step: usize) -> Vec<Vec<u8>> {
+    let mut s = HepStream::default();
+    let mut out = Vec::new();
+    for piece in data.chunks(step) {
+        s.push(piece);
+        while let Some(f) = s.next() {
+            if let HepFrame::Packet(p) = f {
+                assert!(p.starts_with(b"HEP3"));
+                assert_eq!(usize::from(u16::from_be_bytes([p[4], p[5]])), p.len());
+                out.push(p);
+            }
+        }
+    }
+    assert!(s.held() <= data.len());
+    out
+}
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let step = usize::from(data.first().copied().unwrap_or(0) % 13) + 1;
+    assert_eq!(packets(data, data.len().max(1)), packets(data, step));
     let Some(h) = hep::parse(data) else { return };
     let inside = |part: &[u8]| {
         let (start, end) = (data.as_ptr() as usize, data.as_ptr() as usize + data.len());

@@ -1,9 +1,11 @@
-//! A HEP collector: HEPv2 and HEPv3 datagrams on a UDP socket (what
-//! Kamailio's siptrace, OpenSIPS, FreeSWITCH, Asterisk and heplify send),
-//! each message read with HEP's own addresses and capture time, as the
-//! capture reader reads HEP found in a capture.
+//! A HEP collector: HEPv2 and HEPv3 datagrams on a UDP socket, and HEP3
+//! over TCP on the same port (what Kamailio's siptrace, OpenSIPS,
+//! FreeSWITCH, Asterisk and heplify send), each message read with HEP's
+//! own addresses and capture time, as the capture reader reads HEP found
+//! in a capture.
 
-use std::net::UdpSocket;
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::time::Duration;
 
 use crate::decode::hep;
@@ -15,11 +17,187 @@ use crate::source::options::ReadOptions;
 /// The largest datagram read (UDP's own limit).
 const MAX_DATAGRAM: usize = 65_535;
 
-/// Collects HEP on `cfg.addr` until `follow`'s stop flag is raised: every
-/// SIP message to `sink`, at its original flow and time; a datagram that is
-/// not HEP, or is refused, counted where it came from
-/// ([`Skip::HepMalformed`], [`Skip::HepRefused`]). The error is the
-/// socket's own (it cannot be bound, or fails), never the input's.
+/// HEP3 over a TCP connection, cut into its packets by their own length
+/// (HEP2 has none, so over TCP only HEP3 is read). Bytes that do not start
+/// a HEP3 packet are passed over to the next `HEP3`, counted.
+///
+/// Bounded: one packet at most (65 535 bytes) is held.
+#[derive(Debug, Default)]
+pub struct HepStream {
+    buf: Vec<u8>,
+    /// Passing over junk: more of it is the same run.
+    in_junk: bool,
+}
+
+/// What [`HepStream::next`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HepFrame {
+    /// A whole HEP3 packet.
+    Packet(Vec<u8>),
+    /// The start of bytes that are not HEP3, passed over up to the next
+    /// `HEP3`.
+    Junk,
+}
+
+impl HepStream {
+    /// Bytes read from the connection.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next packet, or the start of a run of junk (reported once
+    /// however the reads cut it), when the bytes held have one.
+    pub fn next(&mut self) -> Option<HepFrame> {
+        loop {
+            let junk = match memchr::memmem::find(&self.buf, b"HEP3") {
+                Some(at) => at,
+                // Keep what may be the start of a `HEP3` cut by the read.
+                None => self.buf.len().saturating_sub(3),
+            };
+            let junk = if junk > 0 {
+                junk
+            } else {
+                match self.buf.get(4..).and_then(|b| b.first_chunk::<2>()) {
+                    None => return None,
+                    Some(len) => {
+                        let total = usize::from(u16::from_be_bytes(*len));
+                        if total >= 6 {
+                            if self.buf.len() < total {
+                                return None;
+                            }
+                            self.in_junk = false;
+                            let rest = self.buf.split_off(total);
+                            return Some(HepFrame::Packet(std::mem::replace(&mut self.buf, rest)));
+                        }
+                        // A length that cannot be: this `HEP3` is junk too.
+                        4
+                    }
+                }
+            };
+            self.buf.drain(..junk);
+            if !self.in_junk {
+                self.in_junk = true;
+                return Some(HepFrame::Junk);
+            }
+        }
+    }
+
+    /// Bytes held: a packet cut by the end of the connection, if any.
+    pub fn held(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+/// The most TCP connections a collector holds; more are refused (closed)
+/// and counted.
+const MAX_CONNECTIONS: usize = 256;
+
+/// A HEP sender's TCP connection.
+struct Connection {
+    stream: TcpStream,
+    peer: SocketAddr,
+    frames: HepStream,
+}
+
+/// The collector's state while it runs: the source its messages go
+/// through, and where it counts what it receives.
+struct Collector<'c> {
+    cfg: &'c HepListen,
+    name: String,
+    local: SocketAddr,
+    source: PacketSource,
+    received: u64,
+}
+
+impl Collector<'_> {
+    /// Where what came from `from` over `transport` is counted.
+    fn at(&self, transport: Transport, from: SocketAddr) -> Location<'_> {
+        Location {
+            file: &self.name,
+            frame: Some(self.received),
+            offset: 0,
+            flow: Some(FlowId {
+                transport,
+                src: from,
+                dst: self.local,
+            }),
+            time: None,
+        }
+    }
+
+    /// One HEP packet from `from`.
+    fn packet(
+        &mut self,
+        bytes: &[u8],
+        transport: Transport,
+        from: SocketAddr,
+        sink: &mut dyn Sink,
+    ) {
+        self.received += 1;
+        sink.bytes_read(bytes.len() as u64);
+        match hep::parse(bytes) {
+            None => sink.skipped(&self.at(transport, from), Skip::HepMalformed),
+            Some(h) if self.cfg.refuses(from, h.auth_key) => {
+                sink.skipped(&self.at(transport, from), Skip::HepRefused);
+            }
+            // Chunk 11 says what the payload is: 1 is SIP.
+            Some(h) if h.payload_type.is_some_and(|t| t != 1) => {}
+            Some(h) => {
+                let transport = match h.ip_protocol {
+                    6 => Transport::Tcp,
+                    132 => Transport::Sctp,
+                    _ => Transport::Udp,
+                };
+                let flow = FlowId {
+                    transport,
+                    src: h.src,
+                    dst: h.dst,
+                };
+                self.source.push_message(h.time, flow, h.payload, sink);
+            }
+        }
+    }
+
+    /// Reads what `c` has: whether the connection is still open, and
+    /// whether anything came.
+    fn read(&mut self, c: &mut Connection, buf: &mut [u8], sink: &mut dyn Sink) -> (bool, bool) {
+        let mut came = false;
+        let open = loop {
+            match c.stream.read(buf) {
+                Ok(0) => break false,
+                Ok(n) => {
+                    came = true;
+                    c.frames.push(buf.get(..n).unwrap_or_default());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break true,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break false,
+            }
+        };
+        while let Some(frame) = c.frames.next() {
+            match frame {
+                HepFrame::Packet(p) => self.packet(&p, Transport::Tcp, c.peer, sink),
+                HepFrame::Junk => {
+                    self.received += 1;
+                    sink.skipped(&self.at(Transport::Tcp, c.peer), Skip::HepMalformed);
+                }
+            }
+        }
+        if !open && c.frames.held() > 0 {
+            // Cut in the middle of a packet by the end of the connection.
+            self.received += 1;
+            sink.skipped(&self.at(Transport::Tcp, c.peer), Skip::HepMalformed);
+        }
+        (open, came)
+    }
+}
+
+/// Collects HEP on `cfg.addr`, UDP and TCP alike (the same port), until
+/// `follow`'s stop flag is raised: every SIP message to `sink`, at its
+/// original flow and time; what is not HEP, or is refused, counted where it
+/// came from ([`Skip::HepMalformed`], [`Skip::HepRefused`]); the collector
+/// goes on. The error is the sockets' own (they cannot be bound, or fail),
+/// never the input's.
 pub fn listen_hep(
     cfg: &HepListen,
     opts: &ReadOptions,
@@ -37,65 +215,61 @@ pub fn listen_hep(
         offset: None,
         message,
     })?;
-    let socket = UdpSocket::bind(cfg.addr).map_err(fail)?;
-    let local = socket.local_addr().map_err(fail)?;
-    socket
-        .set_read_timeout(Some(follow.poll.max(Duration::from_millis(10))))
-        .map_err(fail)?;
-    let mut source = PacketSource::new(&name, opts);
+    let udp = UdpSocket::bind(cfg.addr).map_err(fail)?;
+    let local = udp.local_addr().map_err(fail)?;
+    // TCP on the port UDP got (the same, when one was asked for).
+    let tcp = TcpListener::bind(local).map_err(fail)?;
+    udp.set_nonblocking(true).map_err(fail)?;
+    tcp.set_nonblocking(true).map_err(fail)?;
+    let mut collector = Collector {
+        cfg,
+        name: name.clone(),
+        local,
+        source: PacketSource::new(&name, opts),
+        received: 0,
+    };
+    let mut connections: Vec<Connection> = Vec::new();
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    let mut received = 0u64;
+    let idle = follow
+        .poll
+        .clamp(Duration::from_millis(1), Duration::from_millis(20));
     while !follow.stopped() {
-        let (n, from) = match socket.recv_from(&mut buf) {
-            Ok(got) => got,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue
-            }
-            Err(e) => return Err(fail(e)),
-        };
-        received += 1;
-        sink.bytes_read(n as u64);
-        let datagram = buf.get(..n).unwrap_or_default();
-        // Where a datagram that is not taken came from: the sender.
-        let at = Location {
-            file: &name,
-            frame: Some(received),
-            offset: 0,
-            flow: Some(FlowId {
-                transport: Transport::Udp,
-                src: from,
-                dst: local,
-            }),
-            time: None,
-        };
-        match hep::parse(datagram) {
-            None => sink.skipped(&at, Skip::HepMalformed),
-            Some(h) if cfg.refuses(from, h.auth_key) => sink.skipped(&at, Skip::HepRefused),
-            // Chunk 11 says what the payload is: 1 is SIP.
-            Some(h) if h.payload_type.is_some_and(|t| t != 1) => {}
-            Some(h) => {
-                let transport = match h.ip_protocol {
-                    6 => Transport::Tcp,
-                    132 => Transport::Sctp,
-                    _ => Transport::Udp,
-                };
-                let flow = FlowId {
-                    transport,
-                    src: h.src,
-                    dst: h.dst,
-                };
-                source.push_message(h.time, flow, h.payload, sink);
+        let mut busy = false;
+        loop {
+            match udp.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    busy = true;
+                    let datagram = buf.get(..n).unwrap_or_default();
+                    collector.packet(datagram, Transport::Udp, from, sink);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(fail(e)),
             }
         }
+        while let Ok((stream, peer)) = tcp.accept() {
+            busy = true;
+            if connections.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err() {
+                collector.received += 1;
+                sink.skipped(&collector.at(Transport::Tcp, peer), Skip::HepRefused);
+                continue;
+            }
+            connections.push(Connection {
+                stream,
+                peer,
+                frames: HepStream::default(),
+            });
+        }
+        connections.retain_mut(|c| {
+            let (open, came) = collector.read(c, &mut buf, sink);
+            busy |= came;
+            open
+        });
+        if !busy {
+            std::thread::sleep(idle);
+        }
     }
-    source.finish(sink);
+    collector.source.finish(sink);
     Ok(())
 }
 
@@ -116,7 +290,6 @@ pub fn read_source(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Resul
 mod tests {
     use super::*;
     use crate::summary::Summary;
-    use std::net::SocketAddr;
     use std::sync::atomic::Ordering;
 
     /// A HEP3 datagram of IP protocol `proto` and payload type `kind`.
@@ -211,5 +384,82 @@ mod tests {
         }
         .check()
         .is_ok());
+    }
+
+    #[test]
+    fn hep3_over_tcp_is_cut_by_its_own_lengths_however_it_arrives() {
+        let a = hep3(17, 1, b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n\r\n");
+        let b = hep3(6, 1, b"SIP/2.0 200 OK\r\nl: 0\r\n\r\n");
+        let mut wire = b"junk".to_vec();
+        wire.extend_from_slice(&a);
+        wire.extend_from_slice(b"HEP3\x00\x02");
+        wire.extend_from_slice(&b);
+        for step in [1, 2, 7, wire.len()] {
+            let mut s = HepStream::default();
+            let mut got = Vec::new();
+            for piece in wire.chunks(step) {
+                s.push(piece);
+                while let Some(f) = s.next() {
+                    got.push(f);
+                }
+            }
+            let packets: Vec<&Vec<u8>> = got
+                .iter()
+                .filter_map(|f| match f {
+                    HepFrame::Packet(p) => Some(p),
+                    HepFrame::Junk => None,
+                })
+                .collect();
+            assert_eq!(packets, [&a, &b], "step {step}");
+            // Two runs of junk: the bytes before the first packet, and a
+            // `HEP3` with a length that cannot be (up to the next one).
+            let runs = got.iter().filter(|f| **f == HepFrame::Junk).count();
+            assert_eq!(runs, 2, "step {step}: {got:?}");
+            assert_eq!(s.held(), 0);
+        }
+        let mut cut = HepStream::default();
+        cut.push(&a[..a.len() - 1]);
+        assert_eq!(cut.next(), None);
+        assert_eq!(cut.held(), a.len() - 1);
+    }
+
+    #[test]
+    fn the_collector_takes_hep3_over_tcp_on_the_same_port() {
+        use std::io::Write;
+        let addr: SocketAddr = UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .unwrap();
+        let cfg = HepListen {
+            addr,
+            allow: Vec::new(),
+            password: None,
+        };
+        let follow = Follow {
+            poll: Duration::from_millis(5),
+            ..Follow::default()
+        };
+        let stop = std::sync::Arc::clone(&follow.stop);
+        let run = std::thread::spawn(move || {
+            let mut seen = Summary::default();
+            let r = listen_hep(&cfg, &ReadOptions::default(), &follow, &mut seen);
+            (r, seen)
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        let packet = hep3(6, 1, b"BYE sip:a@b SIP/2.0\r\nl: 0\r\n\r\n");
+        let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+        for piece in packet.chunks(9) {
+            tcp.write_all(piece).unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        tcp.write_all(&packet).unwrap();
+        // The sender goes away in the middle of a third packet.
+        tcp.write_all(&packet[..10]).unwrap();
+        drop(tcp);
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        let (r, seen) = run.join().unwrap();
+        r.unwrap();
+        assert_eq!(seen.requests.get("BYE"), Some(&2));
+        assert_eq!(seen.skipped.get(&Skip::HepMalformed), Some(&1));
     }
 }
