@@ -14,7 +14,7 @@ fn packets(data: &[u8], step: usize) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for piece in data.chunks(step) {
         s.push(piece);
-        while let Some(f) = s.next() {
+        while let Some(f) = s.next_frame() {
             if let HepFrame::Packet(p) = f {
                 assert!(p.starts_with(b"HEP3"));
                 assert_eq!(usize::from(u16::from_be_bytes([p[4], p[5]])), p.len());

@@ -29,7 +29,7 @@ pub struct HepStream {
     in_junk: bool,
 }
 
-/// What [`HepStream::next`] found.
+/// What [`HepStream::next_frame`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum HepFrame {
     /// A whole HEP3 packet.
@@ -47,7 +47,7 @@ impl HepStream {
 
     /// The next packet, or the start of a run of junk (reported once
     /// however the reads cut it), when the bytes held have one.
-    pub fn next(&mut self) -> Option<HepFrame> {
+    pub fn next_frame(&mut self) -> Option<HepFrame> {
         loop {
             let junk = match memchr::memmem::find(&self.buf, b"HEP3") {
                 Some(at) => at,
@@ -174,7 +174,7 @@ impl Collector<'_> {
                 Err(_) => break false,
             }
         };
-        while let Some(frame) = c.frames.next() {
+        while let Some(frame) = c.frames.next_frame() {
             match frame {
                 HepFrame::Packet(p) => self.packet(&p, Transport::Tcp, c.peer, sink),
                 HepFrame::Junk => {
@@ -399,7 +399,7 @@ mod tests {
             let mut got = Vec::new();
             for piece in wire.chunks(step) {
                 s.push(piece);
-                while let Some(f) = s.next() {
+                while let Some(f) = s.next_frame() {
                     got.push(f);
                 }
             }
@@ -419,7 +419,7 @@ mod tests {
         }
         let mut cut = HepStream::default();
         cut.push(&a[..a.len() - 1]);
-        assert_eq!(cut.next(), None);
+        assert_eq!(cut.next_frame(), None);
         assert_eq!(cut.held(), a.len() - 1);
     }
 
