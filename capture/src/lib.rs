@@ -36,7 +36,9 @@
 //! read("dump.txt", stream, &ReadOptions::default(), &mut count).unwrap();
 //! assert_eq!((count.messages, count.malformed), (1, 1));
 //! ```
-#![forbid(unsafe_code)]
+// Denied everywhere but the packet socket's system calls
+// (`source/packet_socket.rs`), each with what makes it sound.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 // The modules in layer order: each one uses only those above it, and
@@ -59,8 +61,8 @@ pub use pcap_parser::Linktype;
 pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 pub use source::{
-    deliver_datagram, first_timestamp, is_capture, listen_hep, plan_inputs, read, read_path,
-    read_source, Follow, HepListen, PacketSource, ReadOptions,
+    deliver_datagram, first_timestamp, is_capture, listen_hep, listen_interface, plan_inputs, read,
+    read_path, read_source, Follow, HepListen, Interface, PacketSource, ReadOptions,
 };
 pub use summary::{CodeCount, LocationBuf, Malformed, Summary, SummaryLimits};
 pub use tcp::TcpLimits;

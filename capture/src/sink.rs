@@ -88,11 +88,17 @@ pub enum Skip {
     /// A HEP datagram refused: its sender is not on the allow-list, or its
     /// capture password is not the one asked for.
     HepRefused,
+    /// Packets an interface's kernel socket dropped because its buffer was
+    /// full (the socket's own statistics): sipline fell behind the traffic.
+    KernelDropped,
+    /// The interface went down (or away) while captured: what crossed it
+    /// meanwhile, if anything, was not seen. Counted once per time down.
+    InterfaceDown,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 16] = [
+    pub const ALL: [Skip; 18] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -109,6 +115,8 @@ impl Skip {
         Skip::PacketCutShort,
         Skip::HepMalformed,
         Skip::HepRefused,
+        Skip::KernelDropped,
+        Skip::InterfaceDown,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -130,6 +138,8 @@ impl Skip {
             Skip::PacketCutShort => "packets-cut-short",
             Skip::HepMalformed => "hep-malformed",
             Skip::HepRefused => "hep-refused",
+            Skip::KernelDropped => "packets-dropped-by-kernel",
+            Skip::InterfaceDown => "interface-down",
         }
     }
 
@@ -155,6 +165,8 @@ impl Skip {
                 | Skip::BadFrame
                 | Skip::PacketCutShort
                 | Skip::HepMalformed
+                | Skip::KernelDropped
+                | Skip::InterfaceDown
         )
     }
 }

@@ -223,6 +223,17 @@ pub struct CaptureArgs {
     /// datagram must carry.
     #[arg(long, value_name = "PASSWORD", requires = "hep_listen")]
     hep_password: Option<String>,
+    /// Capture on this interface (`eth0`, `lo`, `any`) instead of reading
+    /// inputs, until SIGINT or SIGTERM (Linux; needs CAP_NET_RAW). The
+    /// kernel filters first: with --port, only those ports; without, RTP
+    /// and RTCP stay in the kernel. Packets the kernel dropped are counted
+    /// under not_read.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with_all = ["hep_listen", "follow"])]
+    interface: Option<String>,
+    /// With -i: the kernel's receive buffer for the capture, in MiB (what
+    /// absorbs a burst; past it, the kernel drops and says how many).
+    #[arg(long, value_name = "MIB", default_value_t = 32, requires = "interface")]
+    buffer_mb: usize,
 }
 
 impl CaptureArgs {
@@ -250,10 +261,18 @@ impl CaptureArgs {
             };
             hep.check()?;
             opts.hep = Some(hep);
+        } else if let Some(device) = &self.interface {
+            if !inputs.is_empty() {
+                return Err("-i captures on an interface instead of reading inputs".into());
+            }
+            opts.iface = Some(sipline_capture::Interface {
+                buffer: self.buffer_mb.max(1).saturating_mul(1 << 20),
+                ..sipline_capture::Interface::new(device)
+            });
         } else if self.follow && inputs.len() != 1 {
             return Err("--follow reads one input: a capture being written, or a folder".into());
         }
-        if self.follow || self.hep_listen.is_some() {
+        if self.follow || self.hep_listen.is_some() || self.interface.is_some() {
             let follow = sipline_capture::Follow::default();
             for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
                 signal_hook::flag::register(signal, std::sync::Arc::clone(&follow.stop))
@@ -267,10 +286,13 @@ impl CaptureArgs {
 
 /// The inputs in the order to read them: by their first packet
 /// ([`sipline_capture::plan_inputs`]), or as given when followed (a folder
-/// then is a ring buffer, not a set of files), or the HEP collector.
+/// then is a ring buffer, not a set of files), or the HEP collector, or
+/// the interface.
 pub fn plan(inputs: &[String], opts: &sipline_capture::ReadOptions) -> Vec<String> {
     if let Some(hep) = &opts.hep {
         vec![hep.name()]
+    } else if let Some(iface) = &opts.iface {
+        vec![iface.name()]
     } else if opts.follow.is_some() {
         inputs.to_vec()
     } else {

@@ -61,8 +61,14 @@ pub const ENGINES: Input = Input {
     how: "pip install duckdb chdb pyspark; apt-get install default-jre-headless",
 };
 
+/// The right to capture on an interface (CAP_NET_RAW), for `-i lo`.
+pub const NET_RAW: Input = Input {
+    name: "net-raw",
+    how: "run the tests as root, or grant CAP_NET_RAW to the test binaries",
+};
+
 /// Every input a test may need: the names `SIPLINE_REQUIRE` takes.
-pub const INPUTS: [Input; 6] = [CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES];
+pub const INPUTS: [Input; 7] = [CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES, NET_RAW];
 
 /// Whether `SIPLINE_REQUIRE` (a comma-separated list of input names, or
 /// `all`) names `input`. A name that is no input's fails the test, so that a

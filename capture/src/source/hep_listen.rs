@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::decode::hep;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
+use crate::source::iface::listen_interface;
 use crate::source::input::{read_path, PacketSource};
 use crate::source::live::{Follow, HepListen};
 use crate::source::options::ReadOptions;
@@ -274,16 +275,20 @@ pub fn listen_hep(
 }
 
 /// Reads the input `name`: the HEP collector of [`ReadOptions::hep`] when
-/// `name` is its [`name`](HepListen::name), until the follow stops; else
+/// `name` is its [`name`](HepListen::name), the interface of
+/// [`ReadOptions::iface`] when it is [its](crate::Interface::name), until
+/// the follow stops; else
 /// [`read_path`] (a file, followed or not, a folder followed, standard
 /// input).
 pub fn read_source(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), InputError> {
-    match &opts.hep {
-        Some(hep) if hep.name() == name => {
-            listen_hep(hep, opts, &opts.follow.clone().unwrap_or_default(), sink)
-        }
-        _ => read_path(name, opts, sink),
+    let follow = || opts.follow.clone().unwrap_or_default();
+    if let Some(hep) = opts.hep.as_ref().filter(|h| h.name() == name) {
+        return listen_hep(hep, opts, &follow(), sink);
     }
+    if let Some(iface) = opts.iface.as_ref().filter(|i| i.name() == name) {
+        return listen_interface(iface, opts, &follow(), sink);
+    }
+    read_path(name, opts, sink)
 }
 
 #[cfg(test)]

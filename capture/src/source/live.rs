@@ -91,6 +91,36 @@ impl HepListen {
     }
 }
 
+/// An interface to capture on ([`ReadOptions::iface`]): Linux only,
+/// through a packet socket (no libpcap), with a kernel-side filter
+/// (see [`listen_interface`](crate::listen_interface)).
+///
+/// [`ReadOptions::iface`]: crate::ReadOptions::iface
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    /// Its name (`eth0`, `lo`), or `any` for every interface.
+    pub device: String,
+    /// The kernel's receive buffer asked for the socket, in bytes: what
+    /// absorbs a burst while sipline is busy (past it, the kernel drops
+    /// and says how many).
+    pub buffer: usize,
+}
+
+impl Interface {
+    /// `device` with a 32 MiB kernel buffer.
+    pub fn new(device: &str) -> Interface {
+        Interface {
+            device: device.to_string(),
+            buffer: 32 << 20,
+        }
+    }
+
+    /// The name of the source in every location (`if:eth0`).
+    pub fn name(&self) -> String {
+        format!("if:{}", self.device)
+    }
+}
+
 /// A file being written, read as `tail -f` reads it: at its end, it waits
 /// for more, until the follow stops or (in a folder) a newer file appears.
 pub(crate) struct Tail {

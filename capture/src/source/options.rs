@@ -3,7 +3,7 @@
 use sipline::ParserConfig;
 
 use crate::decode::frag::FragLimits;
-use crate::source::live::{Follow, HepListen};
+use crate::source::live::{Follow, HepListen, Interface};
 use crate::tcp::limits::TcpLimits;
 
 /// How inputs are read.
@@ -28,4 +28,7 @@ pub struct ReadOptions {
     /// A HEP collector, read by [`read_source`](crate::read_source) as the
     /// input named by [`HepListen::name`], until the follow stops.
     pub hep: Option<HepListen>,
+    /// An interface, read by [`read_source`](crate::read_source) as the
+    /// input named by [`Interface::name`], until the follow stops.
+    pub iface: Option<Interface>,
 }
