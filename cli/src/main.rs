@@ -17,6 +17,7 @@ mod parse;
 mod stats;
 mod calls;
 mod export;
+mod watch;
 
 /// Exit status for usage and I/O problems.
 pub const EXIT_USAGE: u8 = 2;
@@ -160,6 +161,45 @@ enum Command {
         threads: Option<u16>,
         /// Captures, streams or folders (read in the order of their first
         /// packet); standard input when absent.
+        inputs: Vec<String>,
+    },
+    /// Watch a live source (-i IFACE, --hep-listen ADDR, --follow FILE)
+    /// until SIGINT or SIGTERM: every --every, what happened in that window
+    /// and since the start (messages by method and class, calls by outcome,
+    /// SER, SEER, NER, ASR, SRD and PDD p50/p95, the top failing codes and
+    /// peers, malformed and not-read counts). A screen redrawn in place on a
+    /// terminal; one JSON object per window (stats --json's vocabulary plus
+    /// window_start, window_end, since_start) when piped or with --json.
+    /// --metrics serves the same to Prometheus.
+    ///
+    /// Exit status: 0 once stopped (the last window, closed at the stop, is
+    /// printed with "final": true), 2 usage problem or a source that cannot
+    /// be read.
+    Watch {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// The window's length (`10s`, `1m`, `500ms`).
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        every: std::time::Duration,
+        /// One JSON object per window, even on a terminal.
+        #[arg(long)]
+        json: bool,
+        /// With `peer`: the top failing peers of each window too.
+        #[arg(long, value_parser = ["peer"])]
+        by: Option<String>,
+        /// RFC 3261's T1 in seconds: an attempt ends (and is counted by
+        /// outcome) once decided and idle for 64·T1 (32 s by default), when
+        /// no retransmission or late BYE can change it any more.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
+        t1: f64,
+        /// Serve /metrics in Prometheus' text format on this address (a
+        /// bare port: on loopback).
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+        metrics: Option<std::net::SocketAddr>,
+        /// A capture being written (with --follow), or none with -i or
+        /// --hep-listen.
         inputs: Vec<String>,
     },
     /// Parse every SIP message and print each problem with its location.
@@ -421,6 +461,32 @@ fn main() -> ExitCode {
             ),
             Err(e) => usage(&e),
         },
+        Command::Watch {
+            mode,
+            capture,
+            every,
+            json,
+            by,
+            t1,
+            metrics,
+            inputs,
+        } => match capture.options(mode, &inputs) {
+            Ok(_) if !(t1.is_finite() && t1 > 0.0) => {
+                usage("--t1 must be a number of seconds above 0")
+            }
+            Ok(opts) => watch::run(
+                &inputs,
+                &opts,
+                &watch::Options {
+                    every,
+                    json,
+                    by_peer: by.is_some(),
+                    t1,
+                    metrics,
+                },
+            ),
+            Err(e) => usage(&e),
+        },
         Command::Lines {
             mode,
             datagram,
@@ -434,6 +500,28 @@ fn main() -> ExitCode {
 fn usage(problem: &str) -> ExitCode {
     eprintln!("sipline: {problem}");
     ExitCode::from(EXIT_USAGE)
+}
+
+/// A duration as people write it: `10s`, `1m`, `500ms`, `1h 30m`; a bare
+/// number is seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = match s.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => std::time::Duration::from_secs_f64(secs),
+        _ => humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}"))?,
+    };
+    if d.is_zero() {
+        return Err(format!("{s:?}: must be longer than zero"));
+    }
+    Ok(d)
+}
+
+/// An address to listen on; a bare port means loopback.
+fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse()
+        .map_err(|e| format!("{s:?}: {e} (an address such as 127.0.0.1:9464, or a port)"))
 }
 
 /// `--threads`, or the number of cores.

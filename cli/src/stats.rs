@@ -132,19 +132,34 @@ impl Stats {
     /// Every count of what could not be read, zeros included: events (by
     /// their names) and bytes (`tcp-gap-bytes`, `tcp-bytes-skipped`).
     fn not_read(&self) -> Vec<(&'static str, u64)> {
-        let mut v: Vec<(&'static str, u64)> = Skip::ALL
-            .iter()
-            .filter(|k| k.is_loss() && **k != Skip::TcpBytesSkipped)
-            .map(|k| (k.name(), self.summary.skipped.get(k).copied().unwrap_or(0)))
-            .collect();
-        for k in [Skip::TcpGap, Skip::TcpBytesSkipped, Skip::TlsFlow] {
-            v.push((
-                bytes_name(k),
-                self.summary.skipped_bytes.get(&k).copied().unwrap_or(0),
-            ));
-        }
-        v
+        let (mut events, bytes) = not_read(&self.summary);
+        events.extend(bytes);
+        events
     }
+}
+
+/// Counts by name.
+pub type Counts = Vec<(&'static str, u64)>;
+
+/// What could not be read, zeros included: the events by their names, and
+/// the bytes (`tcp-gap-bytes`, `tcp-bytes-skipped`,
+/// `tls-bytes-not-decrypted`).
+pub fn not_read(summary: &Summary) -> (Counts, Counts) {
+    let events = Skip::ALL
+        .iter()
+        .filter(|k| k.is_loss() && **k != Skip::TcpBytesSkipped)
+        .map(|k| (k.name(), summary.skipped.get(k).copied().unwrap_or(0)))
+        .collect();
+    let bytes = [Skip::TcpGap, Skip::TcpBytesSkipped, Skip::TlsFlow]
+        .iter()
+        .map(|k| {
+            (
+                bytes_name(*k),
+                summary.skipped_bytes.get(k).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    (events, bytes)
 }
 
 /// A malformed message as `stats --json` shows it: `at` and `error` (the
@@ -630,6 +645,29 @@ fn gather_parallel(
         bar.finish_and_clear();
     }
     Some((stats, files, errors))
+}
+
+/// What a stretch of traffic adds up to (a window of `watch`, or its run
+/// so far), shown as `stats --json` shows a run: the counts, and the calls
+/// finished in it.
+pub struct Figures {
+    pub summary: Summary,
+    pub metrics: Metrics,
+    pub sliced: Option<SlicedMetrics>,
+    pub counts: CallCounts,
+}
+
+/// [`Figures`] in `stats --json`'s vocabulary.
+pub fn figures_json(f: Figures, inputs: &[String]) -> Value {
+    let stats = Stats {
+        summary: f.summary,
+        metrics: f.metrics,
+        sliced: f.sliced,
+        call_counts: f.counts,
+        with_calls: true,
+        ..Stats::default()
+    };
+    stats.to_json(inputs, &[])
 }
 
 pub fn run_stats(

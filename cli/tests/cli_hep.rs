@@ -13,44 +13,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-/// A HEPv3 datagram carrying `payload` from 192.0.2.1:5060 to
-/// 192.0.2.2:5080, captured at `secs`, with the auth key `key` if any.
-fn hep3(payload: &[u8], secs: u32, key: Option<&[u8]>) -> Vec<u8> {
-    let mut chunks = Vec::new();
-    let mut chunk = |kind: u16, value: &[u8]| {
-        chunks.extend_from_slice(&0u16.to_be_bytes());
-        chunks.extend_from_slice(&kind.to_be_bytes());
-        chunks.extend_from_slice(&((6 + value.len()) as u16).to_be_bytes());
-        chunks.extend_from_slice(value);
-    };
-    chunk(1, &[2]);
-    chunk(2, &[17]);
-    chunk(3, &[192, 0, 2, 1]);
-    chunk(4, &[192, 0, 2, 2]);
-    chunk(7, &5060u16.to_be_bytes());
-    chunk(8, &5080u16.to_be_bytes());
-    chunk(9, &secs.to_be_bytes());
-    chunk(10, &0u32.to_be_bytes());
-    chunk(11, &[1]);
-    if let Some(k) = key {
-        chunk(14, k);
-    }
-    chunk(15, payload);
-    let mut out = b"HEP3".to_vec();
-    out.extend_from_slice(&((6 + chunks.len()) as u16).to_be_bytes());
-    out.extend_from_slice(&chunks);
-    out
-}
-
-/// A loopback port free now.
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 const INVITE: &[u8] = b"INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
 From: <sip:alice@192.0.2.1>;tag=1\r\nTo: <sip:bob@192.0.2.2>\r\nCall-ID: hep-1\r\nCSeq: 1 INVITE\r\n\
 Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
@@ -90,12 +52,12 @@ fn collect(args: &[&str], port: u16, datagrams: &[Vec<u8>]) -> (Value, i32) {
 
 #[test]
 fn hep_is_read_with_its_own_addresses_and_times() {
-    let port = free_port();
+    let port = common::free_port();
     let datagrams = vec![
-        hep3(INVITE, 1_700_000_000, None),
-        hep3(BUSY, 1_700_000_001, None),
+        common::hep3(INVITE, 1_700_000_000, None),
+        common::hep3(BUSY, 1_700_000_001, None),
         b"not HEP at all".to_vec(),
-        hep3(b"SIP/2.0 2000 OK\r\n\r\n", 1_700_000_002, None),
+        common::hep3(b"SIP/2.0 2000 OK\r\n\r\n", 1_700_000_002, None),
     ];
     let (v, code) = collect(&[], port, &datagrams);
     assert_eq!(code, 0);
@@ -114,11 +76,11 @@ fn hep_is_read_with_its_own_addresses_and_times() {
 
 #[test]
 fn a_password_refuses_what_does_not_carry_it() {
-    let port = free_port();
+    let port = common::free_port();
     let datagrams = vec![
-        hep3(INVITE, 1_700_000_000, Some(b"s3cret")),
-        hep3(BUSY, 1_700_000_001, Some(b"wrong")),
-        hep3(BUSY, 1_700_000_001, None),
+        common::hep3(INVITE, 1_700_000_000, Some(b"s3cret")),
+        common::hep3(BUSY, 1_700_000_001, Some(b"wrong")),
+        common::hep3(BUSY, 1_700_000_001, None),
     ];
     let (v, code) = collect(&["--hep-password", "s3cret"], port, &datagrams);
     assert_eq!(code, 0);
@@ -147,8 +109,12 @@ fn beyond_loopback_an_allow_list_or_a_password_is_needed() {
 
 #[test]
 fn an_allow_list_refuses_other_senders() {
-    let datagrams = vec![hep3(INVITE, 1_700_000_000, None)];
-    let (v, _) = collect(&["--hep-allow", "192.0.2.9"], free_port(), &datagrams);
+    let datagrams = vec![common::hep3(INVITE, 1_700_000_000, None)];
+    let (v, _) = collect(
+        &["--hep-allow", "192.0.2.9"],
+        common::free_port(),
+        &datagrams,
+    );
     assert_eq!(
         (
             v["totals"]["messages"].as_u64(),
@@ -156,7 +122,11 @@ fn an_allow_list_refuses_other_senders() {
         ),
         (Some(0), Some(1))
     );
-    let (v, _) = collect(&["--hep-allow", "127.0.0.1"], free_port(), &datagrams);
+    let (v, _) = collect(
+        &["--hep-allow", "127.0.0.1"],
+        common::free_port(),
+        &datagrams,
+    );
     assert_eq!(
         (
             v["totals"]["messages"].as_u64(),
@@ -191,7 +161,12 @@ fn kamailio_siptrace_is_collected_call_by_call() {
     let dir = std::env::temp_dir().join(format!("sipline-kamailio-hep-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (proxy, answer, busy, hep) = (free_port(), free_port(), free_port(), free_port());
+    let (proxy, answer, busy, hep) = (
+        common::free_port(),
+        common::free_port(),
+        common::free_port(),
+        common::free_port(),
+    );
     let cfg = std::fs::read_to_string(root.join("corpus/sipp/kamailio_hep.cfg"))
         .unwrap()
         .replace("@PROXY_PORT@", &proxy.to_string())

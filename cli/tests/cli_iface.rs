@@ -7,20 +7,10 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-
-/// A loopback port free now.
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Whether this process may open a packet socket: sipline itself says.
 fn may_capture() -> bool {
@@ -72,7 +62,7 @@ fn sipp_calls_on_loopback_are_each_seen_once() {
     let dir = std::env::temp_dir().join(format!("sipline-iface-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (answer, busy) = (free_port(), free_port());
+    let (answer, busy) = (common::free_port(), common::free_port());
     // Only the two servers' ports: other tests use loopback meanwhile.
     let capture = Command::new(env!("CARGO_BIN_EXE_sipline"))
         .args(["stats", "--json", "-i", "lo"])

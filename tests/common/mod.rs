@@ -67,8 +67,16 @@ pub const NET_RAW: Input = Input {
     how: "run the tests as root, or grant CAP_NET_RAW to the test binaries",
 };
 
+/// Prometheus (the server and promtool), which scrapes `watch --metrics`.
+pub const PROMETHEUS: Input = Input {
+    name: "prometheus",
+    how: "apt-get install prometheus",
+};
+
 /// Every input a test may need: the names `SIPLINE_REQUIRE` takes.
-pub const INPUTS: [Input; 7] = [CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES, NET_RAW];
+pub const INPUTS: [Input; 8] = [
+    CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES, NET_RAW, PROMETHEUS,
+];
 
 /// Whether `SIPLINE_REQUIRE` (a comma-separated list of input names, or
 /// `all`) names `input`. A name that is no input's fails the test, so that a
@@ -319,4 +327,42 @@ pub fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
+}
+
+/// A HEPv3 datagram carrying `payload` from 192.0.2.1:5060 to
+/// 192.0.2.2:5080, captured at `secs`, with the auth key `key` if any.
+pub fn hep3(payload: &[u8], secs: u32, key: Option<&[u8]>) -> Vec<u8> {
+    let mut chunks = Vec::new();
+    let mut chunk = |kind: u16, value: &[u8]| {
+        chunks.extend_from_slice(&0u16.to_be_bytes());
+        chunks.extend_from_slice(&kind.to_be_bytes());
+        chunks.extend_from_slice(&((6 + value.len()) as u16).to_be_bytes());
+        chunks.extend_from_slice(value);
+    };
+    chunk(1, &[2]);
+    chunk(2, &[17]);
+    chunk(3, &[192, 0, 2, 1]);
+    chunk(4, &[192, 0, 2, 2]);
+    chunk(7, &5060u16.to_be_bytes());
+    chunk(8, &5080u16.to_be_bytes());
+    chunk(9, &secs.to_be_bytes());
+    chunk(10, &0u32.to_be_bytes());
+    chunk(11, &[1]);
+    if let Some(k) = key {
+        chunk(14, k);
+    }
+    chunk(15, payload);
+    let mut out = b"HEP3".to_vec();
+    out.extend_from_slice(&((6 + chunks.len()) as u16).to_be_bytes());
+    out.extend_from_slice(&chunks);
+    out
+}
+
+/// A loopback port free now.
+pub fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
