@@ -152,6 +152,13 @@ enum Command {
         /// forgotten past it; a key costs about 40 bytes).
         #[arg(long, default_value_t = 1_000_000)]
         max_tracked: usize,
+        /// With -o FOLDER (Parquet, message rows): a part per window of
+        /// capture time (`60s`, `5m`, `1h`), aligned on the epoch, named by
+        /// its window (`part-00003-20261205T124100Z-20261205T124200Z.parquet`),
+        /// besides the size split. Every part is written under a hidden
+        /// temporary name and renamed when complete.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        rotate: Option<std::time::Duration>,
         /// Threads that parse datagrams and make message rows, besides
         /// the reading and the writing one; the rows are the same whatever
         /// the number. 1: rows are made on the reading thread. Default: the
@@ -442,6 +449,7 @@ fn main() -> ExitCode {
             batch_rows,
             max_file_mb,
             max_tracked,
+            rotate,
             threads,
             inputs,
         } => match capture.options(mode, &inputs) {
@@ -457,6 +465,7 @@ fn main() -> ExitCode {
                     max_file_bytes: max_file_mb.saturating_mul(1 << 20),
                     max_tracked,
                     threads: threads_or_cores(threads),
+                    rotate: rotate.map(|d| d.as_secs_f64()),
                 },
             ),
             Err(e) => usage(&e),

@@ -158,3 +158,113 @@ fn follow_reads_one_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--follow reads one input"));
 }
+
+/// `export --follow --rotate`: DuckDB reads the folder again and again
+/// while sipline writes it, and never fails on a part (each is written
+/// under a hidden name and renamed when complete); after the stop, its
+/// count is `stats`' count, and each part holds only its window's rows.
+#[test]
+fn duckdb_reads_rotated_parts_while_they_are_written() {
+    if !common::have_program(
+        &common::ENGINES,
+        "python3",
+        &["-c", "import duckdb"],
+        "DuckDB reading rotated parts while they are written",
+    ) {
+        return;
+    }
+    let (header, records) = records();
+    let dir = temp_dir("rotate");
+    let path = dir.join("live.pcap");
+    let out = dir.join("parts");
+    let stop = dir.join("stop");
+    std::fs::write(&path, &header).unwrap();
+    let export = start(&[
+        "export",
+        "--follow",
+        path.to_str().unwrap(),
+        "--rotate",
+        "10s",
+        "--threads",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // The reader: counts the rows of every complete part, as fast as it
+    // can, until told to stop; any failure is kept.
+    let script = format!(
+        "import duckdb, json, os, glob\n\
+         reads, failures, last = 0, [], 0\n\
+         while not os.path.exists({stop:?}):\n\
+         \x20   if glob.glob({glob:?}):\n\
+         \x20       try:\n\
+         \x20           last = duckdb.sql(\"select count(*) from read_parquet('\" + {glob:?} + \"')\").fetchall()[0][0]\n\
+         \x20           reads += 1\n\
+         \x20       except Exception as e:\n\
+         \x20           failures.append(str(e))\n\
+         print(json.dumps({{'reads': reads, 'failures': failures, 'last': last}}))\n",
+        stop = stop.to_str().unwrap(),
+        glob = out.join("*.parquet").to_str().unwrap(),
+    );
+    let reader = Command::new("python3")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    settle();
+    for chunk in records.chunks(records.len().div_ceil(6)) {
+        for r in chunk {
+            append(&path, r);
+        }
+        settle();
+    }
+    let (_, code) = interrupt(export);
+    assert_eq!(code, 0);
+    std::fs::write(&stop, b"").unwrap();
+    let read = reader.wait_with_output().unwrap();
+    let v: Value = serde_json::from_slice(&read.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&read.stderr)));
+    assert_eq!(v["failures"], serde_json::json!([]), "{v}");
+    assert!(v["reads"].as_u64().unwrap() > 0, "{v}");
+    let whole = dir.join("whole.pcap");
+    std::fs::write(&whole, [header.clone(), records.concat()].concat()).unwrap();
+    let expected = messages(&whole);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("part-") && n.ends_with("Z.parquet")),
+        "{names:?}"
+    );
+    // After the stop: every row, each in the part of its window.
+    let window = |i: u8| {
+        format!(
+            "epoch(strptime(regexp_extract(filename, 'part-[0-9]+-([0-9TZ]+)-([0-9TZ]+)[.]parquet$', {i}), '%Y%m%dT%H%M%SZ'))"
+        )
+    };
+    let check = format!(
+        "import duckdb\n\
+         print(duckdb.sql(\"select count(*), count(*) filter (where epoch(timestamp) < {} \
+         or epoch(timestamp) >= {}) from read_parquet('{}', filename=true)\").fetchall()[0])",
+        window(1),
+        window(2),
+        out.join("*.parquet").to_str().unwrap()
+    );
+    let after = Command::new("python3")
+        .args(["-c", &check])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&after.stdout).into_owned();
+    assert_eq!(
+        text.trim(),
+        format!("({expected}, 0)"),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}

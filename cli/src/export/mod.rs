@@ -62,6 +62,9 @@ pub struct Settings {
     /// Threads that parse datagrams and make message rows (1: the reading
     /// thread does).
     pub threads: usize,
+    /// `--rotate`: a Parquet part per window of this many seconds of
+    /// capture time, named by its window.
+    pub rotate: Option<f64>,
 }
 
 /// RFC 3261 Timer B/F (64·T1): a copy of a message later than this after
@@ -160,6 +163,17 @@ pub fn print_columns(what: What, payload: bool) -> ExitCode {
 /// not be written.
 pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
     let fields = fields(s.what, s.payload);
+    let folder = s
+        .output
+        .as_deref()
+        .is_some_and(|o| o != "-" && !o.ends_with(".parquet"));
+    if s.rotate.is_some() && !(s.format == Format::Parquet && folder && s.what == What::Messages) {
+        eprintln!(
+            "sipline export: --rotate writes message rows as Parquet parts: it needs \
+             --format parquet, --what messages and -o FOLDER"
+        );
+        return ExitCode::from(crate::EXIT_USAGE);
+    }
     let target = match s.output.as_deref() {
         None | Some("-") => "standard output",
         Some(p) => p,
@@ -218,6 +232,8 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
                 retrans,
                 group: table::Batch::new(fields, batch_rows),
                 error: None,
+                rotate: s.rotate,
+                window: None,
             };
             let mut p = sipline_capture::parallel::Pipeline::start(&run, stage, writer);
             let errors =

@@ -76,9 +76,59 @@ pub struct Writer {
     pub retrans: Retransmissions,
     pub group: Batch,
     pub error: Option<io::Error>,
+    /// `--rotate`: a part per window of this many seconds of capture time.
+    pub rotate: Option<f64>,
+    /// The window of the part being written (its index from the epoch).
+    pub window: Option<i64>,
 }
 
 impl Writer {
+    /// Writes every row held, full group or not.
+    fn flush(&mut self) -> io::Result<()> {
+        if self.group.rows > 0 {
+            let group = std::mem::replace(&mut self.group, Batch::new(self.fields, 0));
+            self.output.write(group)?;
+        }
+        Ok(())
+    }
+
+    /// The part of window `w` is complete: written, closed and named.
+    fn rotate(&mut self, w: i64, seconds: f64) -> io::Result<()> {
+        self.flush()?;
+        let start = w as f64 * seconds;
+        self.output.rotate((start, start + seconds))
+    }
+
+    /// Rows in time order go to the part of their window; a row of a later
+    /// window closes the part before it (a row of an earlier window, out
+    /// of order, stays in the part being written).
+    fn place(&mut self, mut rows: Batch, times: &[f64]) -> io::Result<()> {
+        let Some(seconds) = self.rotate else {
+            self.group.append(rows);
+            return Ok(());
+        };
+        let mut first = 0;
+        for (i, &t) in times.iter().enumerate() {
+            if t <= 0.0 {
+                continue;
+            }
+            let w = (t / seconds).floor() as i64;
+            match self.window {
+                Some(cur) if w > cur => {
+                    let rest = rows.split_off(i - first);
+                    self.group.append(std::mem::replace(&mut rows, rest));
+                    self.rotate(cur, seconds)?;
+                    first = i;
+                    self.window = Some(w);
+                }
+                None => self.window = Some(w),
+                _ => {}
+            }
+        }
+        self.group.append(rows);
+        Ok(())
+    }
+
     fn add(&mut self, rows: Option<Rows>) -> io::Result<()> {
         let Some(Rows { mut rows, keys }) = rows else {
             return Err(io::Error::other("a row thread failed on a batch"));
@@ -86,12 +136,14 @@ impl Writer {
         if keys.len() != rows.rows {
             return Err(io::Error::other("a row thread failed on a batch"));
         }
+        let mut times = Vec::with_capacity(keys.len());
         for (i, (key, time)) in keys.into_iter().enumerate() {
             if key.is_some_and(|k| self.retrans.check(k, time)) {
                 rows.set_bool(RETRANSMISSION_COL, i, true);
             }
+            times.push(time);
         }
-        self.group.append(rows);
+        self.place(rows, &times)?;
         // Row groups end where the one-thread export ends them, so the
         // files are the same.
         while let Some(n) = self.group.cut(self.batch_rows, BATCH_TEXT_BYTES) {
@@ -118,12 +170,12 @@ impl Consumer for Writer {
     }
 
     fn finish(mut self) -> io::Result<Written> {
-        if let Some(e) = self.error {
+        if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if self.group.rows > 0 {
-            let group = std::mem::replace(&mut self.group, Batch::new(self.fields, 0));
-            self.output.write(group)?;
+        match (self.rotate, self.window) {
+            (Some(seconds), Some(w)) => self.rotate(w, seconds)?,
+            _ => self.flush()?,
         }
         self.output.finish()
     }
@@ -239,7 +291,57 @@ mod tests {
             retrans: Retransmissions::new(16, 32.0),
             group: Batch::new(fields, 1),
             error: None,
+            rotate: None,
+            window: None,
         }
+    }
+
+    /// An output that notes what it is asked to do.
+    #[derive(Default)]
+    struct Noted(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Output for Noted {
+        fn write(&mut self, b: Batch) -> io::Result<()> {
+            self.0.lock().unwrap().push(format!("write {}", b.rows));
+            Ok(())
+        }
+        fn finish(self: Box<Self>) -> io::Result<Written> {
+            self.0.lock().unwrap().push("finish".into());
+            Ok(Written::default())
+        }
+        fn rotate(&mut self, (start, end): (f64, f64)) -> io::Result<()> {
+            self.0.lock().unwrap().push(format!("rotate {start}-{end}"));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn rotated_rows_go_to_the_part_of_their_window() {
+        let noted = Noted::default();
+        let log = std::sync::Arc::clone(&noted.0);
+        let mut w = writer(Box::new(noted));
+        w.batch_rows = 100;
+        w.rotate = Some(10.0);
+        let mut rows = Batch::new(w.fields, 6);
+        for _ in 0..6 {
+            rows.append(one_row());
+        }
+        // Two rows of window 0, one without a time, one late (window 0
+        // again, out of order), then windows 2 and 2.
+        let times = [1.0, 9.5, 0.0, 25.0, 3.0, 29.0];
+        w.place(rows, &times).unwrap();
+        assert_eq!(*log.lock().unwrap(), ["write 3", "rotate 0-10"]);
+        w.finish().unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "write 3",
+                "rotate 0-10",
+                "write 3",
+                "rotate 20-30",
+                "finish"
+            ]
+        );
     }
 
     /// One row (a malformed message's: nothing else to parse).

@@ -101,8 +101,20 @@ pub enum Target {
     /// One file.
     File(PathBuf),
     /// `part-00000.parquet`, … in a folder, a new part once one reaches
-    /// `max_bytes`.
+    /// `max_bytes` (or, rotated, once its time window is over). Each part
+    /// is written as `.part-….parquet.tmp` and renamed when complete, so
+    /// that an engine reading `*.parquet` in the folder never sees half a
+    /// file (DuckDB, ClickHouse and Spark pass over the hidden name).
     Parts { dir: PathBuf, max_bytes: u64 },
+}
+
+/// A time as it goes in a part's name: `20261205T124100Z`.
+fn compact_time(seconds: f64) -> String {
+    let t = crate::calls::rfc3339(seconds);
+    let whole = t.split('.').next().unwrap_or_default();
+    let mut out: String = whole.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+    out.push('Z');
+    out
 }
 
 /// Parquet output.
@@ -144,7 +156,7 @@ impl ParquetOut {
             let path = match &self.target {
                 Target::File(p) => p.clone(),
                 Target::Parts { dir, .. } => {
-                    dir.join(format!("part-{:05}.parquet", self.written.files.len()))
+                    dir.join(format!(".part-{:05}.parquet.tmp", self.written.files.len()))
                 }
             };
             let file = BufWriter::with_capacity(1 << 20, File::create(&path)?);
@@ -158,9 +170,28 @@ impl ParquetOut {
         }
     }
 
-    fn close(&mut self) -> io::Result<()> {
+    /// Closes the open part (named by its time `window` when rotated) and
+    /// gives it its final name.
+    fn close(&mut self, window: Option<(f64, f64)>) -> io::Result<()> {
         if let Some((path, w)) = self.open.take() {
             w.close().map_err(io::Error::other)?;
+            let path = match &self.target {
+                Target::File(_) => path,
+                Target::Parts { dir, .. } => {
+                    let n = self.written.files.len();
+                    let name = match window {
+                        Some((start, end)) => format!(
+                            "part-{n:05}-{}-{}.parquet",
+                            compact_time(start),
+                            compact_time(end)
+                        ),
+                        None => format!("part-{n:05}.parquet"),
+                    };
+                    let done = dir.join(name);
+                    std::fs::rename(&path, &done)?;
+                    done
+                }
+            };
             self.written.bytes += std::fs::metadata(&path)?.len();
             self.written.files.push(path);
         }
@@ -191,10 +222,14 @@ impl Output for ParquetOut {
         self.written.rows += rows;
         if let Target::Parts { max_bytes, .. } = self.target {
             if size >= max_bytes {
-                self.close()?;
+                self.close(None)?;
             }
         }
         Ok(())
+    }
+
+    fn rotate(&mut self, window: (f64, f64)) -> io::Result<()> {
+        self.close(Some(window))
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<Written> {
@@ -202,7 +237,7 @@ impl Output for ParquetOut {
         if self.open.is_none() && self.written.files.is_empty() {
             self.writer()?;
         }
-        self.close()?;
+        self.close(None)?;
         Ok(std::mem::take(&mut self.written))
     }
 }

@@ -41,6 +41,12 @@ pub trait Output: Send {
     fn write(&mut self, batch: Batch) -> io::Result<()>;
     /// Ends the output (flushes, writes a Parquet footer); what was written.
     fn finish(self: Box<Self>) -> io::Result<Written>;
+    /// Closes the part being written, whose rows span the time window
+    /// `[start, end)` (seconds since the epoch): the next rows begin a new
+    /// part. Only part outputs rotate; the others ignore it.
+    fn rotate(&mut self, _window: (f64, f64)) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What an output wrote.
