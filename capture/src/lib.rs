@@ -62,7 +62,8 @@ pub use sink::{FlowId, InputError, Location, Sink, Skip, Transport};
 pub use sniff::{looks_like_sip, probe_ready, PROBE_LEN};
 pub use source::{
     deliver_datagram, first_timestamp, is_capture, listen_hep, listen_interface, plan_inputs, read,
-    read_path, read_source, Follow, HepListen, Interface, PacketSource, ReadOptions,
+    read_path, read_source, Follow, HepListen, HepSend, HepSendCounts, Interface, PacketSource,
+    ReadOptions,
 };
 pub use summary::{CodeCount, LocationBuf, Malformed, Summary, SummaryLimits};
 pub use tcp::TcpLimits;

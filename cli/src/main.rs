@@ -277,9 +277,20 @@ pub struct CaptureArgs {
     /// under not_read.
     #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with_all = ["hep_listen", "follow"])]
     interface: Option<String>,
-    /// With -i: the kernel's receive buffer for the capture, in MiB (what
-    /// absorbs a burst; past it, the kernel drops and says how many).
-    #[arg(long, value_name = "MIB", default_value_t = 32, requires = "interface")]
+    /// Send every SIP message read on as HEPv3 over UDP to this collector
+    /// (HOMER, heplify-server, another sipline), with its original
+    /// addresses, transport and capture time: sipline as a capture agent.
+    #[arg(long, value_name = "ADDR")]
+    hep_send: Option<std::net::SocketAddr>,
+    /// With --hep-send: the capture agent's id (HEP3 chunk 12).
+    #[arg(long, value_name = "ID", default_value_t = 0, requires = "hep_send")]
+    hep_send_id: u32,
+    /// With --hep-send: the collector's capture password (HEP3 auth key).
+    #[arg(long, value_name = "PASSWORD", requires = "hep_send")]
+    hep_send_password: Option<String>,
+    /// With -i or --hep-listen: the kernel's receive buffer for the
+    /// socket, in MiB (what absorbs a burst; past it, the kernel drops).
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
     buffer_mb: usize,
 }
 
@@ -302,9 +313,10 @@ impl CaptureArgs {
                 return Err("--hep-listen collects HEP instead of reading inputs".into());
             }
             let hep = sipline_capture::HepListen {
-                addr,
                 allow: self.hep_allow.clone(),
                 password: self.hep_password.clone(),
+                buffer: self.buffer_mb.max(1).saturating_mul(1 << 20),
+                ..sipline_capture::HepListen::new(addr)
             };
             hep.check()?;
             opts.hep = Some(hep);
@@ -319,6 +331,11 @@ impl CaptureArgs {
         } else if self.follow && inputs.len() != 1 {
             return Err("--follow reads one input: a capture being written, or a folder".into());
         }
+        opts.hep_send = self.hep_send.map(|addr| sipline_capture::HepSend {
+            capture_id: self.hep_send_id,
+            password: self.hep_send_password.clone(),
+            ..sipline_capture::HepSend::new(addr)
+        });
         if self.follow || self.hep_listen.is_some() || self.interface.is_some() {
             let follow = sipline_capture::Follow::default();
             for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -328,6 +345,32 @@ impl CaptureArgs {
             opts.follow = Some(follow);
         }
         Ok(opts)
+    }
+}
+
+impl CaptureArgs {
+    /// Runs a command on the reading options (a usage error when they
+    /// cannot be made), then says what `--hep-send` sent.
+    fn run(
+        &self,
+        mode: Mode,
+        inputs: &[String],
+        command: impl FnOnce(&sipline_capture::ReadOptions) -> ExitCode,
+    ) -> ExitCode {
+        let opts = match self.options(mode, inputs) {
+            Ok(o) => o,
+            Err(e) => return usage(&e),
+        };
+        let code = command(&opts);
+        if let Some(h) = &opts.hep_send {
+            let (sent, failed, without_flow, too_large) = h.counts.get();
+            eprintln!(
+                "sipline: {sent} message(s) sent as HEP to {}; not sent: {failed} failed, \
+                 {without_flow} without addresses (a raw stream), {too_large} too large",
+                h.addr
+            );
+        }
+        code
     }
 }
 
@@ -398,20 +441,15 @@ fn main() -> ExitCode {
         } => {
             let by = slice_by(by.as_deref());
             let threads = threads_or_cores(threads);
-            let opts = match capture.options(mode, &inputs) {
-                Ok(o) => o,
-                Err(e) => return usage(&e),
-            };
-            stats::run_stats(&inputs, &opts, json, !no_calls, by, threads)
+            capture.run(mode, &inputs, |opts| {
+                stats::run_stats(&inputs, opts, json, !no_calls, by, threads)
+            })
         }
         Command::Check {
             mode,
             capture,
             inputs,
-        } => match capture.options(mode, &inputs) {
-            Ok(opts) => stats::run_check(&inputs, &opts),
-            Err(e) => usage(&e),
-        },
+        } => capture.run(mode, &inputs, |opts| stats::run_check(&inputs, opts)),
         Command::Calls {
             mode,
             capture,
@@ -427,10 +465,9 @@ fn main() -> ExitCode {
             } else {
                 calls::Format::Table
             };
-            match capture.options(mode, &inputs) {
-                Ok(opts) => calls::run(&inputs, &opts, format, slice_by(by.as_deref())),
-                Err(e) => usage(&e),
-            }
+            capture.run(mode, &inputs, |opts| {
+                calls::run(&inputs, opts, format, slice_by(by.as_deref()))
+            })
         }
         Command::Export {
             what,
@@ -452,10 +489,10 @@ fn main() -> ExitCode {
             rotate,
             threads,
             inputs,
-        } => match capture.options(mode, &inputs) {
-            Ok(opts) => export::run(
+        } => capture.run(mode, &inputs, |opts| {
+            export::run(
                 &inputs,
-                &opts,
+                opts,
                 &export::Settings {
                     format,
                     what,
@@ -467,9 +504,11 @@ fn main() -> ExitCode {
                     threads: threads_or_cores(threads),
                     rotate: rotate.map(|d| d.as_secs_f64()),
                 },
-            ),
-            Err(e) => usage(&e),
-        },
+            )
+        }),
+        Command::Watch { t1, .. } if !(t1.is_finite() && t1 > 0.0) => {
+            usage("--t1 must be a number of seconds above 0")
+        }
         Command::Watch {
             mode,
             capture,
@@ -479,13 +518,10 @@ fn main() -> ExitCode {
             t1,
             metrics,
             inputs,
-        } => match capture.options(mode, &inputs) {
-            Ok(_) if !(t1.is_finite() && t1 > 0.0) => {
-                usage("--t1 must be a number of seconds above 0")
-            }
-            Ok(opts) => watch::run(
+        } => capture.run(mode, &inputs, |opts| {
+            watch::run(
                 &inputs,
-                &opts,
+                opts,
                 &watch::Options {
                     every,
                     json,
@@ -493,9 +529,8 @@ fn main() -> ExitCode {
                     t1,
                     metrics,
                 },
-            ),
-            Err(e) => usage(&e),
-        },
+            )
+        }),
         Command::Lines {
             mode,
             datagram,

@@ -295,3 +295,100 @@ fn kamailio_siptrace_is_collected_call_by_call() {
     assert_eq!(v["malformed"], 0);
     assert_eq!(v["all_read"], true, "{}", v["not_read"]);
 }
+
+/// `--hep-send`: a capture sent on as HEP to sipline's own collector reads
+/// back as the same messages, at the same addresses and times.
+#[test]
+fn what_is_sent_as_hep_reads_back_the_same() {
+    let port = common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let dir = std::env::temp_dir().join(format!("sipline-hep-send-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let got = dir.join("collected.jsonl");
+    let collector = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args([
+            "export",
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+            "--hep-listen",
+            &addr,
+        ])
+        .arg("-o")
+        .arg(&got)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let capture = common::workspace_root().join("corpus/captures/loopback.pcap");
+    let sent = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args([
+            "export",
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+            "--hep-send",
+            &addr,
+        ])
+        .args(["--hep-send-id", "7"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    assert_eq!(sent.status.code(), Some(0));
+    let direct = String::from_utf8_lossy(&sent.stdout).into_owned();
+    let err = String::from_utf8_lossy(&sent.stderr).into_owned();
+    let rows = direct.lines().count();
+    assert!(
+        err.contains(&format!(
+            "{rows} message(s) sent as HEP to {addr}; not sent: 0 failed"
+        )),
+        "{err}"
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    let killed = Command::new("kill")
+        .args(["-INT", &collector.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(collector.wait_with_output().unwrap().status.code(), Some(0));
+    let same = |text: &str| -> Vec<String> {
+        let mut v: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let r: Value = serde_json::from_str(l).unwrap();
+                let keys = [
+                    "timestamp",
+                    "src_ip",
+                    "src_port",
+                    "dst_ip",
+                    "dst_port",
+                    "protocol",
+                    "kind",
+                    "method",
+                    "response_code",
+                    "cid",
+                    "cseq",
+                    "branch",
+                    "from_tag",
+                    "to_tag",
+                    "body_len",
+                    "msg_len",
+                ];
+                keys.iter()
+                    .map(|k| r[k].to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let collected = std::fs::read_to_string(&got).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(rows > 100);
+    assert_eq!(same(&collected), same(&direct));
+}

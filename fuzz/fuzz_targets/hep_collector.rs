@@ -4,7 +4,8 @@
 //! was received, and its message goes through the push source as the
 //! collector hands it on, counted once. As a TCP stream: cut into HEP3
 //! packets the same way whatever the reads, each packet as long as its
-//! header says.
+//! header says. Sent on (`--hep-send`): what was read, written as HEP3,
+//! reads back the same.
 use sipline_capture::__fuzzing::{hep, HepFrame, HepStream};
 use sipline_capture::{FlowId, PacketSource, ReadOptions, Summary, Transport};
 
@@ -37,6 +38,19 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     };
     assert!(inside(h.payload));
     assert!(h.auth_key.is_none_or(inside));
+    let mut again = Vec::new();
+    if hep::encode(&mut again, &h, 1) {
+        let back = hep::parse(&again).expect("what encode wrote parses");
+        assert_eq!((back.src, back.dst, back.ip_protocol), (h.src, h.dst, h.ip_protocol));
+        assert_eq!((back.payload, back.auth_key), (h.payload, h.auth_key));
+        assert_eq!(back.payload_type, Some(h.payload_type.unwrap_or(1)));
+        match (back.time, h.time) {
+            (Some(b), Some(t)) if t >= 0.0 && t < f64::from(u32::MAX) => {
+                assert!((b - t).abs() <= 1e-6 * t.max(1.0), "{b} {t}")
+            }
+            _ => {}
+        }
+    }
     let mut source = PacketSource::new("hep:fuzz", &ReadOptions::default());
     let mut seen = Summary::default();
     let flow = FlowId {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::decode::hep;
 use crate::sink::{FlowId, InputError, Location, Sink, Skip, Transport};
+use crate::source::hep_send::Forwarding;
 use crate::source::iface::listen_interface;
 use crate::source::input::{read_path, PacketSource};
 use crate::source::live::{Follow, HepListen};
@@ -221,6 +222,10 @@ pub fn listen_hep(
     // TCP on the port UDP got (the same, when one was asked for).
     let tcp = TcpListener::bind(local).map_err(fail)?;
     udp.set_nonblocking(true).map_err(fail)?;
+    // Best effort: the kernel caps it (net.core.rmem_max) without
+    // CAP_NET_ADMIN, and the collector works with what it gets.
+    #[cfg(target_os = "linux")]
+    let _ = crate::source::packet_socket::set_receive_buffer(&udp, cfg.buffer);
     tcp.set_nonblocking(true).map_err(fail)?;
     let mut collector = Collector {
         cfg,
@@ -279,8 +284,23 @@ pub fn listen_hep(
 /// [`ReadOptions::iface`] when it is [its](crate::Interface::name), until
 /// the follow stops; else
 /// [`read_path`] (a file, followed or not, a folder followed, standard
-/// input).
+/// input). With [`ReadOptions::hep_send`], every SIP message read is also
+/// sent on as HEPv3.
 pub fn read_source(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), InputError> {
+    match &opts.hep_send {
+        Some(cfg) => {
+            let mut forwarding = Forwarding::new(cfg, sink).map_err(|e| InputError {
+                file: name.to_string(),
+                offset: None,
+                message: format!("cannot send HEP to {}: {e}", cfg.addr),
+            })?;
+            read_one(name, opts, &mut forwarding)
+        }
+        None => read_one(name, opts, sink),
+    }
+}
+
+fn read_one(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<(), InputError> {
     let follow = || opts.follow.clone().unwrap_or_default();
     if let Some(hep) = opts.hep.as_ref().filter(|h| h.name() == name) {
         return listen_hep(hep, opts, &follow(), sink);
@@ -328,6 +348,7 @@ mod tests {
             addr,
             allow: Vec::new(),
             password: None,
+            buffer: 1 << 20,
         };
         let follow = Follow {
             poll: Duration::from_millis(20),
@@ -366,6 +387,7 @@ mod tests {
             addr: taken.local_addr().unwrap(),
             allow: Vec::new(),
             password: None,
+            buffer: 1 << 20,
         };
         let mut seen = Summary::default();
         let e =
@@ -438,6 +460,7 @@ mod tests {
             addr,
             allow: Vec::new(),
             password: None,
+            buffer: 1 << 20,
         };
         let follow = Follow {
             poll: Duration::from_millis(5),

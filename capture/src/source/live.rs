@@ -56,9 +56,24 @@ pub struct HepListen {
     /// HEP3's capture password (its auth key chunk), required of every
     /// datagram when set.
     pub password: Option<String>,
+    /// The kernel's receive buffer asked for the UDP socket, in bytes: what
+    /// absorbs a burst of datagrams while the collector is busy (a sender
+    /// flushing a capture sends thousands at once).
+    pub buffer: usize,
 }
 
 impl HepListen {
+    /// Collects on `addr`, from any sender (on loopback) with no password,
+    /// with a 32 MiB receive buffer.
+    pub fn new(addr: SocketAddr) -> HepListen {
+        HepListen {
+            addr,
+            allow: Vec::new(),
+            password: None,
+            buffer: 32 << 20,
+        }
+    }
+
     /// The name of the collector in every location (`hep:127.0.0.1:9060`).
     pub fn name(&self) -> String {
         format!("hep:{}", self.addr)

@@ -7,6 +7,7 @@
 //! [`read_source`]).
 
 pub(crate) mod live;
+pub(crate) mod hep_send;
 pub(crate) mod options;
 pub(crate) mod pcap;
 pub(crate) mod input;
@@ -19,6 +20,7 @@ pub(crate) mod iface;
 pub(crate) mod hep_listen;
 
 pub use hep_listen::{listen_hep, read_source};
+pub use hep_send::{HepSend, HepSendCounts};
 pub use iface::listen_interface;
 pub use input::{deliver_datagram, read, read_path, PacketSource};
 pub use live::{Follow, HepListen, Interface};

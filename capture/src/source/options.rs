@@ -3,6 +3,7 @@
 use sipline::ParserConfig;
 
 use crate::decode::frag::FragLimits;
+use crate::source::hep_send::HepSend;
 use crate::source::live::{Follow, HepListen, Interface};
 use crate::tcp::limits::TcpLimits;
 
@@ -31,4 +32,7 @@ pub struct ReadOptions {
     /// An interface, read by [`read_source`](crate::read_source) as the
     /// input named by [`Interface::name`], until the follow stops.
     pub iface: Option<Interface>,
+    /// Every SIP message read by [`read_source`](crate::read_source) sent
+    /// on as HEPv3 to a collector, besides going to the sink.
+    pub hep_send: Option<HepSend>,
 }

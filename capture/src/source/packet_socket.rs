@@ -4,7 +4,8 @@
 //! in the kernel, and the kernel's own count of packets it dropped.
 //!
 //! The crate's one module with `unsafe` code: the system calls, each with
-//! what makes it sound. libpcap is not needed, at build or run time.
+//! what makes it sound (the receive buffer of the HEP collector's UDP
+//! socket is set here too). libpcap is not needed, at build or run time.
 
 #![allow(unsafe_code)]
 
@@ -53,6 +54,27 @@ pub(crate) fn interface_index(name: &str) -> Option<i32> {
     i32::try_from(index).ok().filter(|&i| i > 0)
 }
 
+/// Asks for a receive buffer of `bytes` on `socket`: past
+/// `net.core.rmem_max` with CAP_NET_ADMIN (SO_RCVBUFFORCE), else as much as
+/// the kernel grants (SO_RCVBUF).
+pub(crate) fn set_receive_buffer(socket: &impl AsRawFd, bytes: usize) -> io::Result<()> {
+    let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    let set = |name| {
+        // SAFETY: `size` is a live c_int and the length passed is its size.
+        check(unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                name,
+                std::ptr::from_ref(&size).cast(),
+                size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        })
+        .map(|_| ())
+    };
+    set(libc::SO_RCVBUFFORCE).or_else(|_| set(libc::SO_RCVBUF))
+}
+
 /// An open packet socket.
 #[derive(Debug)]
 pub(crate) struct PacketSocket {
@@ -88,15 +110,7 @@ impl PacketSocket {
         let socket = PacketSocket {
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
         };
-        let size = libc::c_int::try_from(buffer).unwrap_or(libc::c_int::MAX);
-        // SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN; else
-        // the ordinary option, capped by the kernel.
-        if socket
-            .set(libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &size)
-            .is_err()
-        {
-            socket.set(libc::SOL_SOCKET, libc::SO_RCVBUF, &size)?;
-        }
+        set_receive_buffer(&socket.fd, buffer)?;
         socket.set(libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &1 as &libc::c_int)?;
         let tv = libc::timeval {
             tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(1),
