@@ -194,11 +194,39 @@ impl Collector<'_> {
     }
 }
 
+/// The kernel's count of datagrams it dropped for `socket` because its
+/// receive buffer was full: the `drops` column of `/proc/net/udp` (or
+/// `udp6`) on the socket's line, found by its inode.
+#[cfg(target_os = "linux")]
+fn udp_drops(socket: &UdpSocket) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.as_raw_fd())).ok()?;
+    let link = link.to_str()?;
+    let inode = link.strip_prefix("socket:[")?.strip_suffix(']')?;
+    ["/proc/net/udp", "/proc/net/udp6"].iter().find_map(|table| {
+        let text = std::fs::read_to_string(table).ok()?;
+        text.lines().skip(1).find_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.get(9) == Some(&inode) {
+                cols.get(12)?.parse().ok()
+            } else {
+                None
+            }
+        })
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn udp_drops(_: &UdpSocket) -> Option<u64> {
+    None
+}
+
 /// Collects HEP on `cfg.addr`, UDP and TCP alike (the same port), until
 /// `follow`'s stop flag is raised: every SIP message to `sink`, at its
 /// original flow and time; what is not HEP, or is refused, counted where it
-/// came from ([`Skip::HepMalformed`], [`Skip::HepRefused`]); the collector
-/// goes on. The error is the sockets' own (they cannot be bound, or fail),
+/// came from ([`Skip::HepMalformed`], [`Skip::HepRefused`]); datagrams
+/// the kernel dropped (the socket's buffer full) counted as
+/// [`Skip::KernelDropped`] every second; the collector goes on. The error is the sockets' own (they cannot be bound, or fail),
 /// never the input's.
 pub fn listen_hep(
     cfg: &HepListen,
@@ -239,7 +267,28 @@ pub fn listen_hep(
     let idle = follow
         .poll
         .clamp(Duration::from_millis(1), Duration::from_millis(20));
+    let dropped_at = Location {
+        file: &name,
+        frame: None,
+        offset: 0,
+        flow: None,
+        time: None,
+    };
+    let mut dropped = udp_drops(&udp).unwrap_or(0);
+    let mut count_drops = |sink: &mut dyn Sink| {
+        if let Some(now) = udp_drops(&udp) {
+            if now > dropped {
+                sink.skipped_many(&dropped_at, Skip::KernelDropped, now - dropped);
+            }
+            dropped = dropped.max(now);
+        }
+    };
+    let mut checked = std::time::Instant::now();
     while !follow.stopped() {
+        if checked.elapsed() >= Duration::from_secs(1) {
+            count_drops(sink);
+            checked = std::time::Instant::now();
+        }
         let mut busy = false;
         loop {
             match udp.recv_from(&mut buf) {
@@ -275,6 +324,7 @@ pub fn listen_hep(
             std::thread::sleep(idle);
         }
     }
+    count_drops(sink);
     collector.source.finish(sink);
     Ok(())
 }
@@ -337,6 +387,19 @@ mod tests {
         out.extend_from_slice(&((6 + chunks.len()) as u16).to_be_bytes());
         out.extend_from_slice(&chunks);
         out
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_kernel_s_drops_are_read_from_its_table() {
+        let full = UdpSocket::bind("127.0.0.1:0").unwrap();
+        crate::source::packet_socket::set_receive_buffer(&full, 1).unwrap();
+        let before = udp_drops(&full).unwrap();
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        for _ in 0..200 {
+            sender.send_to(&[0u8; 1000], full.local_addr().unwrap()).unwrap();
+        }
+        assert!(udp_drops(&full).unwrap() > before);
     }
 
     #[test]
