@@ -94,11 +94,20 @@ pub enum Skip {
     /// The interface went down (or away) while captured: what crossed it
     /// meanwhile, if anything, was not seen. Counted once per time down.
     InterfaceDown,
+    /// A capture followed (`--follow FILE`) became shorter than what was
+    /// read of it (truncated in place: `logrotate copytruncate`, a writer
+    /// restarted): what it held between the last read and the cut may be
+    /// lost. It is read again from its start.
+    CaptureTruncated,
+    /// A capture followed was replaced under its name (rotated away, a new
+    /// file created): the old one was read to its end, the new one is read
+    /// from its start. Nothing is lost.
+    CaptureReplaced,
 }
 
 impl Skip {
     /// Every kind, in order.
-    pub const ALL: [Skip; 18] = [
+    pub const ALL: [Skip; 20] = [
         Skip::KeepAlive,
         Skip::IpFragment,
         Skip::TcpRetransmission,
@@ -117,6 +126,8 @@ impl Skip {
         Skip::HepRefused,
         Skip::KernelDropped,
         Skip::InterfaceDown,
+        Skip::CaptureTruncated,
+        Skip::CaptureReplaced,
     ];
 
     /// A short stable name (the CLI's JSON keys).
@@ -140,6 +151,8 @@ impl Skip {
             Skip::HepRefused => "hep-refused",
             Skip::KernelDropped => "packets-dropped-by-kernel",
             Skip::InterfaceDown => "interface-down",
+            Skip::CaptureTruncated => "captures-truncated",
+            Skip::CaptureReplaced => "captures-replaced",
         }
     }
 
@@ -151,7 +164,10 @@ impl Skip {
     pub const fn is_loss(self) -> bool {
         !matches!(
             self,
-            Skip::KeepAlive | Skip::TcpRetransmission | Skip::JunkBetweenMessages
+            Skip::KeepAlive
+                | Skip::TcpRetransmission
+                | Skip::JunkBetweenMessages
+                | Skip::CaptureReplaced
         )
     }
 
@@ -167,6 +183,7 @@ impl Skip {
                 | Skip::HepMalformed
                 | Skip::KernelDropped
                 | Skip::InterfaceDown
+                | Skip::CaptureTruncated
         )
     }
 }

@@ -268,3 +268,47 @@ fn duckdb_reads_rotated_parts_while_they_are_written() {
         String::from_utf8_lossy(&after.stderr)
     );
 }
+
+/// A capture followed by name that is truncated in place, then replaced
+/// under its name: each is said, the new content is read from its start,
+/// and nothing written is missed.
+#[test]
+fn a_followed_capture_truncated_or_replaced_is_read_again() {
+    let (header, records) = records();
+    let dir = temp_dir("follow-rotated");
+    let path = dir.join("live.pcap");
+    std::fs::write(&path, &header).unwrap();
+    let child = start(&[
+        "stats",
+        "--json",
+        "--no-calls",
+        "--follow",
+        path.to_str().unwrap(),
+    ]);
+    settle();
+    let third = records.len() / 3;
+    for r in &records[..third] {
+        append(&path, r);
+    }
+    settle();
+    // Truncated in place (copytruncate), then written again from a header.
+    std::fs::write(&path, &header).unwrap();
+    for r in &records[third..2 * third] {
+        append(&path, r);
+    }
+    settle();
+    // Rotated away: renamed, a new capture under the name.
+    std::fs::rename(&path, dir.join("live.pcap.1")).unwrap();
+    std::fs::write(&path, [header.clone(), records[2 * third..].concat()].concat()).unwrap();
+    settle();
+    let (text, code) = interrupt(child);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let whole = dir.join("whole.pcap");
+    std::fs::write(&whole, [header.clone(), records.concat()].concat()).unwrap();
+    assert_eq!(v["totals"]["messages"].as_u64(), Some(messages(&whole)), "{v}");
+    assert_eq!(v["skipped"]["captures-truncated"], 1, "{v}");
+    assert_eq!(v["skipped"]["captures-replaced"], 1, "{v}");
+    assert_eq!(v["not_read"]["captures-truncated"], 1);
+    assert_eq!(v["all_read"], false);
+}

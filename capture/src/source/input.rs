@@ -54,10 +54,29 @@ pub fn read_path(name: &str, opts: &ReadOptions, sink: &mut dyn Sink) -> Result<
             |file, tail| read(file, tail, opts, sink),
             open_error,
         ),
-        Some(follow) => {
+        Some(follow) => loop {
             let file = File::open(name).map_err(|e| open_error(path, e))?;
-            read(name, Tail::new(file, follow.clone(), None), opts, sink)
-        }
+            let ended = std::sync::Arc::new(std::sync::Mutex::new(None));
+            let tail = Tail::new(file, follow.clone(), None)
+                .watching(path.to_path_buf(), std::sync::Arc::clone(&ended));
+            let result = read(name, tail, opts, sink);
+            let why = ended.lock().ok().and_then(|mut e| e.take());
+            match why {
+                // Truncated or replaced: said, and the file read again from
+                // its start (a new capture header, frames from 1).
+                Some(why) => {
+                    let at = Location {
+                        file: name,
+                        frame: None,
+                        offset: 0,
+                        flow: None,
+                        time: None,
+                    };
+                    sink.skipped(&at, why);
+                }
+                None => return result,
+            }
+        },
         None => {
             let file = File::open(name).map_err(|e| open_error(path, e))?;
             read(name, file, opts, sink)

@@ -137,18 +137,60 @@ impl Interface {
 }
 
 /// A file being written, read as `tail -f` reads it: at its end, it waits
-/// for more, until the follow stops or (in a folder) a newer file appears.
+/// for more, until the follow stops or (in a folder) a newer file appears,
+/// or (followed by name) the file is truncated or replaced.
 pub(crate) struct Tail {
     file: File,
     follow: Follow,
     /// In a folder: this file's path and its place when opened (a newer
     /// file ends it).
     ring: Option<(PathBuf, FileKey)>,
+    /// Followed by name: the path, and where to say that the file was
+    /// truncated or replaced (which ends it).
+    watch: Option<(PathBuf, Arc<std::sync::Mutex<Option<crate::sink::Skip>>>)>,
+    /// Bytes read so far.
+    pos: u64,
 }
 
 impl Tail {
     pub(crate) fn new(file: File, follow: Follow, ring: Option<(PathBuf, FileKey)>) -> Tail {
-        Tail { file, follow, ring }
+        Tail {
+            file,
+            follow,
+            ring,
+            watch: None,
+            pos: 0,
+        }
+    }
+
+    /// Followed by name: at its end, the file is checked against `path`;
+    /// truncated or replaced, the read ends and `ended` says which.
+    pub(crate) fn watching(
+        mut self,
+        path: PathBuf,
+        ended: Arc<std::sync::Mutex<Option<crate::sink::Skip>>>,
+    ) -> Tail {
+        self.watch = Some((path, ended));
+        self
+    }
+
+    /// Why the file followed by name ends, if it does: shorter than what
+    /// was read, or another file under its name.
+    fn ended(&self) -> Option<crate::sink::Skip> {
+        let (path, _) = self.watch.as_ref()?;
+        let open = self.file.metadata().ok()?;
+        if open.len() < self.pos {
+            return Some(crate::sink::Skip::CaptureTruncated);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let named = std::fs::metadata(path).ok()?;
+            if (named.dev(), named.ino()) != (open.dev(), open.ino()) {
+                return Some(crate::sink::Skip::CaptureReplaced);
+            }
+        }
+        None
     }
 }
 
@@ -156,10 +198,26 @@ impl Read for Tail {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         loop {
             let n = self.file.read(buf)?;
+            self.pos += n as u64;
             if n > 0 || buf.is_empty() {
                 return Ok(n);
             }
             if self.follow.stopped() {
+                return Ok(0);
+            }
+            if let Some(why) = self.ended() {
+                // A replaced file may still have had its last bytes
+                // written: one more read takes them.
+                let n = self.file.read(buf)?;
+                self.pos += n as u64;
+                if n > 0 {
+                    return Ok(n);
+                }
+                if let Some((_, ended)) = &self.watch {
+                    if let Ok(mut e) = ended.lock() {
+                        *e = Some(why);
+                    }
+                }
                 return Ok(0);
             }
             if let Some((path, key)) = &self.ring {
