@@ -6,6 +6,7 @@
 #   bash benches/live.sh rates            # 10 s at each rate
 #   bash benches/live.sh soak [MINUTES]   # 30 by default, 1 000 calls/s
 #   bash benches/live.sh flood            # 60 s of INVITEs, each a new Call-ID
+#   bash benches/live.sh iface            # SIPp on lo, read with -i lo (root)
 #
 # The sender is benches/hep_feed.py (HEP3 over UDP on loopback, six
 # messages a call); sipline runs `watch --json` on --hep-listen. Lost =
@@ -59,6 +60,36 @@ soak)
   wait "$feed"
   sleep 1
   echo "sent $(cat "$out/sent"); sipline $(stop)"
+  ;;
+iface)
+  for rate in 500 1000 2000 3000; do
+    uas_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$bin" stats --json -i lo --port "$uas_port" > "$out/stats.json" 2> "$out/err" &
+    pid=$!
+    sleep 0.5
+    (cd "$out" && sipp -sn uas -i 127.0.0.1 -p "$uas_port" -t u1 -nostdin -bg > /dev/null 2>&1)
+    sleep 0.5
+    c0=$(cpu)
+    (cd "$out" && sipp -sn uac -i 127.0.0.1 -t u1 -r "$rate" -m $((rate * 10)) -nostdin \
+      -trace_stat -stf uac.csv "127.0.0.1:$uas_port" > /dev/null 2>&1) || true
+    sleep 1
+    c1=$(cpu)
+    pkill -f "sipp -sn uas -i 127.0.0.1 -p $uas_port" || true
+    kill -INT "$pid"; wait "$pid"
+    python3 - "$out/stats.json" "$out/uac.csv" "$rate" "$(( (c1 - c0) * 1000000 / tick ))" <<'PY'
+import csv, json, sys
+v = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2]), delimiter=";"))
+last = rows[-1]
+ok, failed = int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"])
+msgs = v["totals"]["messages"]
+print(json.dumps({"rate": int(sys.argv[3]), "sipp_successful": ok, "sipp_failed": failed,
+                  "invites_seen": v["requests"].get("INVITE"), "established": v["calls"]["by_outcome"]["established"],
+                  "messages": msgs, "kernel_dropped": v["not_read"]["packets-dropped-by-kernel"],
+                  "cpu_us_per_message": round(int(sys.argv[4]) / max(msgs, 1), 2)}))
+PY
+    rm -f "$out"/*.csv
+  done
   ;;
 flood)
   start 10s
