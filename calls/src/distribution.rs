@@ -3,15 +3,24 @@
 
 /// A distribution of delays or durations: count, mean, median, 95th
 /// percentile, maximum. Samples are kept exactly up to
-/// [`Distribution::EXACT`] of them; beyond, a uniform reservoir of that
-/// size stands for them (memory stays bounded; count, mean and max stay exact).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// [`Distribution::EXACT`] of them (or the bound of
+/// [`Distribution::bounded`]); beyond, a uniform reservoir of that size
+/// stands for them (memory stays bounded; count, mean and max stay exact).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Distribution {
     samples: Vec<f64>,
     count: u64,
     sum: f64,
     max: f64,
     seed: u64,
+    limit: usize,
+}
+
+impl Default for Distribution {
+    /// Exact up to [`Distribution::EXACT`] samples.
+    fn default() -> Self {
+        Distribution::bounded(Self::EXACT)
+    }
 }
 
 /// The summary of a [`Distribution`], in the unit it was fed.
@@ -30,8 +39,33 @@ pub struct Summary {
 }
 
 impl Distribution {
-    /// The most samples kept exactly.
+    /// The most samples kept exactly by default.
     pub const EXACT: usize = 1_000_000;
+
+    /// A distribution exact up to `samples` samples (at least 1), then a
+    /// reservoir of that size: 8 bytes a sample at most. A long-running
+    /// monitor keeps its memory flat with a small bound (its percentiles
+    /// then estimates from a uniform sample).
+    ///
+    /// ```
+    /// let mut d = sipline_calls::Distribution::bounded(100);
+    /// for v in 0..10_000 {
+    ///     d.add(f64::from(v));
+    /// }
+    /// let s = d.summary().unwrap();
+    /// assert_eq!((s.count, s.max), (10_000, 9_999.0));
+    /// assert!((s.p50 - 5_000.0).abs() < 1_500.0);
+    /// ```
+    pub fn bounded(samples: usize) -> Distribution {
+        Distribution {
+            samples: Vec::new(),
+            count: 0,
+            sum: 0.0,
+            max: 0.0,
+            seed: 0,
+            limit: samples.max(1),
+        }
+    }
 
     /// Adds a sample.
     pub fn add(&mut self, v: f64) {
@@ -40,7 +74,7 @@ impl Distribution {
         if self.count == 1 || v > self.max {
             self.max = v;
         }
-        if self.samples.len() < Self::EXACT {
+        if self.samples.len() < self.limit {
             self.samples.push(v);
         } else {
             // Reservoir sampling (Algorithm R) with a fixed-seed xorshift.

@@ -48,6 +48,21 @@ const ISA_CODES: [u16; 4] = [408, 500, 503, 504];
 const NER_CODES: [u16; 6] = [480, 486, 600, 403, 402, 603];
 
 impl Metrics {
+    /// Metrics whose distributions keep at most `samples` samples each
+    /// ([`Distribution::bounded`]): for a monitor that runs for days.
+    pub fn with_max_samples(samples: usize) -> Metrics {
+        let d = || Distribution::bounded(samples);
+        Metrics {
+            srd_success: d(),
+            srd_failure: d(),
+            sdd_success: d(),
+            sdd_failure: d(),
+            sdt: d(),
+            pdd: d(),
+            ..Metrics::default()
+        }
+    }
+
     /// Counts one attempt.
     pub fn add(&mut self, r: &CallRecord) {
         *self.by_outcome.entry(r.outcome).or_default() += 1;

@@ -32,6 +32,10 @@ pub use prom::serve_metrics;
 const MAX_SLICES: usize = 10_000;
 /// Top failing codes and peers shown per window.
 const TOP: usize = 5;
+/// Samples kept per delay distribution since the start (a uniform
+/// reservoir past it): memory stays flat over days, the percentiles since
+/// the start are estimates; a window's are exact up to a million calls.
+const SINCE_START_SAMPLES: usize = 10_000;
 
 /// How `watch` runs.
 pub struct Options {
@@ -151,7 +155,7 @@ impl State {
             window: Summary::default(),
             tracker: CallTracker::new(limits),
             limits,
-            calls: Metrics::default(),
+            calls: Metrics::with_max_samples(SINCE_START_SAMPLES),
             window_calls: Metrics::default(),
             window_peers: by_peer.then(|| SlicedMetrics::new(SliceBy::Peer, MAX_SLICES)),
             delays: Delays::default(),
