@@ -299,14 +299,22 @@ fn a_followed_capture_truncated_or_replaced_is_read_again() {
     settle();
     // Rotated away: renamed, a new capture under the name.
     std::fs::rename(&path, dir.join("live.pcap.1")).unwrap();
-    std::fs::write(&path, [header.clone(), records[2 * third..].concat()].concat()).unwrap();
+    std::fs::write(
+        &path,
+        [header.clone(), records[2 * third..].concat()].concat(),
+    )
+    .unwrap();
     settle();
     let (text, code) = interrupt(child);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     let whole = dir.join("whole.pcap");
     std::fs::write(&whole, [header.clone(), records.concat()].concat()).unwrap();
-    assert_eq!(v["totals"]["messages"].as_u64(), Some(messages(&whole)), "{v}");
+    assert_eq!(
+        v["totals"]["messages"].as_u64(),
+        Some(messages(&whole)),
+        "{v}"
+    );
     assert_eq!(v["skipped"]["captures-truncated"], 1, "{v}");
     assert_eq!(v["skipped"]["captures-replaced"], 1, "{v}");
     assert_eq!(v["not_read"]["captures-truncated"], 1);

@@ -142,3 +142,53 @@ fn sipp_calls_on_loopback_are_each_seen_once() {
     assert_eq!(v["all_read"], true, "{}", v["not_read"]);
     assert!(v["totals"]["bytes_read"].as_u64().unwrap() > 0, "{v}");
 }
+
+/// An interface that goes down, then away, while captured: counted under
+/// `interface-down`, and the capture goes on until stopped (exit 0).
+#[test]
+fn an_interface_going_down_is_counted_and_the_capture_goes_on() {
+    if !may_capture() {
+        return;
+    }
+    let (a, b) = (
+        format!("sipl{}a", std::process::id() % 100_000),
+        format!("sipl{}b", std::process::id() % 100_000),
+    );
+    let ip = |args: &[&str]| {
+        Command::new("ip")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let made = ip(&["link", "add", &a, "type", "veth", "peer", "name", &b])
+        && ip(&["link", "set", &a, "up"])
+        && ip(&["link", "set", &b, "up"]);
+    if !common::have(
+        &common::NET_RAW,
+        made,
+        "`ip link add … type veth` failed (CAP_NET_ADMIN, iproute2)",
+        "the interface-down test",
+    ) {
+        return;
+    }
+    let capture = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args(["stats", "--json", "-i", &a])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(ip(&["link", "set", &a, "down"]));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(ip(&["link", "del", &a]));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-INT", &capture.id().to_string()])
+        .status();
+    let out = capture.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["not_read"]["interface-down"].as_u64() >= Some(1), "{v}");
+    assert_eq!(v["all_read"], false);
+}

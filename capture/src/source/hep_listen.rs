@@ -203,17 +203,19 @@ fn udp_drops(socket: &UdpSocket) -> Option<u64> {
     let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.as_raw_fd())).ok()?;
     let link = link.to_str()?;
     let inode = link.strip_prefix("socket:[")?.strip_suffix(']')?;
-    ["/proc/net/udp", "/proc/net/udp6"].iter().find_map(|table| {
-        let text = std::fs::read_to_string(table).ok()?;
-        text.lines().skip(1).find_map(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            if cols.get(9) == Some(&inode) {
-                cols.get(12)?.parse().ok()
-            } else {
-                None
-            }
+    ["/proc/net/udp", "/proc/net/udp6"]
+        .iter()
+        .find_map(|table| {
+            let text = std::fs::read_to_string(table).ok()?;
+            text.lines().skip(1).find_map(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                if cols.get(9) == Some(&inode) {
+                    cols.get(12)?.parse().ok()
+                } else {
+                    None
+                }
+            })
         })
-    })
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -397,7 +399,9 @@ mod tests {
         let before = udp_drops(&full).unwrap();
         let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
         for _ in 0..200 {
-            sender.send_to(&[0u8; 1000], full.local_addr().unwrap()).unwrap();
+            sender
+                .send_to(&[0u8; 1000], full.local_addr().unwrap())
+                .unwrap();
         }
         assert!(udp_drops(&full).unwrap() > before);
     }
