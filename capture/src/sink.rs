@@ -221,6 +221,10 @@ pub trait Sink {
     }
     /// Bytes read from an input (for progress and totals).
     fn bytes_read(&mut self, _n: u64) {}
+    /// What a live source holds now, said every second: TCP directions
+    /// being reassembled, and their bytes (both bounded by
+    /// [`TcpLimits`](crate::TcpLimits)).
+    fn held(&mut self, _tcp_flows: usize, _tcp_bytes: usize) {}
 }
 
 /// A problem with an input itself (not with the SIP in it): it cannot be

@@ -170,6 +170,10 @@ impl Sink for Forwarding<'_> {
     fn bytes_read(&mut self, n: u64) {
         self.inner.bytes_read(n);
     }
+
+    fn held(&mut self, tcp_flows: usize, tcp_bytes: usize) {
+        self.inner.held(tcp_flows, tcp_bytes);
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +234,7 @@ mod tests {
         f.skipped_bytes(&at, Skip::TcpGap, 3);
         f.time(1.0);
         f.bytes_read(4);
+        f.held(1, 2);
         assert_eq!(taker.0, 4);
         let mut buf = [0u8; 2048];
         let n = collector.recv(&mut buf).unwrap();

@@ -95,6 +95,8 @@ pub fn listen_interface(
         while !follow.stopped() {
             if checked.elapsed() >= Duration::from_secs(1) {
                 count_drops(&socket, sink);
+                let (flows, bytes) = source.tcp_held();
+                sink.held(flows, bytes);
                 checked = Instant::now();
             }
             let (head, body) = buf.split_at_mut(SLL2);

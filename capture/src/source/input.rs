@@ -320,6 +320,11 @@ impl PacketSource {
         self.frames
     }
 
+    /// TCP directions being reassembled now, and the bytes they hold.
+    pub fn tcp_held(&self) -> (usize, usize) {
+        (self.reader.tcp.open_flows(), self.reader.tcp.memory())
+    }
+
     /// The source has ended: what TCP flows still hold is reported
     /// (messages cut short), and IP fragments still waiting are counted.
     pub fn finish(&mut self, sink: &mut dyn Sink) {

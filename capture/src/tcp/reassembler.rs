@@ -95,13 +95,11 @@ impl Reassembler {
         }
     }
 
-    #[cfg(any(test, feature = "fuzzing"))]
     /// How many directions are held now.
     pub fn open_flows(&self) -> usize {
         self.flows.len()
     }
 
-    #[cfg(any(test, feature = "fuzzing"))]
     /// How many bytes all directions hold now (partial messages, out-of-order
     /// segments, lines being searched).
     pub fn memory(&self) -> usize {

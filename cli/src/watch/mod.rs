@@ -140,6 +140,8 @@ pub struct State {
     limits: CallLimits,
     /// Windows closed so far.
     pub windows: u64,
+    /// TCP directions and bytes the live source holds (said every second).
+    pub tcp_held: (usize, usize),
     /// The engine's counts once it has finished (the run's end).
     final_counts: Option<CallCounts>,
 }
@@ -162,6 +164,7 @@ impl State {
             last_window: Metrics::default(),
             window_start: now(),
             windows: 0,
+            tcp_held: (0, 0),
             final_counts: None,
         }
     }
@@ -233,6 +236,7 @@ impl State {
             v["top_failing_peers"] = top_failing_peers(p);
         }
         v["calls_in_progress"] = json!(self.tracker.open());
+        v["tcp_flows_held"] = json!(self.tcp_held.0);
         v["since_start"] = figures_json(
             Figures {
                 summary: self.total.clone(),
@@ -352,6 +356,10 @@ impl Sink for Feed {
         let mut s = lock(&self.0);
         s.total.bytes_read(n);
         s.window.bytes_read(n);
+    }
+
+    fn held(&mut self, tcp_flows: usize, tcp_bytes: usize) {
+        lock(&self.0).tcp_held = (tcp_flows, tcp_bytes);
     }
 }
 
@@ -634,6 +642,7 @@ From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\
         f.skipped_bytes(&at, Skip::TcpGap, 10);
         f.time(100.0);
         f.bytes_read(5);
+        f.held(3, 300);
         let bad = parse_datagram(b"SIP/2.0 99", &ParserConfig::default()).unwrap_err();
         f.malformed(&at, &bad);
         assert_eq!(lock(&state).calls_in_progress(), 1);
@@ -660,6 +669,8 @@ From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\
             "{metrics}"
         );
         assert!(metrics.contains("sipline_malformed_total 1\n"), "{metrics}");
+        assert!(metrics.contains("sipline_tcp_flows_held 3\n"), "{metrics}");
+        assert_eq!(v["tcp_flows_held"], 3);
         // The next window is empty; the run so far keeps its counts.
         let w = lock(&state).close(210.0, &["t".to_string()], true);
         assert_eq!(w["window_start"], 200.0);

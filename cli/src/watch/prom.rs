@@ -145,6 +145,20 @@ pub fn render(s: &State) -> String {
         "INVITE attempts held open now.",
     );
     let _ = writeln!(o, "sipline_calls_in_progress {}", s.calls_in_progress());
+    family(
+        &mut o,
+        "sipline_tcp_flows_held",
+        "gauge",
+        "TCP directions being reassembled now (an interface's).",
+    );
+    let _ = writeln!(o, "sipline_tcp_flows_held {}", s.tcp_held.0);
+    family(
+        &mut o,
+        "sipline_tcp_held_bytes",
+        "gauge",
+        "Bytes the TCP directions being reassembled hold now.",
+    );
+    let _ = writeln!(o, "sipline_tcp_held_bytes {}", s.tcp_held.1);
     let counts = s.call_counts();
     family(
         &mut o,
