@@ -110,7 +110,7 @@ pub enum Target {
 
 /// A time as it goes in a part's name: `20261205T124100Z`.
 fn compact_time(seconds: f64) -> String {
-    let t = crate::calls::rfc3339(seconds);
+    let t = super::table::rfc3339_micros(super::table::to_micros(seconds).unwrap_or(0));
     let whole = t.split('.').next().unwrap_or_default();
     let mut out: String = whole.chars().filter(|c| !matches!(c, '-' | ':')).collect();
     out.push('Z');

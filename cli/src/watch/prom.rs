@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sipline_calls::{Metrics, Outcome};
 
-use super::{lock, Histogram, State, BUCKETS};
+use super::state::{lock, Histogram, State, BUCKETS};
 use crate::stats::not_read;
 
 /// The most bytes of a request read (its line and headers).
