@@ -18,6 +18,7 @@ mod stats;
 mod calls;
 mod export;
 mod watch;
+mod flow;
 
 /// Exit status for usage and I/O problems.
 pub const EXIT_USAGE: u8 = 2;
@@ -207,6 +208,53 @@ enum Command {
         metrics: Option<std::net::SocketAddr>,
         /// A capture being written (with --follow), or none with -i or
         /// --hep-listen.
+        inputs: Vec<String>,
+    },
+    /// Draw calls as ladders: columns the endpoints (address:port, with
+    /// the User-Agent or Server), rows the messages in capture time, arrows
+    /// labelled with the method or `code reason`, the time since the first
+    /// message and the gap to the previous, retransmissions marked, and each
+    /// call's outcome. Legs of one call through a proxy share a ladder.
+    /// Colours by class on a terminal, plain text when piped.
+    ///
+    /// Exit status: 0 drawn, 1 no call matches, 2 usage problem or an input
+    /// that cannot be read.
+    Flow {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// The call with this Call-ID (repeatable).
+        #[arg(long = "call-id", value_name = "CALL-ID")]
+        call_ids: Vec<String>,
+        /// Calls with this outcome.
+        #[arg(long, value_parser = ["established", "failed", "redirected", "challenge-unanswered", "cancelled", "timed-out", "pending", "truncated"])]
+        outcome: Option<String>,
+        /// Calls with this final status code.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(100..=699))]
+        code: Option<u16>,
+        /// Calls whose caller (From URI) contains this.
+        #[arg(long)]
+        caller: Option<String>,
+        /// Calls whose callee (To URI) contains this.
+        #[arg(long)]
+        callee: Option<String>,
+        /// Calls started at or after this time (RFC 3339: 2026-12-05T12:00:00Z).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<f64>,
+        /// Calls started before this time (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
+        until: Option<f64>,
+        /// The most calls drawn (the first to start).
+        #[arg(long, default_value_t = 20)]
+        max_calls: usize,
+        /// The width to fit (default: $COLUMNS, else 120).
+        #[arg(long)]
+        width: Option<usize>,
+        /// Colours: auto (on a terminal), always or never.
+        #[arg(long, value_parser = ["auto", "always", "never"], default_value = "auto")]
+        color: String,
+        /// Captures, streams or folders.
         inputs: Vec<String>,
     },
     /// Parse every SIP message and print each problem with its location.
@@ -531,6 +579,44 @@ fn main() -> ExitCode {
                 },
             )
         }),
+        Command::Flow {
+            mode,
+            capture,
+            call_ids,
+            outcome,
+            code,
+            caller,
+            callee,
+            since,
+            until,
+            max_calls,
+            width,
+            color,
+            inputs,
+        } => capture.run(mode, &inputs, |opts| {
+            flow::run(
+                &inputs,
+                opts,
+                &flow::Options {
+                    filter: flow::Filter {
+                        call_ids,
+                        outcome,
+                        code,
+                        caller,
+                        callee,
+                        since,
+                        until,
+                    },
+                    max_calls,
+                    width,
+                    color: match color.as_str() {
+                        "always" => Some(true),
+                        "never" => Some(false),
+                        _ => None,
+                    },
+                },
+            )
+        }),
         Command::Lines {
             mode,
             datagram,
@@ -557,6 +643,14 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("{s:?}: must be longer than zero"));
     }
     Ok(d)
+}
+
+/// A time in RFC 3339 (`2026-12-05T12:00:00Z`), as seconds since the epoch.
+fn parse_time(s: &str) -> Result<f64, String> {
+    let t = humantime::parse_rfc3339_weak(s).map_err(|e| format!("{s:?}: {e}"))?;
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// An address to listen on; a bare port means loopback.
