@@ -64,6 +64,10 @@ pub struct Options {
     pub width: Option<usize>,
     /// Colours by class (a terminal's default).
     pub color: Option<bool>,
+    /// Each message's text under its arrow.
+    pub full: bool,
+    /// Write the ladders as SVG to this file instead.
+    pub svg: Option<std::path::PathBuf>,
 }
 
 /// The most messages kept per call drawn (a flood in one Call-ID cannot
@@ -125,6 +129,8 @@ struct Step {
     retransmission: bool,
     /// The User-Agent or Server it carries.
     agent: Option<String>,
+    /// Its text, when kept (`--full`, `--svg`).
+    text: Option<String>,
 }
 
 /// Pass two: the messages of the calls selected.
@@ -133,6 +139,8 @@ struct Steps {
     calls: BTreeMap<Vec<u8>, Vec<Step>>,
     retrans: Retransmissions,
     dropped: u64,
+    /// Keep each message's text.
+    keep_text: bool,
 }
 
 impl Sink for Steps {
@@ -175,6 +183,11 @@ impl Sink for Steps {
             class,
             retransmission,
             agent,
+            text: self.keep_text.then(|| {
+                let mut t = String::from_utf8_lossy(head.as_bytes()).into_owned();
+                t.push_str(&String::from_utf8_lossy(msg.body));
+                t
+            }),
         });
     }
     fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
@@ -242,138 +255,336 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// Draws one call's ladder.
-fn ladder(o: &mut String, record: &CallRecord, steps: &[Step], width: usize, color: bool) {
-    use std::fmt::Write as _;
-    // Endpoints in the order they first appear, each with its agent.
-    let mut ends: Vec<String> = Vec::new();
-    let mut agents: BTreeMap<String, String> = BTreeMap::new();
-    for s in steps {
-        for (a, agent) in [(s.src, s.agent.as_ref()), (s.dst, None)] {
-            let name = endpoint(a);
-            if !ends.contains(&name) {
-                ends.push(name.clone());
-            }
-            if let Some(agent) = agent {
-                agents.entry(name).or_insert_with(|| agent.clone());
+/// One arrow of a ladder.
+struct Row {
+    from: usize,
+    to: usize,
+    label: String,
+    class: u8,
+    retransmission: bool,
+    /// Seconds since the call's first message, and since the previous.
+    time: f64,
+    gap: f64,
+    /// The message's text (`--full`, and the SVG's tooltips).
+    text: Option<String>,
+}
+
+/// A call's ladder, drawn as text or SVG alike.
+struct Ladder {
+    title: String,
+    /// The endpoints, and the agent each sent (or nothing).
+    ends: Vec<(String, String)>,
+    rows: Vec<Row>,
+    outcome: String,
+}
+
+impl Ladder {
+    fn of(record: &CallRecord, steps: &[Step]) -> Ladder {
+        // Endpoints in the order they first appear, each with its agent.
+        let mut ends: Vec<(String, String)> = Vec::new();
+        for s in steps {
+            for (a, agent) in [(s.src, s.agent.as_ref()), (s.dst, None)] {
+                let name = endpoint(a);
+                let at = match ends.iter().position(|(e, _)| *e == name) {
+                    Some(i) => i,
+                    None => {
+                        ends.push((name, String::new()));
+                        ends.len() - 1
+                    }
+                };
+                if let (Some(agent), Some((_, slot))) = (agent, ends.get_mut(at)) {
+                    if slot.is_empty() {
+                        slot.clone_from(agent);
+                    }
+                }
             }
         }
+        let column = |a| {
+            ends.iter()
+                .position(|(e, _)| *e == endpoint(a))
+                .unwrap_or(0)
+        };
+        let first = steps.first().map_or(0.0, |s| s.time);
+        let mut previous = first;
+        let rows = steps
+            .iter()
+            .map(|s| {
+                let row = Row {
+                    from: column(s.src),
+                    to: column(s.dst),
+                    label: s.label.clone(),
+                    class: s.class,
+                    retransmission: s.retransmission,
+                    time: s.time - first,
+                    gap: s.time - previous,
+                    text: s.text.clone(),
+                };
+                previous = s.time;
+                row
+            })
+            .collect();
+        let final_text = match (record.final_code, &record.final_reason) {
+            (Some(c), Some(r)) => format!(", final {c} {r}"),
+            (Some(c), None) => format!(", final {c}"),
+            _ => String::new(),
+        };
+        let ms = |label: &str, v: Option<f64>| {
+            v.map_or(String::new(), |v| format!(", {label} {v:.3} ms"))
+        };
+        Ladder {
+            title: format!(
+                "Call-ID {}  {} -> {}  started {}",
+                record.call_id,
+                record.caller,
+                record.callee,
+                rfc3339(record.start)
+            ),
+            ends,
+            rows,
+            outcome: format!(
+                "outcome: {}{final_text}{}{}{}",
+                record.outcome.name(),
+                ms("SRD", record.srd_ms),
+                ms("PDD", record.pdd_ms),
+                ms("duration", record.duration_ms)
+            ),
+        }
     }
+
+    /// A row's label as drawn.
+    fn label(row: &Row) -> String {
+        if row.retransmission {
+            format!("{} (retransmission)", row.label)
+        } else {
+            row.label.clone()
+        }
+    }
+}
+
+/// Draws a ladder as text `width` wide; `full`: each message's text under
+/// its arrow.
+fn text(o: &mut String, l: &Ladder, width: usize, color: bool, full: bool) {
+    use std::fmt::Write as _;
     const PREFIX: usize = 20;
-    let n = ends.len().max(1);
+    let n = l.ends.len().max(1);
     let col = ((width.saturating_sub(PREFIX)) / n).clamp(14, 40);
     let center = |i: usize| PREFIX + i * col + col / 2;
     let line_len = PREFIX + n * col;
     let lifelines = || {
-        let mut l = vec![' '; line_len];
+        let mut line = vec![' '; line_len];
         for i in 0..n {
-            if let Some(c) = l.get_mut(center(i)) {
+            if let Some(c) = line.get_mut(center(i)) {
                 *c = '|';
             }
         }
-        l
+        line
     };
-    let centered = |texts: Vec<String>| {
-        let mut l = vec![' '; line_len];
-        for (i, t) in texts.iter().enumerate() {
-            let t: Vec<char> = t.chars().take(col - 1).collect();
-            let start = center(i).saturating_sub(t.len() / 2);
-            for (k, c) in t.into_iter().enumerate() {
-                if let Some(slot) = l.get_mut(start + k) {
-                    *slot = c;
-                }
-            }
-        }
-        l.into_iter().collect::<String>().trim_end().to_string()
-    };
-    let _ = writeln!(
-        o,
-        "Call-ID {}  {} -> {}  started {}",
-        record.call_id,
-        record.caller,
-        record.callee,
-        rfc3339(record.start)
-    );
-    let _ = writeln!(o, "{}", centered(ends.clone()));
-    let agent_line = centered(
-        ends.iter()
-            .map(|e| agents.get(e).cloned().unwrap_or_default())
-            .collect(),
-    );
-    if !agent_line.is_empty() {
-        let _ = writeln!(o, "{agent_line}");
-    }
-    let first = steps.first().map_or(0.0, |s| s.time);
-    let mut previous = first;
-    for s in steps {
-        let (a, b) = (
-            ends.iter().position(|e| *e == endpoint(s.src)).unwrap_or(0),
-            ends.iter().position(|e| *e == endpoint(s.dst)).unwrap_or(0),
-        );
-        let (left, right) = (center(a.min(b)), center(a.max(b)));
-        let span = right.saturating_sub(left).saturating_sub(2).max(8);
-        let label = if s.retransmission {
-            format!("{} (retransmission)", s.label)
-        } else {
-            s.label.clone()
-        };
-        for text in wrap(&label, span) {
-            let mut l = lifelines();
-            let start = left + 1 + (right - left).saturating_sub(text.chars().count()) / 2;
-            for (k, c) in text.chars().enumerate() {
-                if let Some(slot) = l.get_mut(start + k) {
-                    *slot = c;
-                }
-            }
-            let line: String = l.into_iter().collect();
-            let _ = writeln!(o, "{}", paint(line.trim_end(), s.class, color));
-        }
-        let mut l = lifelines();
-        if a == b {
-            // To itself: a short loop.
-            for (k, c) in "<-'".chars().enumerate() {
-                if let Some(slot) = l.get_mut(left + 1 + k) {
-                    *slot = c;
-                }
-            }
-        } else {
-            for slot in l.iter_mut().take(right).skip(left + 1) {
-                *slot = '-';
-            }
-            if b > a {
-                if let Some(slot) = l.get_mut(right - 1) {
-                    *slot = '>';
-                }
-            } else if let Some(slot) = l.get_mut(left + 1) {
-                *slot = '<';
-            }
-        }
-        let times = format!("{:>8.3} {:>+9.3}", s.time - first, s.time - previous);
-        for (k, c) in times.chars().enumerate() {
-            if let Some(slot) = l.get_mut(k) {
+    let put = |line: &mut Vec<char>, at: usize, text: &str| {
+        for (k, c) in text.chars().enumerate() {
+            if let Some(slot) = line.get_mut(at + k) {
                 *slot = c;
             }
         }
-        let line: String = l.into_iter().collect();
-        let _ = writeln!(o, "{}", paint(line.trim_end(), s.class, color));
-        previous = s.time;
-    }
-    let final_text = match (record.final_code, &record.final_reason) {
-        (Some(c), Some(r)) => format!(", final {c} {r}"),
-        (Some(c), None) => format!(", final {c}"),
-        _ => String::new(),
     };
-    let ms = |label: &str, v: Option<f64>| {
-        v.map_or(String::new(), |v| format!(", {label} {v:.3} ms"))
+    let centered = |texts: Vec<&str>| {
+        let mut line = vec![' '; line_len];
+        for (i, t) in texts.iter().enumerate() {
+            let t: String = t.chars().take(col - 1).collect();
+            put(
+                &mut line,
+                center(i).saturating_sub(t.chars().count() / 2),
+                &t,
+            );
+        }
+        line.into_iter().collect::<String>().trim_end().to_string()
     };
+    let _ = writeln!(o, "{}", l.title);
     let _ = writeln!(
         o,
-        "outcome: {}{final_text}{}{}{}\n",
-        record.outcome.name(),
-        ms("SRD", record.srd_ms),
-        ms("PDD", record.pdd_ms),
-        ms("duration", record.duration_ms)
+        "{}",
+        centered(l.ends.iter().map(|(e, _)| e.as_str()).collect())
     );
+    let agents = centered(l.ends.iter().map(|(_, a)| a.as_str()).collect());
+    if !agents.is_empty() {
+        let _ = writeln!(o, "{agents}");
+    }
+    for r in &l.rows {
+        let (left, right) = (center(r.from.min(r.to)), center(r.from.max(r.to)));
+        let span = right.saturating_sub(left).saturating_sub(2).max(8);
+        for part in wrap(&Ladder::label(r), span) {
+            let mut line = lifelines();
+            let start = left + 1 + (right - left).saturating_sub(part.chars().count()) / 2;
+            put(&mut line, start, &part);
+            let line: String = line.into_iter().collect();
+            let _ = writeln!(o, "{}", paint(line.trim_end(), r.class, color));
+        }
+        let mut line = lifelines();
+        if r.from == r.to {
+            // To itself: a short loop.
+            put(&mut line, left + 1, "<-'");
+        } else {
+            for slot in line.iter_mut().take(right).skip(left + 1) {
+                *slot = '-';
+            }
+            let (at, head) = if r.to > r.from {
+                (right - 1, ">")
+            } else {
+                (left + 1, "<")
+            };
+            put(&mut line, at, head);
+        }
+        put(&mut line, 0, &format!("{:>8.3} {:>+9.3}", r.time, r.gap));
+        let line: String = line.into_iter().collect();
+        let _ = writeln!(o, "{}", paint(line.trim_end(), r.class, color));
+        if let (true, Some(t)) = (full, &r.text) {
+            for text_line in t.lines() {
+                let _ = writeln!(o, "{:PREFIX$}  {text_line}", "");
+            }
+        }
+    }
+    let _ = writeln!(o, "{}\n", l.outcome);
+}
+
+/// `s` safe in SVG text and attributes.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Not allowed in XML 1.0 at all: shown as the replacement.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The SVG colour of a class (the terminal's, as hex).
+fn svg_color(class: u8) -> &'static str {
+    match class {
+        0 => "#0e7490",
+        1 => "#a16207",
+        2 => "#15803d",
+        3 => "#1d4ed8",
+        4 => "#b91c1c",
+        5 => "#a21caf",
+        _ => "#7f1d1d",
+    }
+}
+
+/// The ladders as one SVG document, one under the other. Each arrow is a
+/// `<g class="message">` holding its line and label, and the message's
+/// text as a `<title>` (shown on hover); `full`: the text is also written
+/// under the arrow.
+fn svg(ladders: &[Ladder], full: bool) -> String {
+    use std::fmt::Write as _;
+    const COL: usize = 220;
+    const LEFT: usize = 130;
+    const ROW: usize = 42;
+    const LINE: usize = 14;
+    let mut body = String::new();
+    let mut y = 20;
+    let mut widest = 400;
+    for l in ladders {
+        let n = l.ends.len().max(1);
+        let x = |i: usize| LEFT + i * COL + COL / 2;
+        widest = widest
+            .max(LEFT + n * COL + 20)
+            .max(l.title.chars().count() * 8 + 20);
+        let _ = writeln!(body, "<g class=\"call\">");
+        let _ = writeln!(
+            body,
+            "<text class=\"title\" x=\"10\" y=\"{y}\">{}</text>",
+            xml(&l.title)
+        );
+        y += 28;
+        for (i, (end, agent)) in l.ends.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "<text class=\"endpoint\" x=\"{}\" y=\"{y}\" text-anchor=\"middle\">{}</text>",
+                x(i),
+                xml(end)
+            );
+            if !agent.is_empty() {
+                let _ = writeln!(
+                    body,
+                    "<text class=\"agent\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    x(i),
+                    y + LINE,
+                    xml(agent)
+                );
+            }
+        }
+        y += 2 * LINE;
+        let top = y;
+        let mut rows = String::new();
+        for r in &l.rows {
+            y += ROW;
+            let (x1, x2) = (x(r.from), x(r.to));
+            let color = svg_color(r.class);
+            let dash = if r.retransmission {
+                " stroke-dasharray=\"6 4\""
+            } else {
+                ""
+            };
+            let (x2, end) = if x1 == x2 {
+                (x1 + 40, x1 + 40)
+            } else {
+                (x2, x2)
+            };
+            let _ = writeln!(
+                rows,
+                "<g class=\"message\" data-label=\"{}\"><title>{}</title>\
+                 <text class=\"time\" x=\"10\" y=\"{y}\">{:.3} (+{:.3})</text>\
+                 <line x1=\"{x1}\" y1=\"{y}\" x2=\"{end}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"1.5\"{dash} marker-end=\"url(#arrow)\"/>\
+                 <text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{color}\">{}</text></g>",
+                xml(&r.label),
+                xml(r.text.as_deref().unwrap_or(&r.label)),
+                r.time,
+                r.gap,
+                (x1 + x2) / 2,
+                y - 6,
+                xml(&Ladder::label(r)),
+            );
+            if let (true, Some(t)) = (full, &r.text) {
+                for text_line in t.lines() {
+                    y += LINE;
+                    let _ = writeln!(
+                        rows,
+                        "<text class=\"full\" x=\"{}\" y=\"{y}\">{}</text>",
+                        LEFT + 10,
+                        xml(text_line)
+                    );
+                }
+            }
+        }
+        y += ROW / 2;
+        for i in 0..n {
+            let _ = writeln!(
+                body,
+                "<line class=\"lifeline\" x1=\"{0}\" y1=\"{top}\" x2=\"{0}\" y2=\"{y}\" stroke=\"#9ca3af\"/>",
+                x(i)
+            );
+        }
+        body.push_str(&rows);
+        y += LINE;
+        let _ = writeln!(
+            body,
+            "<text class=\"outcome\" x=\"10\" y=\"{y}\">{}</text>\n</g>",
+            xml(&l.outcome)
+        );
+        y += 2 * ROW;
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{widest}\" height=\"{y}\" viewBox=\"0 0 {widest} {y}\" font-family=\"monospace\" font-size=\"12\">\n\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"context-stroke\"/></marker></defs>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n{body}</svg>\n"
+    )
 }
 
 /// Runs `flow` on `inputs`.
@@ -412,6 +623,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
         calls: BTreeMap::new(),
         retrans: Retransmissions::new(100_000, 32.0),
         dropped: 0,
+        keep_text: f.full || f.svg.is_some(),
     };
     for file in &files {
         let _ = sipline_capture::read_source(file, opts, &mut steps);
@@ -425,15 +637,34 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
             .and_then(|c| c.parse().ok())
             .unwrap_or(120)
     });
+    let ladders: Vec<Ladder> = records
+        .selected
+        .iter()
+        .map(|record| {
+            let messages = steps
+                .calls
+                .get(record.call_id.as_bytes())
+                .map_or(&[][..], Vec::as_slice);
+            Ladder::of(record, messages)
+        })
+        .collect();
     let mut o = String::new();
-    for record in &records.selected {
-        let messages = steps
-            .calls
-            .get(record.call_id.as_bytes())
-            .map_or(&[][..], Vec::as_slice);
-        ladder(&mut o, record, messages, width, color);
+    if let Some(path) = &f.svg {
+        if let Err(e) = std::fs::write(path, svg(&ladders, f.full)) {
+            eprintln!("sipline flow: cannot write {}: {e}", path.display());
+            return ExitCode::from(crate::EXIT_USAGE);
+        }
+        eprintln!(
+            "sipline flow: {} call(s) drawn in {}",
+            ladders.len(),
+            path.display()
+        );
+    } else {
+        for l in &ladders {
+            text(&mut o, l, width, color, f.full);
+        }
     }
-    if records.more > 0 {
+    if records.more > 0 && f.svg.is_none() {
         o.push_str(&format!(
             "{} more call(s) match: --max-calls to draw more\n",
             records.more

@@ -254,6 +254,13 @@ enum Command {
         /// Colours: auto (on a terminal), always or never.
         #[arg(long, value_parser = ["auto", "always", "never"], default_value = "auto")]
         color: String,
+        /// Each message's text under its arrow.
+        #[arg(long)]
+        full: bool,
+        /// Write the ladders to this file as SVG (each message's text shown
+        /// on hover; with --full, under its arrow) instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
         /// Captures, streams or folders.
         inputs: Vec<String>,
     },
@@ -592,6 +599,8 @@ fn main() -> ExitCode {
             max_calls,
             width,
             color,
+            full,
+            svg,
             inputs,
         } => capture.run(mode, &inputs, |opts| {
             flow::run(
@@ -614,6 +623,8 @@ fn main() -> ExitCode {
                         "never" => Some(false),
                         _ => None,
                     },
+                    full,
+                    svg,
                 },
             )
         }),

@@ -141,3 +141,123 @@ fn time_and_party_filters_select_calls() {
     assert_eq!(carol.matches("Call-ID ").count(), 1, "{carol}");
     assert!(all.matches("Call-ID ").count() > 1);
 }
+
+/// The labels of the arrows of an SVG, in document order.
+fn svg_labels(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("message"))
+        .map(|n| n.attribute("data-label").unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn the_svg_is_xml_and_its_arrows_are_the_messages_in_order() {
+    let svg = std::env::temp_dir().join(format!("sipline-flow-{}.svg", std::process::id()));
+    let (_, err, code) = flow(&[
+        "--svg",
+        svg.to_str().unwrap(),
+        "--outcome",
+        "failed",
+        "--code",
+        "486",
+        "--max-calls",
+        "1",
+        "corpus/sipp/proxy.pcap",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 call(s) drawn"), "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let _ = std::fs::remove_file(&svg);
+    // The same messages as the text ladder, in its order.
+    let golden =
+        std::fs::read_to_string(common::workspace_root().join("cli/tests/golden/proxy_failed.txt"))
+            .unwrap();
+    let expected: Vec<&str> = [
+        "INVITE",
+        "100 trying -- your call is important to us",
+        "INVITE",
+        "180 Ringing",
+        "180 Ringing",
+        "486 Busy Here",
+        "ACK",
+        "486 Busy Here",
+        "ACK",
+    ]
+    .to_vec();
+    assert_eq!(svg_labels(&text), expected);
+    for label in ["INVITE", "180 Ringing", "486 Busy Here", "ACK"] {
+        assert!(golden.contains(label));
+    }
+}
+
+/// Markup in headers, URIs and bodies is text in the SVG: it parses, no
+/// element but the ladder's own appears, and the text reads as it was.
+#[test]
+fn message_text_is_escaped_in_the_svg() {
+    let nasty = "<script>alert(1)</script>\"'&";
+    let invite = format!(
+        "INVITE sip:{0}@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n\
+         From: \"{nasty}\" <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n\
+         Call-ID: nasty-1\r\nCSeq: 1 INVITE\r\nUser-Agent: {nasty}\r\n\
+         Content-Type: text/plain\r\nContent-Length: {1}\r\n\r\n{nasty}",
+        "%3Cscript%3E",
+        nasty.len()
+    );
+    let busy =
+        "SIP/2.0 486 <b>Busy</b> & \"gone\"\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n\
+         From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\n\
+         Call-ID: nasty-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    let frame = |src: [u8; 4], dst: [u8; 4], msg: &[u8]| {
+        let mut out = Vec::new();
+        etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4(src, dst, 64)
+            .udp(5060, 5060)
+            .write(&mut out, msg)
+            .unwrap();
+        out
+    };
+    let capture = common::write_temp(
+        "nasty.pcap",
+        &common::pcap(
+            1,
+            &[
+                frame([192, 0, 2, 1], [192, 0, 2, 2], invite.as_bytes()),
+                frame([192, 0, 2, 2], [192, 0, 2, 1], busy.as_bytes()),
+            ],
+        ),
+    );
+    let svg = capture.with_extension("svg");
+    let (_, err, code) = flow(&[
+        "--svg",
+        svg.to_str().unwrap(),
+        "--full",
+        capture.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let tags: std::collections::BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(
+        tags.into_iter().collect::<Vec<_>>(),
+        ["defs", "g", "line", "marker", "path", "rect", "svg", "text", "title"]
+    );
+    let all_text: String = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(all_text.contains(nasty), "{all_text}");
+    assert!(
+        all_text.contains("486 <b>Busy</b> & \"gone\""),
+        "{all_text}"
+    );
+    assert_eq!(svg_labels(&text), ["INVITE", "486 <b>Busy</b> & \"gone\""]);
+    // The terminal shows it as it is, under --full too.
+    let (out, _, _) = flow(&["--full", "--color", "never", capture.to_str().unwrap()]);
+    assert!(out.contains(&format!("User-Agent: {nasty}")), "{out}");
+}
