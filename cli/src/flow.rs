@@ -119,7 +119,7 @@ impl Sink for Records {
 
 /// One message of a ladder.
 #[derive(Clone, Debug)]
-struct Step {
+pub(crate) struct Step {
     time: f64,
     src: Option<SocketAddr>,
     dst: Option<SocketAddr>,
@@ -134,7 +134,7 @@ struct Step {
 }
 
 /// Pass two: the messages of the calls selected.
-struct Steps {
+pub(crate) struct Steps {
     wanted: HashSet<Vec<u8>>,
     calls: BTreeMap<Vec<u8>, Vec<Step>>,
     retrans: Retransmissions,
@@ -256,30 +256,30 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// One arrow of a ladder.
-struct Row {
-    from: usize,
-    to: usize,
-    label: String,
-    class: u8,
-    retransmission: bool,
+pub(crate) struct Row {
+    pub from: usize,
+    pub to: usize,
+    pub label: String,
+    pub class: u8,
+    pub retransmission: bool,
     /// Seconds since the call's first message, and since the previous.
-    time: f64,
-    gap: f64,
+    pub time: f64,
+    pub gap: f64,
     /// The message's text (`--full`, and the SVG's tooltips).
-    text: Option<String>,
+    pub text: Option<String>,
 }
 
 /// A call's ladder, drawn as text or SVG alike.
-struct Ladder {
-    title: String,
+pub(crate) struct Ladder {
+    pub title: String,
     /// The endpoints, and the agent each sent (or nothing).
-    ends: Vec<(String, String)>,
-    rows: Vec<Row>,
-    outcome: String,
+    pub ends: Vec<(String, String)>,
+    pub rows: Vec<Row>,
+    pub outcome: String,
 }
 
 impl Ladder {
-    fn of(record: &CallRecord, steps: &[Step]) -> Ladder {
+    pub(crate) fn of(record: &CallRecord, steps: &[Step]) -> Ladder {
         // Endpoints in the order they first appear, each with its agent.
         let mut ends: Vec<(String, String)> = Vec::new();
         for s in steps {
@@ -587,6 +587,36 @@ fn svg(ladders: &[Ladder], full: bool) -> String {
     )
 }
 
+impl Steps {
+    /// Reads `files` for the messages of the calls `wanted` (their
+    /// Call-IDs); `keep_text`: with each message's text.
+    pub(crate) fn gather(
+        files: &[String],
+        opts: &ReadOptions,
+        wanted: HashSet<Vec<u8>>,
+        keep_text: bool,
+    ) -> Steps {
+        let mut steps = Steps {
+            wanted,
+            calls: BTreeMap::new(),
+            retrans: Retransmissions::new(100_000, 32.0),
+            dropped: 0,
+            keep_text,
+        };
+        for file in files {
+            let _ = sipline_capture::read_source(file, opts, &mut steps);
+        }
+        steps
+    }
+
+    /// The messages of `call_id`, in capture order.
+    pub(crate) fn of(&self, call_id: &str) -> &[Step] {
+        self.calls
+            .get(call_id.as_bytes())
+            .map_or(&[][..], Vec::as_slice)
+    }
+}
+
 /// Runs `flow` on `inputs`.
 pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
     let files = crate::plan(inputs, opts);
@@ -614,20 +644,16 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
         eprintln!("sipline flow: no call matches");
         return ExitCode::from(1);
     }
-    let mut steps = Steps {
-        wanted: records
+    let steps = Steps::gather(
+        &files,
+        opts,
+        records
             .selected
             .iter()
             .map(|c| c.call_id.as_bytes().to_vec())
             .collect(),
-        calls: BTreeMap::new(),
-        retrans: Retransmissions::new(100_000, 32.0),
-        dropped: 0,
-        keep_text: f.full || f.svg.is_some(),
-    };
-    for file in &files {
-        let _ = sipline_capture::read_source(file, opts, &mut steps);
-    }
+        f.full || f.svg.is_some(),
+    );
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
     let color = f.color.unwrap_or(terminal);
@@ -640,13 +666,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
     let ladders: Vec<Ladder> = records
         .selected
         .iter()
-        .map(|record| {
-            let messages = steps
-                .calls
-                .get(record.call_id.as_bytes())
-                .map_or(&[][..], Vec::as_slice);
-            Ladder::of(record, messages)
-        })
+        .map(|record| Ladder::of(record, steps.of(&record.call_id)))
         .collect();
     let mut o = String::new();
     if let Some(path) = &f.svg {

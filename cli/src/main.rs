@@ -19,6 +19,7 @@ mod calls;
 mod export;
 mod watch;
 mod flow;
+mod report;
 
 /// Exit status for usage and I/O problems.
 pub const EXIT_USAGE: u8 = 2;
@@ -261,6 +262,38 @@ enum Command {
         /// on hover; with --full, under its arrow) instead of the terminal.
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// Captures, streams or folders.
+        inputs: Vec<String>,
+    },
+    /// Write one self-contained HTML report for a ticket: the summary and
+    /// what could not be read, the RFC 6076 figures and ASR/NER, calls by
+    /// outcome over time, SRD and PDD distributions, the top failing codes
+    /// and peers, and the table of calls (sortable, filterable), each row
+    /// opening its ladder. Opens with no network access.
+    ///
+    /// Exit status: 0 written, 2 usage problem or an input that cannot be
+    /// read (the report is still written).
+    Report {
+        #[command(flatten)]
+        mode: Mode,
+        #[command(flatten)]
+        capture: CaptureArgs,
+        /// The HTML file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Replace users, numbers and addresses (and Call-IDs, which carry
+        /// them) with stable pseudonyms: the same value, the same pseudonym
+        /// within the report.
+        #[arg(long)]
+        redact: bool,
+        /// Calls listed in the table (the first in time order; the rest
+        /// are counted in every figure).
+        #[arg(long, default_value_t = 100_000)]
+        max_rows: usize,
+        /// Calls whose ladder the report keeps (those that did not succeed
+        /// first).
+        #[arg(long, default_value_t = 10_000)]
+        max_ladders: usize,
         /// Captures, streams or folders.
         inputs: Vec<String>,
     },
@@ -625,6 +658,26 @@ fn main() -> ExitCode {
                     },
                     full,
                     svg,
+                },
+            )
+        }),
+        Command::Report {
+            mode,
+            capture,
+            output,
+            redact,
+            max_rows,
+            max_ladders,
+            inputs,
+        } => capture.run(mode, &inputs, |opts| {
+            report::run(
+                &inputs,
+                opts,
+                &report::Options {
+                    output,
+                    redact,
+                    max_rows,
+                    max_ladders,
                 },
             )
         }),

@@ -73,9 +73,16 @@ pub const PROMETHEUS: Input = Input {
     how: "apt-get install prometheus",
 };
 
+/// Debian's headless Chromium, its chromedriver and python3-selenium,
+/// which open `sipline report`'s page.
+pub const CHROMIUM: Input = Input {
+    name: "chromium",
+    how: "apt-get install chromium chromium-driver python3-selenium",
+};
+
 /// Every input a test may need: the names `SIPLINE_REQUIRE` takes.
-pub const INPUTS: [Input; 8] = [
-    CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES, NET_RAW, PROMETHEUS,
+pub const INPUTS: [Input; 9] = [
+    CORPUS, SPEC, TSHARK, SIPP, KAMAILIO, ENGINES, NET_RAW, PROMETHEUS, CHROMIUM,
 ];
 
 /// Whether `SIPLINE_REQUIRE` (a comma-separated list of input names, or

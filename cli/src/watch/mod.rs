@@ -9,7 +9,7 @@
 //! metrics server reads the state when scraped. Each takes the state's lock
 //! briefly.
 
-mod state;
+pub(crate) mod state;
 mod prom;
 
 use std::io::{IsTerminal, Write};

@@ -70,7 +70,7 @@ pub struct Delays {
 
 impl Delays {
     /// The delays of `r`, on the same rules as [`Metrics::add`].
-    fn add(&mut self, r: &CallRecord) {
+    pub fn add(&mut self, r: &CallRecord) {
         if matches!(r.outcome, Outcome::Pending | Outcome::Truncated) {
             return;
         }
