@@ -184,7 +184,7 @@ impl Sink for Steps {
             retransmission,
             agent,
             text: self.keep_text.then(|| {
-                let mut t = String::from_utf8_lossy(head.as_bytes()).into_owned();
+                let mut t = masked(&String::from_utf8_lossy(head.as_bytes()));
                 t.push_str(&String::from_utf8_lossy(msg.body));
                 t
             }),
@@ -192,6 +192,25 @@ impl Sink for Steps {
     }
     fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
     fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
+}
+
+/// A head's text with the values of its credentials masked
+/// (Authorization, Proxy-Authorization): ladders go into tickets.
+fn masked(head: &str) -> String {
+    let mut out = String::with_capacity(head.len());
+    for line in head.split_inclusive('\n') {
+        let name = line.split(':').next().unwrap_or_default().trim();
+        if name.eq_ignore_ascii_case("authorization")
+            || name.eq_ignore_ascii_case("proxy-authorization")
+        {
+            out.push_str(name);
+            out.push_str(": [masked by sipline]");
+            out.push_str(if line.ends_with("\r\n") { "\r\n" } else { "\n" });
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// An endpoint's name in a column: its address, or `?` for a message read
@@ -707,6 +726,17 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_masked() {
+        let head = "REGISTER sip:x SIP/2.0\r\nAuthorization: Digest username=\"a\", response=\"x\"\r\n\
+                    proxy-authorization: Digest y\r\nVia: SIP/2.0/UDP h\r\n\r\n";
+        let m = masked(head);
+        assert!(!m.contains("Digest"), "{m}");
+        assert!(m.contains("Authorization: [masked by sipline]\r\n"), "{m}");
+        assert!(m.contains("proxy-authorization: [masked by sipline]\r\n"), "{m}");
+        assert!(m.ends_with("Via: SIP/2.0/UDP h\r\n\r\n"), "{m}");
+    }
 
     #[test]
     fn labels_wrap_at_spaces_and_cut_long_words() {
