@@ -67,7 +67,7 @@ iface)
     "$bin" stats --json -i lo --port "$uas_port" > "$out/stats.json" 2> "$out/err" &
     pid=$!
     sleep 0.5
-    (cd "$out" && sipp -sn uas -i 127.0.0.1 -p "$uas_port" -t u1 -nostdin -bg > /dev/null 2>&1)
+    (cd "$out" && exec sipp -sn uas -i 127.0.0.1 -p "$uas_port" -t u1 -nostdin > /dev/null 2>&1) &
     sleep 0.5
     c0=$(cpu)
     (cd "$out" && sipp -sn uac -i 127.0.0.1 -t u1 -r "$rate" -m $((rate * 10)) -nostdin \
