@@ -729,12 +729,16 @@ mod tests {
 
     #[test]
     fn credentials_are_masked() {
-        let head = "REGISTER sip:x SIP/2.0\r\nAuthorization: Digest username=\"a\", response=\"x\"\r\n\
+        let head =
+            "REGISTER sip:x SIP/2.0\r\nAuthorization: Digest username=\"a\", response=\"x\"\r\n\
                     proxy-authorization: Digest y\r\nVia: SIP/2.0/UDP h\r\n\r\n";
         let m = masked(head);
         assert!(!m.contains("Digest"), "{m}");
         assert!(m.contains("Authorization: [masked by sipline]\r\n"), "{m}");
-        assert!(m.contains("proxy-authorization: [masked by sipline]\r\n"), "{m}");
+        assert!(
+            m.contains("proxy-authorization: [masked by sipline]\r\n"),
+            "{m}"
+        );
         assert!(m.ends_with("Via: SIP/2.0/UDP h\r\n\r\n"), "{m}");
     }
 
