@@ -465,7 +465,7 @@ fn text(o: &mut String, l: &Ladder, width: usize, color: bool, full: bool) {
 }
 
 /// `s` safe in SVG text and attributes.
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

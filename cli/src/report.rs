@@ -273,20 +273,10 @@ fn figure(v: &Value) -> String {
         .map_or_else(|| "n/a".to_string(), |f| format!("{f:.3}"))
 }
 
-/// `s` safe in HTML text and attributes.
+/// `s` safe in HTML text and attributes: the SVG ladder's escaping, which
+/// HTML takes as it is.
 fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::flow::xml(s)
 }
 
 /// JSON safe inside a `<script>` element: no `<` at all.
