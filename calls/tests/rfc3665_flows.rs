@@ -19,7 +19,7 @@ use sipline_calls::{CallLimits, CallRecord, CallTracker, Outcome, Party, Registr
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
-    common::workspace_root().join("../shared/corpus/rfc3665")
+    common::workspace_root().join("../shared/corpus")
 }
 
 /// Whether the shared corpus is here, through the tests' one helper for
@@ -28,47 +28,18 @@ fn have_corpus(skipped: &str) -> bool {
     common::shared_corpus(skipped).is_some()
 }
 
-/// The messages of one section, in order.
-fn section(prefix: &str) -> Vec<(String, Vec<u8>)> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .expect("the shared corpus is next to the repository")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&format!("{prefix}_")) && n.ends_with(".dat"))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no files for section {prefix}");
-    names
-        .into_iter()
-        .map(|n| {
-            let bytes = std::fs::read(dir().join(&n)).expect("readable");
-            (n, bytes)
-        })
-        .collect()
-}
-
-/// The records and registrations of one section.
+/// The records and registrations of one section, fed with the times
+/// [`common::rfc3665_section`] gives.
 fn run(prefix: &str) -> (Vec<CallRecord>, Registrations) {
     let limits = CallLimits::default();
     let mut t = CallTracker::new(limits);
     let mut time = 0.0;
-    let mut previous: Option<Vec<u8>> = None;
-    let mut timer_a = limits.t1;
-    for (i, (name, bytes)) in section(prefix).into_iter().enumerate() {
-        if i > 0 {
-            if previous.as_deref() == Some(bytes.as_slice()) {
-                time += timer_a;
-                timer_a *= 2.0;
-            } else {
-                time += 0.1;
-                timer_a = limits.t1;
-            }
-        }
+    for (name, at, bytes) in common::rfc3665_section(&dir(), prefix, limits.t1) {
         let Ok(Datagram::Message(m)) = parse_datagram(&bytes, &ParserConfig::default()) else {
             panic!("{name} does not parse")
         };
-        t.message(time, None, &m);
-        previous = Some(bytes);
+        t.message(at, None, &m);
+        time = at;
     }
     t.advance(time + 64.0 * limits.t1 + 1.0);
     t.finish_all()

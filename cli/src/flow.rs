@@ -6,6 +6,9 @@
 //! marked, and each call ends with its outcome. Legs of one call through a
 //! proxy (one Call-ID on several hops) share a ladder.
 //!
+//! A message read from a raw byte stream has no addresses: its endpoints
+//! are then read from its headers (see [`Hops`]).
+//!
 //! Two passes over the inputs: the call engine decides which calls the
 //! filters select (by outcome, final code, caller, callee, time), then the
 //! messages of those calls are gathered and drawn.
@@ -120,9 +123,12 @@ impl Sink for Records {
 /// One message of a ladder.
 #[derive(Clone, Debug)]
 pub(crate) struct Step {
-    time: f64,
+    /// Capture time; none for a message read from a raw stream.
+    time: Option<f64>,
     src: Option<SocketAddr>,
     dst: Option<SocketAddr>,
+    /// What its headers say of its hop, for a message with no addresses.
+    hops: Option<Hops>,
     label: String,
     /// 0 for a request, else the status class (1–6).
     class: u8,
@@ -152,9 +158,8 @@ impl Sink for Steps {
         if !self.wanted.contains(call_id) {
             return;
         }
-        let time = at.time.unwrap_or(0.0);
-        let retransmission =
-            message_key(at.flow, head).is_some_and(|k| self.retrans.check(k, time));
+        let retransmission = message_key(at.flow, head)
+            .is_some_and(|k| self.retrans.check(k, at.time.unwrap_or(0.0)));
         let (label, class) = match &head.start_line {
             StartLine::Request(r) => (String::from_utf8_lossy(r.method.as_bytes()).into_owned(), 0),
             StartLine::Status(s) => (
@@ -176,9 +181,10 @@ impl Sink for Steps {
             return;
         }
         steps.push(Step {
-            time,
+            time: at.time,
             src: at.flow.map(|f| f.src),
             dst: at.flow.map(|f| f.dst),
+            hops: at.flow.is_none().then(|| Hops::of(head)),
             label,
             class,
             retransmission,
@@ -213,10 +219,212 @@ fn masked(head: &str) -> String {
     out
 }
 
-/// An endpoint's name in a column: its address, or `?` for a message read
-/// from a raw stream.
+/// An endpoint's name in a column: its address, or `?` when not known.
 fn endpoint(a: Option<SocketAddr>) -> String {
     a.map_or_else(|| "?".to_string(), |a| a.to_string())
+}
+
+/// `host:port` as a column names it: the host lower-cased, the port
+/// defaulted (5060; 5061 for TLS or `sips:`) as RFC 3261 §18.1.1 and
+/// §19.1.2 do.
+fn host_port(host: &sipline::Host<'_>, port: Option<u16>, secure: bool) -> String {
+    let port = port.unwrap_or(if secure { 5061 } else { 5060 });
+    format!("{}:{port}", host.to_string().to_ascii_lowercase())
+}
+
+/// A message's hop as its headers tell it, for a message read with no
+/// addresses (a raw stream, a log). A transaction is named by its top
+/// Via's branch and sent-by and its CSeq method (RFC 3261 §17.2.3), so
+/// that examples which reuse a branch across requests still read right.
+/// The rules, for an observer that sees every hop of a call (as RFC 3665
+/// draws them):
+///
+/// - a request comes from its top Via's sent-by. It went to whoever sent
+///   the next hop's copy of it (a later request of the same method whose
+///   second Via carries this one's branch, §16.6 item 8); else where its
+///   INVITE went, for the CANCEL or non-2xx ACK of that transaction
+///   (§9.1, §17.1.1.3); else to its first Route (§16.12, §8.1.2); else,
+///   when a 1xx or 2xx answer to it carries a Contact, to the UAS that
+///   Contact names (§12.1.1); else, when it was challenged (401, 407),
+///   where its retry with credentials went (§22.2); else to its
+///   Request-URI's host.
+/// - a response goes to its top Via's sent-by (§18.2.2) and comes from
+///   where the request of its transaction went.
+///
+/// Ports are defaulted as §18.1.1 says; what no rule tells is `?`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Hops {
+    /// 0 for a request, else the status code.
+    code: u16,
+    /// The CSeq method.
+    method: Option<String>,
+    /// The top Via's sent-by.
+    via: Option<String>,
+    /// The top Via's branch, and the second Via's.
+    branch: Option<String>,
+    parent: Option<String>,
+    /// A request's first Route.
+    route: Option<String>,
+    /// A request's Request-URI host; a response's first Contact.
+    target: Option<String>,
+}
+
+/// A SIP URI's `host:port`.
+fn uri_host(u: &sipline::Uri<'_>) -> Option<String> {
+    let secure = u.scheme.eq_ignore_ascii_case("sips");
+    u.host.map(|h| host_port(&h, u.port, secure))
+}
+
+impl Hops {
+    fn of(head: &sipline::Head<'_>) -> Hops {
+        let mut vias = head.get_all::<sipline::Via>().map_while(Result::ok);
+        let top = vias.next();
+        let second = vias.next();
+        let first = |addrs: Option<Result<sipline::NameAddr<'_>, Error>>| {
+            addrs.and_then(Result::ok).and_then(|a| uri_host(&a.uri))
+        };
+        let (code, route, target) = match &head.start_line {
+            StartLine::Request(r) => (
+                0,
+                first(head.get_all::<sipline::header::Route>().next()),
+                sipline::parse_uri(r.uri).ok().and_then(|u| uri_host(&u)),
+            ),
+            StartLine::Status(st) => (
+                st.code.as_u16(),
+                None,
+                first(head.get_all::<sipline::Contact>().next()),
+            ),
+        };
+        Hops {
+            code,
+            method: head
+                .get::<sipline::CSeq>()
+                .and_then(Result::ok)
+                .map(|c| String::from_utf8_lossy(c.method.as_bytes()).into_owned()),
+            via: top.map(|v| {
+                let s = sipline::SentBy::of(&v);
+                host_port(&s.host, Some(s.port), false)
+            }),
+            branch: top.and_then(|v| v.branch()).map(str::to_string),
+            parent: second.and_then(|v| v.branch()).map(str::to_string),
+            route,
+            target,
+        }
+    }
+
+    /// Whether `self` and `other` are of one transaction (`other` may be
+    /// the CANCEL or ACK of `self`'s INVITE).
+    fn follows(&self, other: &Hops) -> bool {
+        self.branch.is_some()
+            && self.branch == other.branch
+            && self.via == other.via
+            && (self.method == other.method
+                || (self.method.as_deref() == Some("INVITE")
+                    && matches!(other.method.as_deref(), Some("ACK" | "CANCEL"))))
+    }
+
+    /// The endpoints (from, to) of every step, by address where the
+    /// capture has one, else by the rules above.
+    fn resolve(steps: &[Step]) -> Vec<(String, String)> {
+        let hops: Vec<Option<&Hops>> = steps.iter().map(|s| s.hops.as_ref()).collect();
+        let requests = || {
+            hops.iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.filter(|h| h.code == 0).map(|h| (i, h)))
+        };
+        let mut went: Vec<Option<String>> = vec![None; steps.len()];
+        // Requests sent where their Request-URI names, for want of a
+        // better rule.
+        let mut by_uri: Vec<bool> = vec![false; steps.len()];
+        // Requests that went where an earlier one of their transaction did.
+        let mut after: Vec<Option<usize>> = vec![None; steps.len()];
+        for (i, h) in requests() {
+            let observed = requests()
+                .filter(|(j, _)| *j > i)
+                .find(|(_, n)| n.parent.is_some() && n.parent == h.branch && n.method == h.method)
+                .and_then(|(_, n)| n.via.clone());
+            // The first earlier request of the transaction with a hop.
+            let earlier = requests()
+                .filter(|(j, e)| *j < i && e.follows(h))
+                .find(|(j, _)| went.get(*j).is_some_and(Option::is_some))
+                .map(|(j, _)| j);
+            if let (Some(j), Some(slot)) = (earlier, after.get_mut(i)) {
+                *slot = Some(j);
+            }
+            let answered_by = || {
+                hops.iter().flatten().find_map(|r| {
+                    ((100..300).contains(&r.code) && h.follows(r) && r.method == h.method)
+                        .then(|| r.target.clone())
+                        .flatten()
+                })
+            };
+            let to = observed
+                .or_else(|| earlier.and_then(|j| went.get(j).cloned().flatten()))
+                .or_else(|| h.route.clone())
+                .or_else(answered_by);
+            if let (None, Some(flag)) = (&to, by_uri.get_mut(i)) {
+                *flag = true;
+            }
+            if let Some(slot) = went.get_mut(i) {
+                *slot = to.or_else(|| h.target.clone());
+            }
+        }
+        // A request challenged (401, 407) went where its retry with
+        // credentials went (§22.2: the sender's next request of that
+        // method to that Request-URI), when that retry's hop is known.
+        for (i, h) in requests() {
+            let challenged = hops
+                .iter()
+                .flatten()
+                .any(|r| matches!(r.code, 401 | 407) && h.follows(r) && r.method == h.method);
+            if !challenged || !by_uri.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let retry = requests()
+                .find(|(k, n)| {
+                    *k > i
+                        && n.via == h.via
+                        && n.method == h.method
+                        && n.target == h.target
+                        && n.branch != h.branch
+                        && !by_uri.get(*k).copied().unwrap_or(true)
+                })
+                .and_then(|(k, _)| went.get(k).cloned().flatten());
+            if let (Some(to), Some(slot)) = (retry, went.get_mut(i)) {
+                *slot = Some(to);
+            }
+        }
+        // And the CANCEL or ACK of such a request with it.
+        for i in 0..steps.len() {
+            if let Some(Some(j)) = after.get(i).copied() {
+                let to = went.get(j).cloned().flatten();
+                if let Some(slot) = went.get_mut(i) {
+                    *slot = to;
+                }
+            }
+        }
+        let unknown = || "?".to_string();
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match &s.hops {
+                None => (endpoint(s.src), endpoint(s.dst)),
+                Some(h) if h.code == 0 => (
+                    h.via.clone().unwrap_or_else(unknown),
+                    went.get(i).cloned().flatten().unwrap_or_else(unknown),
+                ),
+                Some(h) => {
+                    let from = requests()
+                        .filter(|(_, r)| r.follows(h) && r.method == h.method)
+                        .find_map(|(j, _)| went.get(j).cloned().flatten());
+                    (
+                        from.unwrap_or_else(unknown),
+                        h.via.clone().unwrap_or_else(unknown),
+                    )
+                }
+            })
+            .collect()
+    }
 }
 
 /// ANSI colours by class: requests cyan, 1xx yellow, 2xx green, 3xx blue,
@@ -259,8 +467,15 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
                 lines.push(std::mem::take(&mut line));
                 continue;
             }
-            // A word longer than the line: cut.
-            let rest = word.split_off(width.min(word.len()));
+            // A word longer than the line: cut after its last `.`, `:`,
+            // `@` or `-` that fits (a host, an address), else at the width.
+            let fits = width.min(word.len());
+            let at = word
+                .get(..fits)
+                .and_then(|w| w.iter().rposition(|c| matches!(c, '.' | ':' | '@' | '-')))
+                .filter(|&p| p + 1 < word.len() && p > 0)
+                .map_or(fits, |p| p + 1);
+            let rest = word.split_off(at);
             lines.push(word.iter().collect());
             word = rest;
             if word.is_empty() {
@@ -294,51 +509,55 @@ pub(crate) struct Ladder {
     /// The endpoints, and the agent each sent (or nothing).
     pub ends: Vec<(String, String)>,
     pub rows: Vec<Row>,
+    /// Whether its messages carry capture times (a raw stream's do not).
+    pub timed: bool,
     pub outcome: String,
 }
 
 impl Ladder {
     pub(crate) fn of(record: &CallRecord, steps: &[Step]) -> Ladder {
+        let names = Hops::resolve(steps);
         // Endpoints in the order they first appear, each with its agent.
         let mut ends: Vec<(String, String)> = Vec::new();
-        for s in steps {
-            for (a, agent) in [(s.src, s.agent.as_ref()), (s.dst, None)] {
-                let name = endpoint(a);
-                let at = match ends.iter().position(|(e, _)| *e == name) {
-                    Some(i) => i,
-                    None => {
-                        ends.push((name, String::new()));
-                        ends.len() - 1
-                    }
-                };
-                if let (Some(agent), Some((_, slot))) = (agent, ends.get_mut(at)) {
-                    if slot.is_empty() {
-                        slot.clone_from(agent);
-                    }
+        let mut column = |name: &str, agent: Option<&String>| {
+            let at = match ends.iter().position(|(e, _)| e == name) {
+                Some(i) => i,
+                None => {
+                    ends.push((name.to_string(), String::new()));
+                    ends.len() - 1
+                }
+            };
+            if let (Some(agent), Some((_, slot))) = (agent, ends.get_mut(at)) {
+                if slot.is_empty() {
+                    slot.clone_from(agent);
                 }
             }
-        }
-        let column = |a| {
-            ends.iter()
-                .position(|(e, _)| *e == endpoint(a))
-                .unwrap_or(0)
+            at
         };
-        let first = steps.first().map_or(0.0, |s| s.time);
+        let columns: Vec<(usize, usize)> = steps
+            .iter()
+            .zip(&names)
+            .map(|(s, (from, to))| (column(from, s.agent.as_ref()), column(to, None)))
+            .collect();
+        let timed = steps.iter().any(|s| s.time.is_some());
+        let first = steps.first().and_then(|s| s.time).unwrap_or(0.0);
         let mut previous = first;
         let rows = steps
             .iter()
-            .map(|s| {
+            .zip(columns)
+            .map(|(s, (from, to))| {
+                let time = s.time.unwrap_or(first);
                 let row = Row {
-                    from: column(s.src),
-                    to: column(s.dst),
+                    from,
+                    to,
                     label: s.label.clone(),
                     class: s.class,
                     retransmission: s.retransmission,
-                    time: s.time - first,
-                    gap: s.time - previous,
+                    time: time - first,
+                    gap: time - previous,
                     text: s.text.clone(),
                 };
-                previous = s.time;
+                previous = time;
                 row
             })
             .collect();
@@ -350,23 +569,29 @@ impl Ladder {
         let ms = |label: &str, v: Option<f64>| {
             v.map_or(String::new(), |v| format!(", {label} {v:.3} ms"))
         };
+        // A raw stream has no times: no start, no delays.
+        let (started, delays) = if timed {
+            (
+                format!("  started {}", rfc3339(record.start)),
+                format!(
+                    "{}{}{}",
+                    ms("SRD", record.srd_ms),
+                    ms("PDD", record.pdd_ms),
+                    ms("duration", record.duration_ms)
+                ),
+            )
+        } else {
+            (String::new(), String::new())
+        };
         Ladder {
             title: format!(
-                "Call-ID {}  {} -> {}  started {}",
-                record.call_id,
-                record.caller,
-                record.callee,
-                rfc3339(record.start)
+                "Call-ID {}  {} -> {}{started}",
+                record.call_id, record.caller, record.callee,
             ),
             ends,
             rows,
-            outcome: format!(
-                "outcome: {}{final_text}{}{}{}",
-                record.outcome.name(),
-                ms("SRD", record.srd_ms),
-                ms("PDD", record.pdd_ms),
-                ms("duration", record.duration_ms)
-            ),
+            timed,
+            outcome: format!("outcome: {}{final_text}{delays}", record.outcome.name()),
         }
     }
 
@@ -405,28 +630,30 @@ fn text(o: &mut String, l: &Ladder, width: usize, color: bool, full: bool) {
             }
         }
     };
-    let centered = |texts: Vec<&str>| {
-        let mut line = vec![' '; line_len];
-        for (i, t) in texts.iter().enumerate() {
-            let t: String = t.chars().take(col - 1).collect();
-            put(
-                &mut line,
-                center(i).saturating_sub(t.chars().count() / 2),
-                &t,
-            );
+    // Names too wide for a column take several lines, never a neighbour's
+    // room.
+    let centered = |o: &mut String, texts: Vec<&str>| {
+        let wrapped: Vec<Vec<String>> = texts.iter().map(|t| wrap(t, col - 1)).collect();
+        let depth = wrapped.iter().map(Vec::len).max().unwrap_or(0);
+        for k in 0..depth {
+            let mut line = vec![' '; line_len];
+            for (i, parts) in wrapped.iter().enumerate() {
+                let t = parts.get(k).map_or("", String::as_str);
+                put(
+                    &mut line,
+                    center(i).saturating_sub(t.chars().count() / 2),
+                    t,
+                );
+            }
+            let line = line.into_iter().collect::<String>();
+            if !line.trim().is_empty() {
+                let _ = writeln!(o, "{}", line.trim_end());
+            }
         }
-        line.into_iter().collect::<String>().trim_end().to_string()
     };
     let _ = writeln!(o, "{}", l.title);
-    let _ = writeln!(
-        o,
-        "{}",
-        centered(l.ends.iter().map(|(e, _)| e.as_str()).collect())
-    );
-    let agents = centered(l.ends.iter().map(|(_, a)| a.as_str()).collect());
-    if !agents.is_empty() {
-        let _ = writeln!(o, "{agents}");
-    }
+    centered(o, l.ends.iter().map(|(e, _)| e.as_str()).collect());
+    centered(o, l.ends.iter().map(|(_, a)| a.as_str()).collect());
     for r in &l.rows {
         let (left, right) = (center(r.from.min(r.to)), center(r.from.max(r.to)));
         let span = right.saturating_sub(left).saturating_sub(2).max(8);
@@ -452,7 +679,9 @@ fn text(o: &mut String, l: &Ladder, width: usize, color: bool, full: bool) {
             };
             put(&mut line, at, head);
         }
-        put(&mut line, 0, &format!("{:>8.3} {:>+9.3}", r.time, r.gap));
+        if l.timed {
+            put(&mut line, 0, &format!("{:>8.3} {:>+9.3}", r.time, r.gap));
+        }
         let line: String = line.into_iter().collect();
         let _ = writeln!(o, "{}", paint(line.trim_end(), r.class, color));
         if let (true, Some(t)) = (full, &r.text) {
@@ -480,6 +709,22 @@ pub(crate) fn xml(s: &str) -> String {
         }
     }
     out
+}
+
+/// Lines as `<tspan>`s of one `<text>`, `step` pixels apart, each
+/// escaped.
+fn tspans(lines: &[String], x: usize, step: usize) -> String {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(k, part)| {
+            format!(
+                "<tspan x=\"{x}\" dy=\"{}\">{}</tspan>",
+                if k == 0 { 0 } else { step },
+                xml(part)
+            )
+        })
+        .collect()
 }
 
 /// The SVG colour of a class (the terminal's, as hex).
@@ -521,29 +766,48 @@ fn svg(ladders: &[Ladder], full: bool) -> String {
             xml(&l.title)
         );
         y += 28;
-        for (i, (end, agent)) in l.ends.iter().enumerate() {
+        // Names and agents wrapped to their column (under 8 px a character).
+        let names: Vec<Vec<String>> = l.ends.iter().map(|(e, _)| wrap(e, COL / 8)).collect();
+        let agents: Vec<Vec<String>> = l
+            .ends
+            .iter()
+            .map(|(_, a)| {
+                if a.is_empty() {
+                    Vec::new()
+                } else {
+                    wrap(a, COL / 8)
+                }
+            })
+            .collect();
+        let name_depth = names.iter().map(Vec::len).max().unwrap_or(1);
+        let agent_depth = agents.iter().map(Vec::len).max().unwrap_or(0);
+        for (i, (name, agent)) in names.iter().zip(&agents).enumerate() {
             let _ = writeln!(
                 body,
                 "<text class=\"endpoint\" x=\"{}\" y=\"{y}\" text-anchor=\"middle\">{}</text>",
                 x(i),
-                xml(end)
+                tspans(name, x(i), LINE)
             );
             if !agent.is_empty() {
                 let _ = writeln!(
                     body,
                     "<text class=\"agent\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                     x(i),
-                    y + LINE,
-                    xml(agent)
+                    y + LINE * name_depth,
+                    tspans(agent, x(i), LINE)
                 );
             }
         }
-        y += 2 * LINE;
+        y += LINE * (name_depth + agent_depth).max(2);
         let top = y;
         let mut rows = String::new();
         for r in &l.rows {
-            y += ROW;
             let (x1, x2) = (x(r.from), x(r.to));
+            // The label wrapped to the room between its lifelines (under
+            // 8 px a character), its lines stacked above the arrow.
+            let room = (x1.abs_diff(x2).max(COL) - 16) / 8;
+            let label = wrap(&Ladder::label(r), room);
+            y += ROW + LINE * label.len().saturating_sub(1);
             let color = svg_color(r.class);
             let dash = if r.retransmission {
                 " stroke-dasharray=\"6 4\""
@@ -558,16 +822,19 @@ fn svg(ladders: &[Ladder], full: bool) -> String {
             let _ = writeln!(
                 rows,
                 "<g class=\"message\" data-label=\"{}\"><title>{}</title>\
-                 <text class=\"time\" x=\"10\" y=\"{y}\">{:.3} (+{:.3})</text>\
+                 <text class=\"time\" x=\"10\" y=\"{y}\">{}</text>\
                  <line x1=\"{x1}\" y1=\"{y}\" x2=\"{end}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"1.5\"{dash} marker-end=\"url(#arrow)\"/>\
                  <text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{color}\">{}</text></g>",
                 xml(&r.label),
                 xml(r.text.as_deref().unwrap_or(&r.label)),
-                r.time,
-                r.gap,
+                if l.timed {
+                    format!("{:.3} (+{:.3})", r.time, r.gap)
+                } else {
+                    String::new()
+                },
                 (x1 + x2) / 2,
-                y - 6,
-                xml(&Ladder::label(r)),
+                y - 6 - LINE * label.len().saturating_sub(1),
+                tspans(&label, (x1 + x2) / 2, LINE),
             );
             if let (true, Some(t)) = (full, &r.text) {
                 for text_line in t.lines() {
@@ -607,6 +874,18 @@ fn svg(ladders: &[Ladder], full: bool) -> String {
 }
 
 impl Steps {
+    /// A sink for the messages of the calls `wanted` (their Call-IDs);
+    /// `keep_text`: with each message's text.
+    fn new(wanted: HashSet<Vec<u8>>, keep_text: bool) -> Steps {
+        Steps {
+            wanted,
+            calls: BTreeMap::new(),
+            retrans: Retransmissions::new(100_000, 32.0),
+            dropped: 0,
+            keep_text,
+        }
+    }
+
     /// Reads `files` for the messages of the calls `wanted` (their
     /// Call-IDs); `keep_text`: with each message's text.
     pub(crate) fn gather(
@@ -615,13 +894,7 @@ impl Steps {
         wanted: HashSet<Vec<u8>>,
         keep_text: bool,
     ) -> Steps {
-        let mut steps = Steps {
-            wanted,
-            calls: BTreeMap::new(),
-            retrans: Retransmissions::new(100_000, 32.0),
-            dropped: 0,
-            keep_text,
-        };
+        let mut steps = Steps::new(wanted, keep_text);
         for file in files {
             let _ = sipline_capture::read_source(file, opts, &mut steps);
         }
@@ -724,8 +997,115 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
 }
 
 #[cfg(test)]
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use sipline::{parse_datagram, Datagram, ParserConfig};
+    use sipline_calls::CallLimits;
+
+    /// Every session flow of RFC 3665 (`../shared/corpus/rfc3665`), fed
+    /// as the calls tests feed it (each file a datagram, in the RFC's
+    /// order, 100 ms apart, retransmissions after Timer A), drawn with its
+    /// endpoints read from its headers: every message is an arrow, in
+    /// order, no endpoint is unknown, and the ladders equal
+    /// `cli/tests/golden/rfc3665_sessions.txt` (`SIPLINE_BLESS=1` writes
+    /// it anew).
+    #[test]
+    fn rfc3665_sessions_draw_from_their_headers() {
+        let Some(corpus) = common::shared_corpus("the RFC 3665 ladders") else {
+            return;
+        };
+        let limits = CallLimits::default();
+        let mut all = String::new();
+        let sections = common::rfc3665_sections(&corpus, "3.");
+        assert!(sections.len() >= 11, "{sections:?}");
+        for prefix in sections {
+            let messages = common::rfc3665_section(&corpus, &prefix, limits.t1);
+            let mut records = Records {
+                tracker: CallTracker::new(limits),
+                filter: Filter::default(),
+                selected: Vec::new(),
+                max: 10,
+                more: 0,
+            };
+            let parsed: Vec<_> = messages
+                .iter()
+                .map(|(name, time, bytes)| {
+                    let Ok(Datagram::Message(m)) = parse_datagram(bytes, &ParserConfig::default())
+                    else {
+                        panic!("{name} does not parse")
+                    };
+                    (name, *time, m)
+                })
+                .collect();
+            let at = |name: &'static str, time| Location {
+                file: name,
+                frame: None,
+                offset: 0,
+                flow: None,
+                time: Some(time),
+            };
+            for (_, time, m) in &parsed {
+                records.message(&at("rfc3665", *time), m, 0);
+            }
+            let tracker = std::mem::take(&mut records.tracker);
+            for r in tracker.finish() {
+                records.keep(r);
+            }
+            let wanted = records
+                .selected
+                .iter()
+                .map(|c| c.call_id.as_bytes().to_vec())
+                .collect();
+            let mut steps = Steps::new(wanted, false);
+            for (_, time, m) in &parsed {
+                steps.message(&at("rfc3665", *time), m, 0);
+            }
+            let ladders: Vec<Ladder> = records
+                .selected
+                .iter()
+                .map(|r| Ladder::of(r, steps.of(&r.call_id)))
+                .collect();
+            let labels: Vec<&str> = ladders
+                .iter()
+                .flat_map(|l| l.rows.iter().map(|r| r.label.as_str()))
+                .collect();
+            let expected: Vec<String> = parsed
+                .iter()
+                .map(|(_, _, m)| match &m.head.start_line {
+                    StartLine::Request(r) => String::from_utf8_lossy(r.method.as_bytes()).into(),
+                    StartLine::Status(s) => format!(
+                        "{} {}",
+                        s.code.as_u16(),
+                        String::from_utf8_lossy(s.reason.as_bytes())
+                    ),
+                })
+                .collect();
+            assert_eq!(labels, expected, "{prefix}: the arrows are its messages");
+            for l in &ladders {
+                assert!(
+                    l.ends.iter().all(|(e, _)| e != "?"),
+                    "{prefix}: an endpoint no header names: {:?}",
+                    l.ends
+                );
+            }
+            all.push_str(&format!("== RFC 3665 section {prefix}\n"));
+            for l in &ladders {
+                text(&mut all, l, 160, false, false);
+            }
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/rfc3665_sessions.txt");
+        if std::env::var_os("SIPLINE_BLESS").is_some() {
+            std::fs::write(&path, &all).unwrap();
+        }
+        let golden = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (SIPLINE_BLESS=1 writes it)", path.display()));
+        assert_eq!(all, golden, "the RFC 3665 ladders changed");
+    }
 
     #[test]
     fn credentials_are_masked() {
@@ -747,6 +1127,10 @@ mod tests {
         assert_eq!(wrap("486 Busy Here", 8), ["486 Busy", "Here"]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), [""]);
+        assert_eq!(
+            wrap("client.atlanta.example.com:5060", 20),
+            ["client.atlanta.", "example.com:5060"]
+        );
         assert_eq!(paint("x", 2, true), "\x1b[32mx\x1b[0m");
         assert_eq!(paint("x", 2, false), "x");
     }

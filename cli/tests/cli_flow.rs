@@ -205,7 +205,7 @@ fn message_text_is_escaped_in_the_svg() {
         nasty.len()
     );
     let busy =
-        "SIP/2.0 486 <b>Busy</b> & \"gone\"\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n\
+        "SIP/2.0 486 <b>Busy</b> & \"gone\" until the meeting ends at five\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n\
          From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\n\
          Call-ID: nasty-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
     let frame = |src: [u8; 4], dst: [u8; 4], msg: &[u8]| {
@@ -244,20 +244,82 @@ fn message_text_is_escaped_in_the_svg() {
         .collect();
     assert_eq!(
         tags.into_iter().collect::<Vec<_>>(),
-        ["defs", "g", "line", "marker", "path", "rect", "svg", "text", "title"]
+        ["defs", "g", "line", "marker", "path", "rect", "svg", "text", "title", "tspan"]
     );
+    let busy_label = "486 <b>Busy</b> & \"gone\" until the meeting ends at five";
     let all_text: String = doc
         .descendants()
         .filter(|n| n.is_text())
         .filter_map(|n| n.text())
         .collect();
     assert!(all_text.contains(nasty), "{all_text}");
-    assert!(
-        all_text.contains("486 <b>Busy</b> & \"gone\""),
-        "{all_text}"
-    );
-    assert_eq!(svg_labels(&text), ["INVITE", "486 <b>Busy</b> & \"gone\""]);
+    assert!(all_text.contains(busy_label), "{all_text}");
+    assert_eq!(svg_labels(&text), ["INVITE", busy_label]);
+    // A label wider than the room between its lifelines is wrapped at
+    // spaces, never cut.
+    let lines: Vec<&str> = doc
+        .descendants()
+        .rfind(|n| n.has_tag_name("text") && n.attribute("class") == Some("label"))
+        .unwrap()
+        .children()
+        .filter(|n| n.has_tag_name("tspan"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(lines.len() >= 2, "{lines:?}");
+    assert!(lines.iter().all(|l| l.chars().count() <= 29), "{lines:?}");
+    assert_eq!(lines.join(" "), busy_label);
     // The terminal shows it as it is, under --full too.
     let (out, _, _) = flow(&["--full", "--color", "never", capture.to_str().unwrap()]);
     assert!(out.contains(&format!("User-Agent: {nasty}")), "{out}");
+}
+
+/// A raw byte stream has no addresses and no times: RFC 3665 §3.2's
+/// messages (a TCP flow through two proxies, so a stream is their own
+/// form) draw as one ladder, every message an arrow in order, between the
+/// four endpoints their headers name, with no time column.
+#[test]
+fn a_raw_stream_draws_with_endpoints_from_its_headers() {
+    let Some(corpus) = common::shared_corpus("a ladder from a raw stream") else {
+        return;
+    };
+    let messages = common::rfc3665_section(&corpus, "3.02", 0.5);
+    let mut bytes = Vec::new();
+    let mut labels = Vec::new();
+    for (_, _, text) in &messages {
+        let first = String::from_utf8_lossy(text)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        labels.push(match first.strip_prefix("SIP/2.0 ") {
+            Some(status) => status.trim().to_string(),
+            None => first.split(' ').next().unwrap_or_default().to_string(),
+        });
+        bytes.extend_from_slice(text);
+    }
+    let stream = common::write_temp("rfc3665-3.02.sip", &bytes);
+    let path = stream.to_string_lossy().into_owned();
+    let svg = stream.with_extension("svg");
+    let svg_path = svg.to_string_lossy().into_owned();
+    let (_, err, code) = flow(&["--svg", &svg_path, &path]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(svg_labels(&std::fs::read_to_string(&svg).unwrap()), labels);
+    let (out, err, code) = flow(&["--color", "never", "--width", "200", &path]);
+    assert_eq!(code, Some(0), "{err}");
+    let ends = out.lines().nth(1).unwrap_or_default();
+    let names: Vec<&str> = ends.split_whitespace().collect();
+    assert_eq!(
+        names,
+        [
+            "client.atlanta.example.com:5060",
+            "ss1.atlanta.example.com:5060",
+            "ss2.biloxi.example.com:5060",
+            "client.biloxi.example.com:5060"
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("+0.000"), "no times in a raw stream: {out}");
+    assert!(!out.contains("started"), "{out}");
+    let _ = std::fs::remove_file(&stream);
+    let _ = std::fs::remove_file(&svg);
 }

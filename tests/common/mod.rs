@@ -210,6 +210,61 @@ pub fn dat_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// One RFC 3665 section's messages (`S.NN_title-MM.dat` under
+/// `corpus/rfc3665`, `prefix` = `S.NN`), in the RFC's order, each with the
+/// time a test feeds it at: they carry no capture times, so messages are
+/// 100 ms apart, and a copy of the message before it (a retransmission:
+/// §3.4's INVITEs to the dead proxy) comes after Timer A, doubling from
+/// `t1` as RFC 3261 §17.1.1.2 sends them.
+pub fn rfc3665_section(corpus: &Path, prefix: &str, t1: f64) -> Vec<(String, f64, Vec<u8>)> {
+    let dir = corpus.join("rfc3665");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!("{prefix}_")) && n.ends_with(".dat"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no files for RFC 3665 section {prefix}");
+    let mut out: Vec<(String, f64, Vec<u8>)> = Vec::new();
+    let mut timer_a = t1;
+    for n in names {
+        let bytes = std::fs::read(dir.join(&n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+        let time = match out.last() {
+            None => 0.0,
+            Some((_, t, previous)) if *previous == bytes => {
+                let at = t + timer_a;
+                timer_a *= 2.0;
+                at
+            }
+            Some((_, t, _)) => {
+                timer_a = t1;
+                t + 0.1
+            }
+        };
+        out.push((n, time, bytes));
+    }
+    out
+}
+
+/// The RFC 3665 sections whose numbers start with `part` (`"3."`: the
+/// session flows), sorted.
+pub fn rfc3665_sections(corpus: &Path, part: &str) -> Vec<String> {
+    let dir = corpus.join("rfc3665");
+    let mut prefixes: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let prefix = n.split('_').next()?.to_string();
+            (n.ends_with(".dat") && prefix.starts_with(part)).then_some(prefix)
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    prefixes
+}
+
 /// The index files of the corpus: (folder, index path).
 pub fn indexes(corpus: &Path) -> Vec<(PathBuf, PathBuf)> {
     let mut out = Vec::new();
