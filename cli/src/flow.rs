@@ -75,7 +75,7 @@ pub struct Options {
 
 /// The most messages kept per call drawn (a flood in one Call-ID cannot
 /// hold memory); past it, counted.
-const MAX_MESSAGES: usize = 2_000;
+pub(crate) const MAX_MESSAGES: usize = 2_000;
 
 /// Pass one: the records of the attempts that match, the first `max` in
 /// time order.
@@ -144,7 +144,11 @@ pub(crate) struct Steps {
     wanted: HashSet<Vec<u8>>,
     calls: BTreeMap<Vec<u8>, Vec<Step>>,
     retrans: Retransmissions,
+    /// Messages kept in one call, at most.
+    max_messages: usize,
+    /// Messages past `max_messages`, in all, and by call.
     dropped: u64,
+    dropped_by_call: BTreeMap<Vec<u8>, u64>,
     /// Keep each message's text.
     keep_text: bool,
 }
@@ -176,8 +180,9 @@ impl Sink for Steps {
             .or_else(|| head.header("Server"))
             .map(|f| String::from_utf8_lossy(f.value).trim().to_string());
         let steps = self.calls.entry(call_id.to_vec()).or_default();
-        if steps.len() >= MAX_MESSAGES {
+        if steps.len() >= self.max_messages {
             self.dropped += 1;
+            *self.dropped_by_call.entry(call_id.to_vec()).or_default() += 1;
             return;
         }
         steps.push(Step {
@@ -874,27 +879,31 @@ fn svg(ladders: &[Ladder], full: bool) -> String {
 }
 
 impl Steps {
-    /// A sink for the messages of the calls `wanted` (their Call-IDs);
-    /// `keep_text`: with each message's text.
-    fn new(wanted: HashSet<Vec<u8>>, keep_text: bool) -> Steps {
+    /// A sink for the messages of the calls `wanted` (their Call-IDs), at
+    /// most `max_messages` a call; `keep_text`: with each message's text.
+    fn new(wanted: HashSet<Vec<u8>>, max_messages: usize, keep_text: bool) -> Steps {
         Steps {
             wanted,
             calls: BTreeMap::new(),
             retrans: Retransmissions::new(100_000, 32.0),
+            max_messages,
             dropped: 0,
+            dropped_by_call: BTreeMap::new(),
             keep_text,
         }
     }
 
     /// Reads `files` for the messages of the calls `wanted` (their
-    /// Call-IDs); `keep_text`: with each message's text.
+    /// Call-IDs), at most `max_messages` a call; `keep_text`: with each
+    /// message's text.
     pub(crate) fn gather(
         files: &[String],
         opts: &ReadOptions,
         wanted: HashSet<Vec<u8>>,
+        max_messages: usize,
         keep_text: bool,
     ) -> Steps {
-        let mut steps = Steps::new(wanted, keep_text);
+        let mut steps = Steps::new(wanted, max_messages, keep_text);
         for file in files {
             let _ = sipline_capture::read_source(file, opts, &mut steps);
         }
@@ -906,6 +915,14 @@ impl Steps {
         self.calls
             .get(call_id.as_bytes())
             .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The messages of `call_id` past the most kept.
+    pub(crate) fn more(&self, call_id: &str) -> u64 {
+        self.dropped_by_call
+            .get(call_id.as_bytes())
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -944,6 +961,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, f: &Options) -> ExitCode {
             .iter()
             .map(|c| c.call_id.as_bytes().to_vec())
             .collect(),
+        MAX_MESSAGES,
         f.full || f.svg.is_some(),
     );
     let stdout = std::io::stdout();
@@ -1060,7 +1078,7 @@ mod tests {
                 .iter()
                 .map(|c| c.call_id.as_bytes().to_vec())
                 .collect();
-            let mut steps = Steps::new(wanted, false);
+            let mut steps = Steps::new(wanted, MAX_MESSAGES, false);
             for (_, time, m) in &parsed {
                 steps.message(&at("rfc3665", *time), m, 0);
             }

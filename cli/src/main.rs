@@ -294,6 +294,10 @@ enum Command {
         /// first).
         #[arg(long, default_value_t = 10_000)]
         max_ladders: usize,
+        /// Messages drawn in one ladder (the first; the ladder says how
+        /// many more the call had).
+        #[arg(long, default_value_t = 200)]
+        max_ladder_messages: usize,
         /// Captures, streams or folders.
         inputs: Vec<String>,
     },
@@ -668,6 +672,7 @@ fn main() -> ExitCode {
             redact,
             max_rows,
             max_ladders,
+            max_ladder_messages,
             inputs,
         } => capture.run(mode, &inputs, |opts| {
             report::run(
@@ -678,6 +683,7 @@ fn main() -> ExitCode {
                     redact,
                     max_rows,
                     max_ladders,
+                    max_ladder_messages,
                 },
             )
         }),

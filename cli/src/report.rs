@@ -10,11 +10,14 @@
 //! Bounded whatever the capture: the table lists the first
 //! [`Options::max_rows`] calls in time order (the rest are counted, and in
 //! every figure and chart); ladders are kept for [`Options::max_ladders`]
-//! calls, those that did not succeed first.
+//! calls, those that did not succeed first, each with its first
+//! [`Options::max_ladder_messages`] messages. The page's data is written
+//! as it is made, never held as one tree.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,6 +41,8 @@ pub struct Options {
     pub max_rows: usize,
     /// Calls whose ladder is kept.
     pub max_ladders: usize,
+    /// Messages kept in one ladder.
+    pub max_ladder_messages: usize,
 }
 
 /// Pass one: the counts, and every attempt.
@@ -105,7 +110,9 @@ impl Sink for Gather {
 }
 
 /// Stable pseudonyms for one report: the same value, the same pseudonym;
-/// nothing of the value in it (a keyed hash, its key drawn per report).
+/// nothing of the value in it (a keyed 64-bit hash, its key drawn per
+/// report: two values of one report share a pseudonym with a chance near
+/// n²/2⁶⁵, under 10⁻⁸ for 500 000 values).
 struct Redactor {
     on: bool,
     key: foldhash::fast::RandomState,
@@ -115,7 +122,7 @@ impl Redactor {
     fn name(&self, kind: &str, value: &str) -> String {
         let mut h = self.key.build_hasher();
         h.write(value.as_bytes());
-        format!("{kind}-{:06x}", h.finish() & 0xff_ffff)
+        format!("{kind}-{:016x}", h.finish())
     }
 
     /// A SIP URI with its user and host replaced.
@@ -279,11 +286,6 @@ fn html(s: &str) -> String {
     crate::flow::xml(s)
 }
 
-/// JSON safe inside a `<script>` element: no `<` at all.
-fn script_json(v: &Value) -> String {
-    v.to_string().replace('<', "\\u003c")
-}
-
 /// The page's own script: the table (filter, sort, pages) and the ladders,
 /// drawn as SVG with DOM calls (text is never parsed as markup).
 const SCRIPT: &str = include_str!("report.js");
@@ -338,47 +340,17 @@ pub fn run(inputs: &[String], opts: &ReadOptions, r: &Options) -> ExitCode {
         .filter_map(|&i| g.rows.get(i))
         .map(|c| c.call_id.as_bytes().to_vec())
         .collect();
-    let steps = Steps::gather(&files, opts, wanted, false);
+    let steps = Steps::gather(&files, opts, wanted, r.max_ladder_messages, false);
     let red = Redactor {
         on: r.redact,
         key: foldhash::fast::RandomState::default(),
     };
     let mut ladder_of = vec![-1i64; g.rows.len()];
-    let mut ladders = Vec::new();
-    for &i in &laddered {
-        let Some(call) = g.rows.get(i) else { continue };
-        let l = Ladder::of(call, steps.of(&call.call_id));
+    for (n, &i) in laddered.iter().enumerate() {
         if let Some(slot) = ladder_of.get_mut(i) {
-            *slot = ladders.len() as i64;
+            *slot = n as i64;
         }
-        ladders.push(json!({
-            "e": l.ends.iter().map(|(e, a)| json!([red.addr(e), a])).collect::<Vec<_>>(),
-            "m": l.rows.iter().map(|m| json!([
-                (m.time * 1e6).round() / 1e6, m.from, m.to, m.label, m.class, m.retransmission
-            ])).collect::<Vec<_>>(),
-            "o": l.outcome,
-        }));
     }
-    let ms = |v: Option<f64>| v.map(|v| (v * 1000.0).round() / 1000.0);
-    let calls: Vec<Value> = g
-        .rows
-        .iter()
-        .zip(&ladder_of)
-        .map(|(c, l)| {
-            json!([
-                c.start,
-                red.call_id(&c.call_id),
-                red.uri(&c.caller),
-                red.uri(&c.callee),
-                c.outcome.name(),
-                c.final_code,
-                ms(c.srd_ms),
-                ms(c.pdd_ms),
-                ms(c.duration_ms),
-                l
-            ])
-        })
-        .collect();
     let figures = figures_json(
         Figures {
             summary: g.summary.clone(),
@@ -388,16 +360,23 @@ pub fn run(inputs: &[String], opts: &ReadOptions, r: &Options) -> ExitCode {
         },
         &files,
     );
-    let data = json!({
-        "calls": calls,
-        "ladders": ladders,
-        "more_rows": g.more_rows,
-        "outcomes": Outcome::ALL.iter().map(|o| o.name()).collect::<Vec<_>>(),
-        "colors": OUTCOME_COLORS,
-        "by_outcome": figures["calls"]["by_outcome"],
+    let data = Data {
+        rows: &g.rows,
+        ladder_of: &ladder_of,
+        laddered: &laddered,
+        steps: &steps,
+        red: &red,
+        more_rows: g.more_rows,
+        by_outcome: &figures["calls"]["by_outcome"],
+    };
+    let written = std::fs::File::create(&r.output).and_then(|f| {
+        let mut w = std::io::BufWriter::new(f);
+        page(&mut w, &g, &figures, &errors, &red, &data, r)?;
+        w.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .sync_all()
     });
-    let page = page(&g, &figures, &errors, &red, &data, r);
-    if let Err(e) = std::fs::write(&r.output, page) {
+    if let Err(e) = written {
         eprintln!("sipline report: cannot write {}: {e}", r.output.display());
         return ExitCode::from(crate::EXIT_USAGE);
     }
@@ -408,7 +387,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, r: &Options) -> ExitCode {
         "sipline report: {} call(s), {} in the table, {} with a ladder, in {}",
         g.rows.len() as u64 + g.more_rows,
         g.rows.len(),
-        ladders.len(),
+        laddered.len(),
         r.output.display()
     );
     ExitCode::from(if errors.is_empty() {
@@ -418,15 +397,115 @@ pub fn run(inputs: &[String], opts: &ReadOptions, r: &Options) -> ExitCode {
     })
 }
 
-/// The HTML page.
+/// What the page's script reads (`<script id="sipline-data">`), written
+/// row by row.
+struct Data<'a> {
+    rows: &'a [CallRecord],
+    /// Each row's ladder (an index into `laddered`), or -1.
+    ladder_of: &'a [i64],
+    /// The rows whose ladders are kept.
+    laddered: &'a [usize],
+    steps: &'a Steps,
+    red: &'a Redactor,
+    more_rows: u64,
+    by_outcome: &'a Value,
+}
+
+/// A writer that escapes every `<` as `\u003c`: JSON safe inside a
+/// `<script>` element (`<` only ever appears inside JSON strings).
+struct NoLt<'w, W: std::io::Write>(&'w mut W);
+
+impl<W: std::io::Write> std::io::Write for NoLt<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for part in buf.split_inclusive(|b| *b == b'<') {
+            match part.split_last() {
+                Some((b'<', head)) => {
+                    self.0.write_all(head)?;
+                    self.0.write_all(b"\\u003c")?;
+                }
+                _ => self.0.write_all(part)?,
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Data<'_> {
+    /// The data as JSON, one row and one ladder at a time.
+    fn write(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut w = NoLt(w);
+        let red = self.red;
+        let ms = |v: Option<f64>| v.map(|v| (v * 1000.0).round() / 1000.0);
+        w.write_all(b"{\"calls\":[")?;
+        for (k, (c, l)) in self.rows.iter().zip(self.ladder_of).enumerate() {
+            if k > 0 {
+                w.write_all(b",")?;
+            }
+            let row = (
+                c.start,
+                red.call_id(&c.call_id),
+                red.uri(&c.caller),
+                red.uri(&c.callee),
+                c.outcome.name(),
+                c.final_code,
+                ms(c.srd_ms),
+                ms(c.pdd_ms),
+                ms(c.duration_ms),
+                l,
+            );
+            serde_json::to_writer(&mut w, &row)?;
+        }
+        w.write_all(b"],\"ladders\":[")?;
+        for (k, &i) in self.laddered.iter().enumerate() {
+            if k > 0 {
+                w.write_all(b",")?;
+            }
+            let Some(call) = self.rows.get(i) else {
+                w.write_all(b"null")?;
+                continue;
+            };
+            let l = Ladder::of(call, self.steps.of(&call.call_id));
+            let more = self.steps.more(&call.call_id);
+            let outcome = if more > 0 {
+                format!("{} ({more} more message(s) not drawn)", l.outcome)
+            } else {
+                l.outcome.clone()
+            };
+            let ladder = json!({
+                "e": l.ends.iter().map(|(e, a)| json!([red.addr(e), a])).collect::<Vec<_>>(),
+                "m": l.rows.iter().map(|m| json!([
+                    (m.time * 1e6).round() / 1e6, m.from, m.to, m.label, m.class, m.retransmission
+                ])).collect::<Vec<_>>(),
+                "o": outcome,
+            });
+            serde_json::to_writer(&mut w, &ladder)?;
+        }
+        let rest = json!({
+            "more_rows": self.more_rows,
+            "outcomes": Outcome::ALL.iter().map(|o| o.name()).collect::<Vec<_>>(),
+            "colors": OUTCOME_COLORS,
+            "by_outcome": self.by_outcome,
+        });
+        // The rest of the object, without its opening brace.
+        let rest = rest.to_string();
+        w.write_all(b"],")?;
+        w.write_all(rest.get(1..).unwrap_or("}").as_bytes())
+    }
+}
+
+/// The HTML page, written to `w`.
 fn page(
+    w: &mut impl std::io::Write,
     g: &Gather,
     figures: &Value,
     errors: &[InputError],
     red: &Redactor,
-    data: &Value,
+    data: &Data<'_>,
     r: &Options,
-) -> String {
+) -> std::io::Result<()> {
     let t = &figures["totals"];
     let n = |v: &Value| v.as_u64().unwrap_or(0);
     let pct = |v: &Value| {
@@ -603,7 +682,7 @@ fn page(
          <th data-k=\"3\">callee</th><th data-k=\"4\">outcome</th><th data-k=\"5\">final</th><th data-k=\"6\">SRD ms</th>\
          <th data-k=\"7\">PDD ms</th><th data-k=\"8\">duration ms</th></tr></thead><tbody></tbody></table>\
          <div id=\"ladder\"></div>\
-         <script id=\"sipline-data\" type=\"application/json\">{}</script><script>{SCRIPT}</script></body></html>",
+         <script id=\"sipline-data\" type=\"application/json\">",
         r.max_rows,
         if g.more_rows > 0 {
             format!(" ({} more are counted in every figure above, not listed)", g.more_rows)
@@ -611,9 +690,10 @@ fn page(
             String::new()
         },
         r.max_ladders,
-        script_json(data)
     );
-    o
+    w.write_all(o.as_bytes())?;
+    data.write(w)?;
+    write!(w, "</script><script>{SCRIPT}</script></body></html>")
 }
 
 #[cfg(test)]
@@ -639,6 +719,11 @@ mod tests {
             html("<a href='x'>&\""),
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
         );
-        assert_eq!(script_json(&json!(["</script>"])), "[\"\\u003c/script>\"]");
+        let mut out = Vec::new();
+        serde_json::to_writer(NoLt(&mut out), &json!(["</script><<", "a<b"])).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[\"\\u003c/script>\\u003c\\u003c\",\"a\\u003cb\"]"
+        );
     }
 }

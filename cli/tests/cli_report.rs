@@ -203,6 +203,8 @@ fn redact_leaves_no_user_or_address_and_bounds_hold() {
         "2",
         "--max-ladders",
         "2",
+        "--max-ladder-messages",
+        "3",
         "-o",
         report.to_str().unwrap(),
         "corpus/captures/loopback.pcap",
@@ -218,7 +220,25 @@ fn redact_leaves_no_user_or_address_and_bounds_hold() {
     let calls = d["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 2);
     assert!(d["more_rows"].as_u64().unwrap() > 0);
-    assert_eq!(d["ladders"].as_array().unwrap().len(), 2);
+    let ladders = d["ladders"].as_array().unwrap();
+    assert_eq!(ladders.len(), 2);
+    // A ladder holds its first messages and says how many more there were.
+    for l in ladders {
+        let drawn = l["m"].as_array().unwrap().len();
+        assert!(drawn <= 3, "{l}");
+        let outcome = l["o"].as_str().unwrap();
+        assert_eq!(
+            drawn == 3,
+            outcome.contains("more message(s) not drawn"),
+            "{outcome}"
+        );
+    }
+    assert!(
+        ladders
+            .iter()
+            .any(|l| l["o"].as_str().unwrap().contains("more message(s)")),
+        "{ladders:?}"
+    );
     // The same caller, the same pseudonym.
     let callers: Vec<&str> = calls.iter().map(|c| c[2].as_str().unwrap()).collect();
     assert!(
