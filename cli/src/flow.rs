@@ -129,6 +129,8 @@ pub(crate) struct Step {
     dst: Option<SocketAddr>,
     /// What its headers say of its hop, for a message with no addresses.
     hops: Option<Hops>,
+    /// Its CSeq (number, method).
+    cseq: Option<(u32, String)>,
     label: String,
     /// 0 for a request, else the status class (1–6).
     class: u8,
@@ -190,6 +192,12 @@ impl Sink for Steps {
             src: at.flow.map(|f| f.src),
             dst: at.flow.map(|f| f.dst),
             hops: at.flow.is_none().then(|| Hops::of(head)),
+            cseq: head.get::<sipline::CSeq>().and_then(Result::ok).map(|c| {
+                (
+                    c.number,
+                    String::from_utf8_lossy(c.method.as_bytes()).into_owned(),
+                )
+            }),
             label,
             class,
             retransmission,
@@ -516,6 +524,8 @@ pub(crate) struct Ladder {
     pub rows: Vec<Row>,
     /// Whether its messages carry capture times (a raw stream's do not).
     pub timed: bool,
+    /// A line per transaction (CSeq), in the order they began.
+    pub transactions: Vec<String>,
     pub outcome: String,
 }
 
@@ -589,6 +599,7 @@ impl Ladder {
             (String::new(), String::new())
         };
         Ladder {
+            transactions: transactions(steps, timed),
             title: format!(
                 "Call-ID {}  {} -> {}{started}",
                 record.call_id, record.caller, record.callee,
@@ -608,6 +619,66 @@ impl Ladder {
             row.label.clone()
         }
     }
+}
+
+/// A line per transaction of a call, end to end (by CSeq, so one line for
+/// all the hops of a request through proxies): the request, its final
+/// response (the first seen) and how long after the request's first
+/// copy it came, or that none came; its retransmissions. ACKs are not
+/// transactions of their own (RFC 3261 §17.1.1.3) and have no line.
+fn transactions(steps: &[Step], timed: bool) -> Vec<String> {
+    struct Tx<'s> {
+        cseq: &'s (u32, String),
+        start: f64,
+        last: Option<(&'s str, f64)>,
+        retransmissions: u32,
+    }
+    let mut txs: Vec<Tx<'_>> = Vec::new();
+    for s in steps {
+        let Some(cseq) = &s.cseq else { continue };
+        if cseq.1 == "ACK" {
+            continue;
+        }
+        let time = s.time.unwrap_or(0.0);
+        let at = match txs.iter().position(|t| t.cseq == cseq) {
+            Some(i) => i,
+            None if s.class == 0 => {
+                txs.push(Tx {
+                    cseq,
+                    start: time,
+                    last: None,
+                    retransmissions: 0,
+                });
+                txs.len() - 1
+            }
+            // A response to a request not seen.
+            None => continue,
+        };
+        let Some(tx) = txs.get_mut(at) else { continue };
+        if s.class == 0 && s.retransmission {
+            tx.retransmissions += 1;
+        }
+        if s.class >= 2 && tx.last.is_none() {
+            tx.last = Some((s.label.as_str(), time));
+        }
+    }
+    txs.iter()
+        .map(|t| {
+            let answer = match t.last {
+                Some((label, at)) if timed => {
+                    format!("{label} after {:.3} ms", (at - t.start) * 1000.0)
+                }
+                Some((label, _)) => label.to_string(),
+                None => "no final response".to_string(),
+            };
+            let again = match t.retransmissions {
+                0 => String::new(),
+                1 => ", 1 retransmission".to_string(),
+                n => format!(", {n} retransmissions"),
+            };
+            format!("  CSeq {} {}: {answer}{again}", t.cseq.0, t.cseq.1)
+        })
+        .collect()
 }
 
 /// Draws a ladder as text `width` wide; `full`: each message's text under
@@ -694,6 +765,9 @@ fn text(o: &mut String, l: &Ladder, width: usize, color: bool, full: bool) {
                 let _ = writeln!(o, "{:PREFIX$}  {text_line}", "");
             }
         }
+    }
+    for t in &l.transactions {
+        let _ = writeln!(o, "{t}");
     }
     let _ = writeln!(o, "{}\n", l.outcome);
 }
@@ -862,6 +936,14 @@ fn svg(ladders: &[Ladder], full: bool) -> String {
             );
         }
         body.push_str(&rows);
+        for t in &l.transactions {
+            y += LINE;
+            let _ = writeln!(
+                body,
+                "<text class=\"transaction\" x=\"10\" y=\"{y}\" xml:space=\"preserve\">{}</text>",
+                xml(t)
+            );
+        }
         y += LINE;
         let _ = writeln!(
             body,

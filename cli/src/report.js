@@ -105,7 +105,8 @@
     const COL = 220, LEFT = 130, ROW = 42;
     const x = function (k) { return LEFT + k * COL + COL / 2; };
     const width = LEFT + l.e.length * COL + 20;
-    const height = 70 + l.m.length * ROW + 40;
+    const tx = l.t || [];
+    const height = 70 + l.m.length * ROW + 40 + tx.length * 14;
     const svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, class: "ladder" });
     const defs = el("defs", {});
     const marker = el("marker", { id: "head", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: "auto-start-reverse" });
@@ -115,7 +116,7 @@
     l.e.forEach(function (e, k) {
       svg.appendChild(el("text", { x: x(k), y: 20, "text-anchor": "middle" }, e[0]));
       if (e[1]) svg.appendChild(el("text", { x: x(k), y: 34, "text-anchor": "middle", fill: "#555" }, e[1]));
-      svg.appendChild(el("line", { x1: x(k), y1: 44, x2: x(k), y2: height - 30, stroke: "#9ca3af" }));
+      svg.appendChild(el("line", { x1: x(k), y1: 44, x2: x(k), y2: height - 30 - tx.length * 14, stroke: "#9ca3af" }));
     });
     let y = 50;
     l.m.forEach(function (m) {
@@ -130,6 +131,9 @@
       g.appendChild(line);
       g.appendChild(el("text", { x: (x1 + x2) / 2, y: y - 6, "text-anchor": "middle", fill: color }, m[3] + (m[5] ? " (retransmission)" : "")));
       svg.appendChild(g);
+    });
+    tx.forEach(function (t, k) {
+      svg.appendChild(el("text", { x: 10, y: height - 10 - (tx.length - k) * 14, class: "transaction" }, t));
     });
     svg.appendChild(el("text", { x: 10, y: height - 10 }, l.o));
     box.appendChild(svg);

@@ -479,6 +479,7 @@ impl Data<'_> {
                 "m": l.rows.iter().map(|m| json!([
                     (m.time * 1e6).round() / 1e6, m.from, m.to, m.label, m.class, m.retransmission
                 ])).collect::<Vec<_>>(),
+                "t": l.transactions.iter().map(|t| t.trim()).collect::<Vec<_>>(),
                 "o": outcome,
             });
             serde_json::to_writer(&mut w, &ladder)?;

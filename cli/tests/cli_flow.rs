@@ -90,8 +90,13 @@ fn both_legs_through_the_proxy_share_a_ladder() {
     let text =
         std::fs::read_to_string(common::workspace_root().join("cli/tests/golden/proxy_failed.txt"))
             .unwrap();
-    // Three endpoints: the caller, Kamailio, the callee; each INVITE hop.
-    assert_eq!(text.matches("INVITE").count(), 2, "{text}");
+    // Three endpoints: the caller, Kamailio, the callee; each INVITE hop,
+    // and one line for the INVITE transaction end to end.
+    assert_eq!(text.matches("INVITE").count(), 3, "{text}");
+    assert!(
+        text.contains("CSeq 1 INVITE: 486 Busy Here after"),
+        "{text}"
+    );
     assert!(text.contains("kamailio"), "{text}");
 }
 
