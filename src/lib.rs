@@ -65,14 +65,16 @@ pub use header::{
 pub use header::{parse_date, parse_reason, Reason, Reasons, SipDate};
 pub use header::{parse_via, Host, Params, Via, Vias};
 pub use parsed::Parsed;
-pub use rules::keys::{DialogId, DialogSide, SentBy, Token, TransactionKey, MAGIC_COOKIE};
+pub use rules::keys::{
+    stateless_branch, Branch, DialogId, DialogSide, SentBy, Token, TransactionKey, MAGIC_COOKIE,
+};
 pub use rules::validate::{Invalid, InvalidKind};
 pub use start::request_line::{parse_request_line, Method, RequestLine};
 pub use start::start_line::{parse_start_line, StartLine};
 pub use start::status::{StatusClass, StatusCode};
 pub use start::status_line::{parse_status_line, parse_status_line_with, ReasonPhrase, StatusLine};
 #[cfg(feature = "std")]
-pub use write::{Forward, Response, WriteError};
+pub use write::{Forward, RelayResponse, Response, WriteError};
 
 /// The owned message's former name.
 #[cfg(feature = "std")]

@@ -63,6 +63,13 @@ pub enum WriteError {
     /// (Max-Forwards, the first Route): the parser's error, its offset in
     /// the head.
     Request(Error),
+    /// [`RelayResponse`] was given a request: only a response is relayed.
+    NotAResponse,
+    /// The response to relay has no Via (it names the proxy that relays it).
+    NoVia,
+    /// The response's first Via value does not parse: the parser's error,
+    /// its offset in the head.
+    Response(Error),
 }
 
 impl WriteError {
@@ -102,6 +109,9 @@ impl fmt::Display for WriteError {
                 "Max-Forwards is 0 at byte {at}: not forwarded (483 Too Many Hops is owed)"
             ),
             WriteError::Request(e) => write!(f, "the request does not parse: {e}"),
+            WriteError::NotAResponse => f.write_str("a request cannot be relayed as a response"),
+            WriteError::NoVia => f.write_str("the response has no Via to remove"),
+            WriteError::Response(e) => write!(f, "the response's first Via does not parse: {e}"),
         }
     }
 }
@@ -110,7 +120,7 @@ impl fmt::Display for WriteError {
 impl std::error::Error for WriteError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            WriteError::Request(e) => Some(e),
+            WriteError::Request(e) | WriteError::Response(e) => Some(e),
             _ => None,
         }
     }
@@ -368,6 +378,7 @@ pub struct Forward<'r, 'x> {
     via: Option<&'x [u8]>,
     record_route: Option<&'x [u8]>,
     pop_route: bool,
+    received: Option<(core::net::IpAddr, Option<u16>)>,
 }
 
 impl<'r, 'x> Forward<'r, 'x> {
@@ -379,7 +390,38 @@ impl<'r, 'x> Forward<'r, 'x> {
             via: None,
             record_route: None,
             pop_route: false,
+            received: None,
         }
+    }
+
+    /// Marks the request's own top Via with where it came from, as the
+    /// server transport that received it does (§18.2.1, RFC 3581 §4):
+    /// `;received=` the source address, and `;rport=` the source port when
+    /// `rport` is given (an empty `rport` the client sent is replaced;
+    /// giving it when the client sent none is what some proxies do over
+    /// TCP, so that the response finds the connection). Any `received` or
+    /// `rport` it had is replaced. The rest of the Via is copied.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sipline::{parse_message, Forward, ParserConfig};
+    ///
+    /// let req = b"OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33.example.com;rport;branch=z9hG4bK1, SIP/2.0/UDP p0\r\n\
+    /// Max-Forwards: 70\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    /// let m = parse_message(req, &ParserConfig::default())?.value().unwrap();
+    /// let mut out = BytesMut::new();
+    /// Forward::new(&m.head)
+    ///     .via(b"SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKp1")
+    ///     .received("192.0.2.7".parse()?, Some(4711))
+    ///     .write(&mut out, m.body)?;
+    /// let text = std::str::from_utf8(&out).unwrap();
+    /// assert!(text.contains("\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKp1\r\n\
+    /// Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1;received=192.0.2.7;rport=4711, SIP/2.0/UDP p0\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub const fn received(mut self, addr: core::net::IpAddr, rport: Option<u16>) -> Self {
+        self.received = Some((addr, rport));
+        self
     }
 
     /// A new Request-URI (§16.6 item 2).
@@ -451,6 +493,14 @@ impl<'r, 'x> Forward<'r, 'x> {
                 route_rest = Some((!trim(rest).is_empty()).then_some(trim(rest)));
             }
         }
+        // Checked before anything is written: on an error, nothing.
+        if let (Some(_), Some(f)) = (self.received, req.header("Via")) {
+            if let Some(Err(e)) = crate::header::parse_via(f.value).next() {
+                return Err(WriteError::Request(
+                    e.shifted(req.offset_of(f.value) as u64),
+                ));
+            }
+        }
         out.reserve(req.len() + body.len() + 128);
         // Start line.
         out.put_slice(line.method.as_bytes());
@@ -461,10 +511,19 @@ impl<'r, 'x> Forward<'r, 'x> {
         let mut rr_done = self.record_route.is_none();
         let mut mf_done = false;
         let mut route_done = route_rest.is_none();
+        let mut received_done = self.received.is_none();
         for f in req.headers() {
             if !via_done && f.is("Via") {
                 put_field(out, "Via", self.via.unwrap_or_default());
                 via_done = true;
+            }
+            if !received_done && f.is("Via") {
+                received_done = true;
+                if let Some((addr, rport)) = self.received {
+                    if put_received_via(out, f.value, addr, rport) {
+                        continue;
+                    }
+                }
             }
             if !rr_done && f.is("Record-Route") {
                 put_field(out, "Record-Route", self.record_route.unwrap_or_default());
@@ -497,6 +556,123 @@ impl<'r, 'x> Forward<'r, 'x> {
         }
         if !mf_done {
             put_number_field(out, "Max-Forwards", max_forwards);
+        }
+        put_content_length(out, body.len());
+        out.put_slice(body);
+        Ok(())
+    }
+}
+
+/// The Via field `value` with its first value marked `received` (and
+/// `rport`); `false` (and nothing written) when that value does not parse.
+fn put_received_via(
+    out: &mut BytesMut,
+    value: &[u8],
+    addr: core::net::IpAddr,
+    rport: Option<u16>,
+) -> bool {
+    use core::fmt::Write as _;
+    let mut vias = crate::header::parse_via(value);
+    let Some(Ok(first)) = vias.next() else {
+        return false;
+    };
+    let rest = trim(vias.remaining());
+    let _ = write!(
+        out,
+        "Via: {}/{}/{} {}",
+        first.protocol, first.version, first.transport, first.host
+    );
+    if let Some(p) = first.port {
+        let _ = write!(out, ":{p}");
+    }
+    for (name, v) in first.params() {
+        if name.eq_ignore_ascii_case("received") || name.eq_ignore_ascii_case("rport") {
+            continue;
+        }
+        let _ = match v {
+            Some(v) => write!(out, ";{name}={v}"),
+            None => write!(out, ";{name}"),
+        };
+    }
+    // §25.1: `received` holds an IPv6 address without brackets.
+    let _ = write!(out, ";received={addr}");
+    if let Some(p) = rport {
+        let _ = write!(out, ";rport={p}");
+    }
+    if !rest.is_empty() {
+        out.put_slice(b", ");
+        out.put_slice(rest);
+    }
+    out.put_slice(b"\r\n");
+    true
+}
+
+/// A response relayed by a proxy towards the client (RFC 3261 §16.7 item
+/// 3, and §16.11 for a stateless proxy): the first Via value, the proxy's
+/// own, removed; every other line copied as it is; the body unchanged.
+/// Send it to where the Via now on top says ([`Via::reply_address`]
+/// (crate::Via::reply_address), or the connection the request came on).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use sipline::{parse_message, ParserConfig, RelayResponse};
+///
+/// let resp = b"SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP p1.example.com;branch=z9hG4bKp1, SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1\r\n\
+/// To: <sip:b@example.com>;tag=2\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+/// let m = parse_message(resp, &ParserConfig::default())?.value().unwrap();
+/// let mut out = BytesMut::new();
+/// RelayResponse::new(&m.head).write(&mut out, m.body)?;
+/// let text = std::str::from_utf8(&out).unwrap();
+/// assert!(text.contains("\r\nVia: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1\r\nTo:"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct RelayResponse<'r> {
+    response: &'r Head<'r>,
+}
+
+impl<'r> RelayResponse<'r> {
+    /// The response to relay.
+    pub const fn new(response: &'r Head<'r>) -> RelayResponse<'r> {
+        RelayResponse { response }
+    }
+
+    /// Appends the response without its first Via value, and `body`, to
+    /// `out`; on an error, nothing. Errors: not a response
+    /// ([`WriteError::NotAResponse`]); no Via ([`WriteError::NoVia`]); a
+    /// first Via value that does not parse ([`WriteError::Response`]).
+    pub fn write(&self, out: &mut BytesMut, body: &[u8]) -> Result<(), WriteError> {
+        let head = self.response;
+        let StartLine::Status(_) = head.start_line else {
+            return Err(WriteError::NotAResponse);
+        };
+        let Some(via) = head.header("Via") else {
+            return Err(WriteError::NoVia);
+        };
+        let mut values = crate::header::parse_via(via.value);
+        if let Some(Err(e)) = values.next() {
+            return Err(WriteError::Response(
+                e.shifted(head.offset_of(via.value) as u64),
+            ));
+        }
+        let rest = trim(values.remaining());
+        out.reserve(head.len() + body.len());
+        let mut first_via = true;
+        if let Some(line) = head.as_bytes().split_inclusive(|b| *b == b'\n').next() {
+            out.put_slice(line);
+        }
+        for f in head.headers() {
+            if first_via && f.is("Via") {
+                first_via = false;
+                if !rest.is_empty() {
+                    put_field(out, "Via", rest);
+                }
+                continue;
+            }
+            if f.is("Content-Length") {
+                continue;
+            }
+            put_line(out, head, f);
         }
         put_content_length(out, body.len());
         out.put_slice(body);

@@ -411,3 +411,162 @@ fn write_errors_say_what_was_wrong() {
         assert_eq!(e.source().is_some(), matches!(e, WriteError::Request(_)));
     }
 }
+
+/// A stateless proxy's parts (§16.11): the request's top Via marked with
+/// where it came from, the response relayed without the proxy's Via, and
+/// the branch derived so that retransmissions, CANCEL and non-2xx ACK
+/// share it.
+#[test]
+fn a_stateless_proxy_marks_relays_and_derives() {
+    use sipline::{parse_via, stateless_branch, RelayResponse};
+    let req = strict_message(INVITE);
+    // received and rport on the first value of the first Via field only;
+    // an old received replaced; IPv6 without brackets (§25.1).
+    let mut out = BytesMut::new();
+    Forward::new(&req.head)
+        .via(b"SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKp")
+        .received("2001:db8::7".parse().unwrap(), Some(5070))
+        .write(&mut out, req.body)
+        .unwrap();
+    let text = String::from_utf8(out.to_vec()).unwrap();
+    assert!(
+        text.contains(
+            "\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKp\r\n\
+             Via: SIP/2.0/UDP bigbox3.site3.atlanta.com;branch=z9hG4bK77ef4c2312983.1;received=2001:db8::7;rport=5070\r\n\
+             v: SIP/2.0/UDP pc33.atlanta.com"
+        ),
+        "{text}"
+    );
+    let back = strict_message(&out);
+    let second = back.head.get_all::<sipline::Via>().nth(1).unwrap().unwrap();
+    assert_eq!(
+        second.reply_address(),
+        Some("[2001:db8::7]:5070".parse().unwrap())
+    );
+    // An empty rport the client sent becomes the port; no rport asked, none
+    // written.
+    let asked = b"OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/TCP h;rport;branch=z9hG4bK1\r\n\
+        To: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\
+        Content-Length: 0\r\n\r\n";
+    let m = strict_message(asked);
+    for (rport, want) in [
+        (
+            Some(4000),
+            "Via: SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.1;rport=4000\r\n",
+        ),
+        (
+            None,
+            "Via: SIP/2.0/TCP h;branch=z9hG4bK1;received=192.0.2.1\r\n",
+        ),
+    ] {
+        let mut out = BytesMut::new();
+        Forward::new(&m.head)
+            .received("192.0.2.1".parse().unwrap(), rport)
+            .write(&mut out, b"")
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out).contains(want), "{out:?}");
+    }
+    // A top Via that does not parse: an error, nothing written.
+    let bad = head(b"OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP\r\nTo: <sip:b@x>\r\n\r\n");
+    let mut out = BytesMut::new();
+    let err = Forward::new(&bad)
+        .received("192.0.2.1".parse().unwrap(), None)
+        .write(&mut out, b"")
+        .unwrap_err();
+    assert!(matches!(err, WriteError::Request(_)), "{err}");
+    assert!(out.is_empty());
+
+    // Relaying: the first value goes; a field left empty goes whole.
+    let resp = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP p1;branch=z9hG4bKp1\r\n\
+        Via: SIP/2.0/UDP a;branch=z9hG4bK1;received=192.0.2.3, SIP/2.0/UDP b\r\nTo: <sip:b@x>;tag=2\r\n\
+        From: <sip:a@x>;tag=1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 3\r\n\r\nabc";
+    let m = strict_message(resp);
+    let mut out = BytesMut::new();
+    RelayResponse::new(&m.head).write(&mut out, m.body).unwrap();
+    let relayed = strict_message(&out);
+    let vias: Vec<String> = relayed
+        .head
+        .get_all::<sipline::Via>()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert_eq!(
+        vias,
+        [
+            "SIP/2.0/UDP a;branch=z9hG4bK1;received=192.0.2.3",
+            "SIP/2.0/UDP b"
+        ]
+    );
+    assert_eq!(relayed.body, b"abc");
+    assert!(String::from_utf8_lossy(&out).starts_with("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;"));
+    for (bad, want) in [
+        (INVITE, WriteError::NotAResponse),
+        (
+            &b"SIP/2.0 200 OK\r\nTo: <sip:b@x>\r\n\r\n"[..],
+            WriteError::NoVia,
+        ),
+    ] {
+        let h = head(bad);
+        assert_eq!(
+            RelayResponse::new(&h).write(&mut BytesMut::new(), b""),
+            Err(want)
+        );
+        assert!(!want.to_string().is_empty() && want.status().is_none());
+    }
+    let h = head(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP\r\n\r\n");
+    let err = RelayResponse::new(&h)
+        .write(&mut BytesMut::new(), b"")
+        .unwrap_err();
+    assert!(matches!(err, WriteError::Response(_)), "{err}");
+    assert!(err.to_string().contains("first Via"), "{err}");
+    assert!(std::error::Error::source(&err).is_some());
+
+    // Branches: the same for a retransmission, its CANCEL and its ACK;
+    // different for another destination, another sent-by, another call.
+    let b = |text: &[u8], salt: &[u8]| stateless_branch(&head(text), salt).unwrap();
+    let invite =
+        b"INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP pc;branch=z9hG4bK9\r\nCSeq: 1 INVITE\r\n\r\n";
+    let ack =
+        b"ACK sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP PC:5060;branch=z9hG4bK9\r\nCSeq: 1 ACK\r\n\r\n";
+    let other =
+        b"INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP pc2;branch=z9hG4bK9\r\nCSeq: 1 INVITE\r\n\r\n";
+    assert_eq!(
+        b(invite, b"n"),
+        b(ack, b"n"),
+        "sent-by compares as §18 says"
+    );
+    assert_ne!(b(invite, b"n"), b(invite, b"m"));
+    assert_ne!(b(invite, b"n"), b(other, b"n"));
+    assert_eq!(b(invite, b"n").to_string(), b(invite, b"n").as_str());
+    // An RFC 2543 client (no cookie): the call's identifiers.
+    let old = |cseq: u32, call: &str| {
+        format!(
+            "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP pc;branch=1\r\nFrom: <sip:a@x>;tag=f\r\n\
+             To: <sip:b@x>\r\nCall-ID: {call}\r\nCSeq: {cseq} INVITE\r\n\r\n"
+        )
+    };
+    assert_eq!(
+        b(old(1, "c").as_bytes(), b""),
+        b(old(1, "c").as_bytes(), b"")
+    );
+    assert_ne!(
+        b(old(1, "c").as_bytes(), b""),
+        b(old(2, "c").as_bytes(), b"")
+    );
+    assert_ne!(
+        b(old(1, "c").as_bytes(), b""),
+        b(old(1, "d").as_bytes(), b"")
+    );
+    assert!(
+        stateless_branch(&head(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a\r\n\r\n"), b"").is_none()
+    );
+    assert!(
+        stateless_branch(&head(b"OPTIONS sip:x SIP/2.0\r\nTo: <sip:x>\r\n\r\n"), b"").is_none()
+    );
+    // Where a response goes (§18.2.2, RFC 3581).
+    let v = |t: &[u8]| parse_via(t).next().unwrap().unwrap().reply_address();
+    assert_eq!(
+        v(b"SIP/2.0/UDP 192.0.2.5:5070;rport"),
+        Some("192.0.2.5:5070".parse().unwrap())
+    );
+    assert_eq!(v(b"SIP/2.0/UDP h;received=bad"), None);
+}

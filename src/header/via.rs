@@ -77,6 +77,50 @@ impl<'a> Via<'a> {
         self.param("maddr").flatten()
     }
 
+    /// Where a response to the request this Via names goes, by RFC 3261
+    /// §18.2.2 and RFC 3581 §4, when that is an address without a DNS
+    /// lookup: the `received` address if any (else the sent-by host, when
+    /// it is an IP address), at the `rport` port if it has a value (else
+    /// the sent-by port; 5060, or 5061 for TLS). `None` when the host is a
+    /// name and no `received` says its address (resolve it as RFC 3263
+    /// says).
+    ///
+    /// ```
+    /// use sipline::parse_via;
+    /// let v = parse_via(b"SIP/2.0/UDP pc33.example.com;branch=z9hG4bKx;received=192.0.2.7;rport=4711")
+    ///     .next().unwrap()?;
+    /// assert_eq!(v.reply_address(), Some("192.0.2.7:4711".parse().unwrap()));
+    /// let v = parse_via(b"SIP/2.0/TLS [2001:db8::1];branch=z9hG4bKx").next().unwrap()?;
+    /// assert_eq!(v.reply_address(), Some("[2001:db8::1]:5061".parse().unwrap()));
+    /// let v = parse_via(b"SIP/2.0/UDP pc33.example.com").next().unwrap()?;
+    /// assert_eq!(v.reply_address(), None);
+    /// # Ok::<(), sipline::Error>(())
+    /// ```
+    pub fn reply_address(&self) -> Option<core::net::SocketAddr> {
+        let ip: core::net::IpAddr = match self.received() {
+            Some(r) => r
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .ok()?,
+            None => match self.host {
+                Host::Ipv4(a) => a.into(),
+                Host::Ipv6(a) => a.into(),
+                Host::Name(_) => return None,
+            },
+        };
+        let default_port = if self.transport.eq_ignore_ascii_case("TLS") {
+            5061
+        } else {
+            5060
+        };
+        let port = match self.rport() {
+            Some(Some(p)) => p,
+            _ => self.port.unwrap_or(default_port),
+        };
+        Some(core::net::SocketAddr::new(ip, port))
+    }
+
     /// The `ttl` parameter (0–255).
     pub fn ttl(&self) -> Option<u8> {
         self.param("ttl").flatten().and_then(|t| t.parse().ok())
@@ -145,6 +189,17 @@ pub struct Vias<'a> {
     whole: &'a [u8],
     at: usize,
     done: bool,
+}
+
+impl<'a> Vias<'a> {
+    /// The bytes after the values read so far (after their comma), as
+    /// sent; empty after the last.
+    pub fn remaining(&self) -> &'a [u8] {
+        if self.done {
+            return &[];
+        }
+        self.whole.get(self.at..).unwrap_or_default()
+    }
 }
 
 impl<'a> Iterator for Vias<'a> {

@@ -297,3 +297,118 @@ impl<'a> Head<'a> {
         })
     }
 }
+
+/// A branch for a request a stateless proxy forwards (RFC 3261 §16.11):
+/// `z9hG4bK` and 16 hex digits of a hash of what names the request, so
+/// that its retransmissions get the same branch, and so do its CANCEL and
+/// the ACK of a non-2xx final response (they carry the INVITE's top Via
+/// branch, §9.1, §17.1.1.3). `salt` is what else must vary the branch:
+/// the Request-URI the proxy sends to, or its next hop (§16.11: the branch
+/// varies with the destination). The hash is FNV-1a (64 bits), the same in
+/// every process and version, so a restarted proxy keeps its branches.
+///
+/// What is hashed: the top Via's branch and sent-by when the branch has the
+/// magic cookie (§8.1.1.7 makes it unique); else (an RFC 2543 client) the
+/// To and From tags, Call-ID, CSeq number, Request-URI and the top Via as
+/// sent. `None` for a response or a request with no Via.
+///
+/// ```
+/// use sipline::{parse_head, stateless_branch, ParserConfig};
+/// let cfg = ParserConfig::default();
+/// let invite = parse_head(b"INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33;branch=z9hG4bK77\r\n\
+/// CSeq: 1 INVITE\r\n\r\n", &cfg)?.value().unwrap();
+/// let cancel = parse_head(b"CANCEL sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33;branch=z9hG4bK77\r\n\
+/// CSeq: 1 CANCEL\r\n\r\n", &cfg)?.value().unwrap();
+/// let a = stateless_branch(&invite, b"sip:b@192.0.2.4").unwrap();
+/// assert!(a.as_str().starts_with("z9hG4bK") && a.as_str().len() == 23);
+/// assert_eq!(a, stateless_branch(&cancel, b"sip:b@192.0.2.4").unwrap());
+/// assert_ne!(a, stateless_branch(&invite, b"sip:b@192.0.2.5").unwrap());
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn stateless_branch(request: &Head<'_>, salt: &[u8]) -> Option<Branch> {
+    let StartLine::Request(line) = &request.start_line else {
+        return None;
+    };
+    let via_field = request.header("Via")?;
+    let top = request.get::<Via>().and_then(Result::ok);
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    match top.as_ref().and_then(|v| v.branch().map(|b| (v, b))) {
+        Some((v, b)) if b.starts_with(MAGIC_COOKIE) => {
+            h.part(b.as_bytes());
+            let s = SentBy::of(v);
+            match s.host {
+                Host::Name(n) => {
+                    for c in n.bytes() {
+                        h.byte(c.to_ascii_lowercase());
+                    }
+                    h.byte(0xff);
+                }
+                Host::Ipv4(a) => h.part(&a.octets()),
+                Host::Ipv6(a) => h.part(&a.octets()),
+            }
+            h.part(&s.port.to_be_bytes());
+        }
+        _ => {
+            h.part(request.to_tag().unwrap_or_default().as_bytes());
+            h.part(request.from_tag().unwrap_or_default().as_bytes());
+            h.part(
+                request
+                    .get::<crate::header::CallId>()
+                    .and_then(Result::ok)
+                    .unwrap_or_default(),
+            );
+            let number = request
+                .get::<CSeq>()
+                .and_then(Result::ok)
+                .map_or(0, |c| c.number);
+            h.part(&number.to_be_bytes());
+            h.part(line.uri);
+            h.part(via_field.value);
+        }
+    }
+    h.part(salt);
+    let mut out = [0u8; 23];
+    let (cookie, hex) = out.split_at_mut(MAGIC_COOKIE.len());
+    cookie.copy_from_slice(MAGIC_COOKIE.as_bytes());
+    let digits = b"0123456789abcdef";
+    for (k, slot) in hex.iter_mut().enumerate() {
+        let nibble = (h.0 >> (60 - 4 * k)) & 0xf;
+        *slot = digits.get(nibble as usize).copied().unwrap_or(b'0');
+    }
+    Some(Branch(out))
+}
+
+/// FNV-1a, 64 bits, over length-prefixed parts.
+struct Fnv(u64);
+
+impl Fnv {
+    fn byte(&mut self, b: u8) {
+        self.0 ^= u64::from(b);
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+    fn part(&mut self, bytes: &[u8]) {
+        for b in (bytes.len() as u32).to_be_bytes() {
+            self.byte(b);
+        }
+        for &b in bytes {
+            self.byte(b);
+        }
+    }
+}
+
+/// A branch made by [`stateless_branch`]: `z9hG4bK` and 16 hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Branch([u8; 23]);
+
+impl Branch {
+    /// The branch as text.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or(MAGIC_COOKIE)
+    }
+}
+
+impl core::fmt::Display for Branch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
