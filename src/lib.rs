@@ -66,7 +66,8 @@ pub use header::{parse_date, parse_reason, Reason, Reasons, SipDate};
 pub use header::{parse_via, Host, Params, Via, Vias};
 pub use parsed::Parsed;
 pub use rules::keys::{
-    stateless_branch, Branch, DialogId, DialogSide, SentBy, Token, TransactionKey, MAGIC_COOKIE,
+    stateless_branch, stateless_branch_at, Branch, DialogId, DialogSide, SentBy, Token,
+    TransactionKey, MAGIC_COOKIE,
 };
 pub use rules::validate::{Invalid, InvalidKind};
 pub use start::request_line::{parse_request_line, Method, RequestLine};

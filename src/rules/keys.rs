@@ -310,7 +310,8 @@ impl<'a> Head<'a> {
 /// What is hashed: the top Via's branch and sent-by when the branch has the
 /// magic cookie (§8.1.1.7 makes it unique); else (an RFC 2543 client) the
 /// To and From tags, Call-ID, CSeq number, Request-URI and the top Via as
-/// sent. `None` for a response or a request with no Via.
+/// sent. `None` for a response or a request with no Via (or a top Via
+/// that does not parse).
 ///
 /// ```
 /// use sipline::{parse_head, stateless_branch, ParserConfig};
@@ -326,13 +327,37 @@ impl<'a> Head<'a> {
 /// # Ok::<(), sipline::Error>(())
 /// ```
 pub fn stateless_branch(request: &Head<'_>, salt: &[u8]) -> Option<Branch> {
+    stateless_branch_at(request, 0, salt)
+}
+
+/// [`stateless_branch`] as the proxy computed it when the Via value at
+/// `index` (0: the top) was the request's top Via: what loop detection
+/// compares (RFC 3261 §16.3 item 4). When a Via of this proxy's sent-by is
+/// at `i`, the request passed here before: it has looped if that Via's
+/// branch equals `stateless_branch_at(request, i + 1, salt)` for the same
+/// destination, and it is spiralling (sent back on purpose, to another
+/// destination) otherwise.
+///
+/// ```
+/// use sipline::{parse_head, stateless_branch, stateless_branch_at, ParserConfig};
+/// let cfg = ParserConfig::default();
+/// let first = parse_head(b"INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP pc33;branch=z9hG4bK77\r\n\r\n", &cfg)?
+///     .value().unwrap();
+/// let mine = stateless_branch(&first, b"sip:b@192.0.2.4").unwrap();
+/// // The request comes back through another proxy, to the same place.
+/// let again = format!("INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP other;branch=z9hG4bK5\r\n\
+///     Via: SIP/2.0/UDP me;branch={mine}\r\nVia: SIP/2.0/UDP pc33;branch=z9hG4bK77\r\n\r\n");
+/// let again = parse_head(again.as_bytes(), &cfg)?.value().unwrap();
+/// assert_eq!(stateless_branch_at(&again, 2, b"sip:b@192.0.2.4"), Some(mine));
+/// # Ok::<(), sipline::Error>(())
+/// ```
+pub fn stateless_branch_at(request: &Head<'_>, index: usize, salt: &[u8]) -> Option<Branch> {
     let StartLine::Request(line) = &request.start_line else {
         return None;
     };
-    let via_field = request.header("Via")?;
-    let top = request.get::<Via>().and_then(Result::ok);
+    let top = request.get_all::<Via>().nth(index)?.ok()?;
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    match top.as_ref().and_then(|v| v.branch().map(|b| (v, b))) {
+    match top.branch().map(|b| (&top, b)) {
         Some((v, b)) if b.starts_with(MAGIC_COOKIE) => {
             h.part(b.as_bytes());
             let s = SentBy::of(v);
@@ -363,7 +388,9 @@ pub fn stateless_branch(request: &Head<'_>, salt: &[u8]) -> Option<Branch> {
                 .map_or(0, |c| c.number);
             h.part(&number.to_be_bytes());
             h.part(line.uri);
-            h.part(via_field.value);
+            use core::fmt::Write as _;
+            let _ = write!(h, "{top}");
+            h.byte(0xff);
         }
     }
     h.part(salt);
@@ -380,6 +407,15 @@ pub fn stateless_branch(request: &Head<'_>, salt: &[u8]) -> Option<Branch> {
 
 /// FNV-1a, 64 bits, over length-prefixed parts.
 struct Fnv(u64);
+
+impl core::fmt::Write for Fnv {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            self.byte(b);
+        }
+        Ok(())
+    }
+}
 
 impl Fnv {
     fn byte(&mut self, b: u8) {
