@@ -371,10 +371,20 @@ impl Proxy {
         let _ = stream.set_nodelay(true);
         let (read, mut write) = stream.into_split();
         tokio::spawn(async move {
+            // What waits is written at once: one write for many messages.
+            let mut batch = BytesMut::new();
             while let Some(bytes) = rx.recv().await {
-                if write.write_all(&bytes).await.is_err() {
+                batch.extend_from_slice(&bytes);
+                while batch.len() < 64 * 1024 {
+                    match rx.try_recv() {
+                        Ok(more) => batch.extend_from_slice(&more),
+                        Err(_) => break,
+                    }
+                }
+                if write.write_all(&batch).await.is_err() {
                     return;
                 }
+                batch.clear();
             }
         });
         let proxy = Arc::clone(self);

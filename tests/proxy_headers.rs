@@ -239,6 +239,12 @@ fn name_addr_case_table_strict_and_lenient() {
         ("\"Mr. J. User <sip:j.user@example.com>", 0, false), // RFC 4475 quotbal
         ("\"Watson, Thomas\" < sip:t.watson@example.org >", 18, true), // badaspec
         ("Bell, Alexander <sip:a.g.bell@example.com>;tag=43", 4, true), // baddn
+        // Seen in a public capture: an unquoted name of backslashes and quotes.
+        (
+            "\\\"arik\\\" <sip:816666@voip.example.net>;tag=6433ef9",
+            0,
+            true,
+        ),
         (
             "sip:user@example.com?Route=%3Csip:sip.example.com%3E",
             20,
@@ -269,6 +275,16 @@ fn name_addr_case_table_strict_and_lenient() {
     assert_eq!(
         (a.display_name, a.tag()),
         (Some("Bell, Alexander"), Some("43"))
+    );
+    // And of the unquoted name with quotes: the URI and the tag.
+    let a = parse_name_addr(
+        b"\\\"arik\\\" <sip:816666@voip.example.net>;tag=6433ef9",
+        &lenient(),
+    )
+    .unwrap();
+    assert_eq!(
+        (a.display_name, a.uri.user, a.tag()),
+        (Some("\\\"arik\\\""), Some("816666"), Some("6433ef9"))
     );
     // The lenient reading does not eat list commas: in a Contact list the
     // comma still splits.

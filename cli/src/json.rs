@@ -92,10 +92,15 @@ pub fn transaction_fields(head: &Head<'_>) -> Map<String, Value> {
 
 /// `lines --validate`: `owed` (the status a request's sender is owed, or
 /// null: valid, or a response, which is discarded), `why` and `rule`
-/// (null when valid), `valid`.
-pub fn validation_fields(head: &Head<'_>) -> Map<String, Value> {
+/// (null when valid), `valid`; `to_forward`: judged as a proxy about to
+/// forward (`validate_to_forward()`: Max-Forwards 0 owes 483).
+pub fn validation_fields(head: &Head<'_>, to_forward: bool) -> Map<String, Value> {
     let mut v = Map::new();
-    let verdict = head.validate();
+    let verdict = if to_forward {
+        head.validate_to_forward()
+    } else {
+        head.validate()
+    };
     v.insert("valid".into(), json!(verdict.is_ok()));
     let e = verdict.err();
     v.insert(

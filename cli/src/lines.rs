@@ -12,6 +12,25 @@ use sipline::{parse_datagram, Datagram, Error, ErrorKind, Frame, Frames, ParserC
 
 use crate::json::{error_record, message_record, validation_fields};
 
+/// Whom `--validate` judges as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// A UAS: `validate()`.
+    #[default]
+    Uas,
+    /// A proxy about to forward: `validate_to_forward()`.
+    Proxy,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Uas => "uas",
+            Role::Proxy => "proxy",
+        }
+    }
+}
+
 fn open(file: Option<&PathBuf>) -> std::io::Result<Box<dyn Read>> {
     Ok(match file {
         Some(p) if p.as_os_str() != "-" => Box::new(std::fs::File::open(p)?),
@@ -19,10 +38,11 @@ fn open(file: Option<&PathBuf>) -> std::io::Result<Box<dyn Read>> {
     })
 }
 
+/// `validate`: judge each message, as that role.
 pub fn run(
     config: ParserConfig,
     datagram: bool,
-    validate: bool,
+    validate: Option<Role>,
     file: Option<&PathBuf>,
 ) -> ExitCode {
     let name = file.map_or("standard input".into(), |p| p.display().to_string());
@@ -56,7 +76,7 @@ pub fn run(
 /// limits, so it never holds more than one message and a chunk.
 fn stream(
     config: ParserConfig,
-    validate: bool,
+    validate: Option<Role>,
     input: impl Read,
     out: &mut dyn Write,
 ) -> std::io::Result<u8> {
@@ -64,8 +84,9 @@ fn stream(
         match frame {
             Ok(Frame::Message(m)) => {
                 let mut v = message_record(m.offset(), &m.message());
-                if validate {
-                    add(&mut v, validation_fields(&m.head()));
+                if let Some(role) = validate {
+                    add(&mut v, validation_fields(&m.head(), role == Role::Proxy));
+                    v["as"] = json!(role.name());
                 }
                 writeln!(out, "{v}")?
             }
@@ -91,7 +112,7 @@ fn stream(
 
 fn one_datagram(
     config: &ParserConfig,
-    validate: bool,
+    validate: Option<Role>,
     input: &mut dyn Read,
     out: &mut dyn Write,
 ) -> std::io::Result<u8> {
@@ -108,8 +129,9 @@ fn one_datagram(
         Ok(Datagram::Message(m)) => {
             let skipped = buf.as_slice().offset(m.head.as_bytes());
             let mut v = message_record(skipped as u64, &m);
-            if validate {
-                add(&mut v, validation_fields(&m.head));
+            if let Some(role) = validate {
+                add(&mut v, validation_fields(&m.head, role == Role::Proxy));
+                v["as"] = json!(role.name());
             }
             writeln!(out, "{v}")?;
             Ok(0)
@@ -120,7 +142,7 @@ fn one_datagram(
         }
         Err(e) => {
             let mut v = checked_error_record(&e, validate);
-            if validate && buf.starts_with(b"SIP/") {
+            if validate.is_some() && buf.starts_with(b"SIP/") {
                 // A response that does not parse is discarded, not answered.
                 v["owed"] = serde_json::Value::Null;
             }
@@ -138,13 +160,14 @@ fn add(v: &mut serde_json::Value, fields: serde_json::Map<String, serde_json::Va
 
 /// The error record; with --validate, what a request that failed so would
 /// be owed (505 for the version, 513 for a limit, 400 otherwise).
-fn checked_error_record(e: &Error, validate: bool) -> serde_json::Value {
+fn checked_error_record(e: &Error, validate: Option<Role>) -> serde_json::Value {
     let mut v = error_record(e);
-    if validate {
+    if let Some(role) = validate {
         v["valid"] = json!(false);
         v["owed"] = json!(e.status_owed().as_u16());
         v["why"] = json!(e.to_string());
         v["rule"] = serde_json::Value::Null;
+        v["as"] = json!(role.name());
     }
     v
 }

@@ -326,10 +326,19 @@ enum Command {
         /// The whole input is one datagram (RFC 3261 §18.3 datagram rules).
         #[arg(long)]
         datagram: bool,
-        /// Also judge each message as a UAS would (`validate()`): `valid`,
-        /// `owed` (the status a request's sender is owed), `why`, `rule`.
+        /// Also judge each message (`validate()`): `valid`, `owed` (the
+        /// status a request's sender is owed), `why`, `rule`, `as`.
         #[arg(long)]
         validate: bool,
+        /// Judge as a UAS (the default: a request with Max-Forwards 0 is
+        /// processed, RFC 4475 "zeromf") or as a proxy (a request with
+        /// Max-Forwards 0 is not forwarded and owes 483, §16.3 item 3).
+        /// Neither owes anything for a request without Max-Forwards: a UAS
+        /// is not told to reject it (§8.2), and a proxy passes it and adds
+        /// Max-Forwards: 70 (§16.3 item 3, §16.6 item 3). Implies
+        /// --validate.
+        #[arg(long = "as", value_enum, value_name = "ROLE")]
+        role: Option<lines::Role>,
         /// The input; standard input when absent or `-`.
         file: Option<PathBuf>,
     },
@@ -691,8 +700,14 @@ fn main() -> ExitCode {
             mode,
             datagram,
             validate,
+            role,
             file,
-        } => lines::run(mode.config(), datagram, validate, file.as_ref()),
+        } => lines::run(
+            mode.config(),
+            datagram,
+            (validate || role.is_some()).then(|| role.unwrap_or_default()),
+            file.as_ref(),
+        ),
     }
 }
 

@@ -158,3 +158,77 @@ From: <sip:a@h>;tag=f1\r\nTo: <sip:b@h>;tag=t9\r\nCall-ID: c@h\r\nCSeq: 7 INVITE
         assert_eq!(v[0]["why"].is_null(), valid, "{file}");
     }
 }
+
+/// `--as proxy`: Max-Forwards 0 on a request to forward owes 483, which a
+/// UAS (the default) processes; a request without Max-Forwards is valid
+/// in both roles (a proxy adds 70); a response is judged alike.
+#[test]
+fn validate_as_a_proxy() {
+    let request = |mf: &str| {
+        format!(
+            "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKa1\r\n{mf}\
+             From: <sip:a@h>;tag=f1\r\nTo: <sip:b@h>\r\nCall-ID: c@h\r\nCSeq: 7 INVITE\r\nl: 0\r\n\r\n"
+        )
+    };
+    let zero = request("Max-Forwards: 0\r\n");
+    let none = request("");
+    // (args, input, valid, owed, as)
+    for (args, input, valid, owed, role) in [
+        (
+            &["--validate"][..],
+            &zero,
+            true,
+            serde_json::Value::Null,
+            "uas",
+        ),
+        (
+            &["--as", "uas"][..],
+            &zero,
+            true,
+            serde_json::Value::Null,
+            "uas",
+        ),
+        (
+            &["--as", "proxy"][..],
+            &zero,
+            false,
+            serde_json::json!(483),
+            "proxy",
+        ),
+        (
+            &["--validate", "--as", "proxy"][..],
+            &none,
+            true,
+            serde_json::Value::Null,
+            "proxy",
+        ),
+        (
+            &["--validate"][..],
+            &none,
+            true,
+            serde_json::Value::Null,
+            "uas",
+        ),
+    ] {
+        let mut all = vec!["lines", "--datagram"];
+        all.extend_from_slice(args);
+        let (v, code) = run(&all, input.as_bytes());
+        assert_eq!(code, 0, "{args:?}");
+        let r = &v[0];
+        assert_eq!(r["valid"], serde_json::json!(valid), "{args:?}: {r}");
+        assert_eq!(r["owed"], owed, "{args:?}: {r}");
+        assert_eq!(r["as"], serde_json::json!(role), "{args:?}: {r}");
+        if !valid {
+            assert!(r["why"].as_str().unwrap().contains("Max-Forwards"), "{r}");
+            assert!(r["rule"].as_str().unwrap().contains("16.3"), "{r}");
+        }
+    }
+    // A stream, and a malformed message, say their role too.
+    let (v, _) = run(
+        &["lines", "--as", "proxy"],
+        format!("{zero}BAD\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(v[0]["owed"], serde_json::json!(483));
+    assert_eq!(v[1]["kind"], serde_json::json!("error"));
+    assert_eq!(v[1]["as"], serde_json::json!("proxy"));
+}

@@ -383,6 +383,11 @@ fn name_addr<'a>(b: &'a [u8], cfg: &ParserConfig, single: bool) -> Result<NameAd
     let mut i = 0;
     skip(&mut i);
     let mut display_name = None;
+    // Lenient From/To: an unquoted display name of any text before `<`,
+    // quotes and backslashes included (seen in the wild: `\"arik\"
+    // <sip:…>`). A display name that opens a quote must close it (RFC 4475
+    // "quotbal" is refused in both modes).
+    let loose = single && cfg.allow_loose_addresses;
     if b.get(i) == Some(&b'"') {
         // quoted-string display name
         let start = i + 1;
@@ -414,7 +419,7 @@ fn name_addr<'a>(b: &'a [u8], cfg: &ParserConfig, single: bool) -> Result<NameAd
                     .rposition(|&c| !is_lws(c))
                     .map_or(start, |e| start + e + 1);
                 let tokens_ok = name.iter().all(|&c| is_token(c) || is_lws(c));
-                let loose_ok = single && cfg.allow_loose_addresses && !name.contains(&b'"');
+                let loose_ok = loose;
                 if !(tokens_ok || loose_ok) {
                     let bad = name.iter().position(|&c| !(is_token(c) || is_lws(c)));
                     return Err(start + bad.unwrap_or(0));
