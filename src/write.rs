@@ -610,8 +610,9 @@ fn put_received_via(
 /// A response relayed by a proxy towards the client (RFC 3261 §16.7 item
 /// 3, and §16.11 for a stateless proxy): the first Via value, the proxy's
 /// own, removed; every other line copied as it is; the body unchanged.
-/// Send it to where the Via now on top says ([`Via::reply_address`]
-/// (crate::Via::reply_address), or the connection the request came on).
+/// Send it to where the Via now on top says
+/// ([`Via::reply_address`](crate::Via::reply_address)), or on the
+/// connection the request came on.
 ///
 /// ```
 /// use bytes::BytesMut;
