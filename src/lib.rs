@@ -56,7 +56,7 @@ pub use framing::read::Frames;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use framing::stream::{Frame, Heads, KeepAlive, OwnedMessage, StreamDecoder};
-pub use head::{parse_head, parse_head_into, Head};
+pub use head::{parse_head, parse_head_into, salvage, Head, Salvage, SalvagedFields};
 pub use header::{expand_compact, HeaderField, Headers, COMPACT_FORMS};
 pub use header::{parse_call_id, parse_cseq, parse_max_forwards, CSeq};
 pub use header::{

@@ -194,6 +194,16 @@ pub trait Sink {
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize);
     /// A malformed SIP message.
     fn malformed(&mut self, at: &Location<'_>, err: &Error);
+    /// A malformed SIP message with what was read of it: `bytes` from its
+    /// first byte (a whole datagram or WebSocket message; a stream's bytes
+    /// from the message's start as far as they were read, at most the head
+    /// limit), for [`sipline::salvage`] to read its Call-ID, CSeq, tags and
+    /// users. Readers call this one; by default it is
+    /// [`malformed`](Self::malformed), the bytes unused.
+    fn malformed_bytes(&mut self, at: &Location<'_>, err: &Error, bytes: &[u8]) {
+        let _ = bytes;
+        self.malformed(at, err);
+    }
     /// Something counted and skipped.
     fn skipped(&mut self, at: &Location<'_>, what: Skip);
     /// `n` things of kind `what` skipped at once (messages a live run

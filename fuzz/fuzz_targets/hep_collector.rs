@@ -41,7 +41,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut again = Vec::new();
     if hep::encode(&mut again, &h, 1) {
         let back = hep::parse(&again).expect("what encode wrote parses");
-        assert_eq!((back.src, back.dst, back.ip_protocol), (h.src, h.dst, h.ip_protocol));
+        assert_eq!(
+            (back.src, back.dst, back.ip_protocol),
+            (h.src, h.dst, h.ip_protocol)
+        );
         assert_eq!((back.payload, back.auth_key), (h.payload, h.auth_key));
         assert_eq!(back.payload_type, Some(h.payload_type.unwrap_or(1)));
         match (back.time, h.time) {

@@ -74,6 +74,23 @@ impl<R: Read> Frames<R> {
         self.bytes_read
     }
 
+    /// The bytes read from the source and not framed yet. After an error,
+    /// the message that failed from its first byte on, as far as it was
+    /// read: what [`salvage`](crate::salvage) reads.
+    ///
+    /// ```
+    /// use sipline::{salvage, Frames, ParserConfig};
+    ///
+    /// let input = &b"OPTIONS sip:h SIP/2.0\r\nCall-ID: c1\r\nl: x\r\n\r\n"[..];
+    /// let mut frames = Frames::new(input, ParserConfig::strict());
+    /// assert!(frames.next().unwrap().is_err());
+    /// let s = salvage(frames.pending(), frames.decoder().config());
+    /// assert_eq!(s.header("Call-ID").unwrap().value, b"c1");
+    /// ```
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The source, back.
     pub fn into_inner(self) -> R {
         self.reader.into_inner()

@@ -6,6 +6,8 @@ pub(crate) mod span;
 pub(crate) mod index;
 pub(crate) mod view;
 pub(crate) mod scan;
+pub(crate) mod salvage;
 
+pub use salvage::{salvage, Salvage, SalvagedFields};
 pub use scan::{parse_head, parse_head_into};
 pub use view::Head;

@@ -90,6 +90,11 @@ pub enum Event {
         at: OwnedLocation,
         /// What was wrong.
         err: Error,
+        /// What was read of it ([`Sink::malformed_bytes`]), at most the
+        /// head limit: `payloads[start..end]`.
+        start: usize,
+        /// One past its last byte.
+        end: usize,
     },
     /// Something counted and skipped.
     Skipped {
@@ -183,7 +188,15 @@ impl Batch {
                         sink.message(&at.location(names), &msg, wire_len);
                     }
                 }
-                Event::Malformed { at, err } => sink.malformed(&at.location(names), &err),
+                Event::Malformed {
+                    at,
+                    err,
+                    start,
+                    end,
+                } => {
+                    let bytes = self.payloads.get(start..end).unwrap_or_default();
+                    sink.malformed_bytes(&at.location(names), &err, bytes);
+                }
                 Event::Skipped { at, what } => sink.skipped(&at.location(names), what),
                 Event::SkippedBytes { at, what, n } => {
                     sink.skipped_bytes(&at.location(names), what, n);
@@ -249,6 +262,7 @@ impl Batch {
                 bodies: *bodies,
                 heads,
                 out: &mut out,
+                payload: (start, end),
             };
             deliver_datagram(&mut here, payload, sniff, config, &mut record);
         }
@@ -263,6 +277,8 @@ struct Record<'b> {
     bodies: bool,
     heads: &'b mut Heads,
     out: &'b mut Vec<Event>,
+    /// The datagram's place in the payloads: a malformed one's bytes.
+    payload: (usize, usize),
 }
 
 impl Sink for Record<'_> {
@@ -282,6 +298,8 @@ impl Sink for Record<'_> {
         self.out.push(Event::Malformed {
             at: OwnedLocation::new(self.file, at),
             err: *err,
+            start: self.payload.0,
+            end: self.payload.1,
         });
     }
     fn skipped(&mut self, at: &Location<'_>, what: Skip) {

@@ -319,8 +319,19 @@ impl<C: Consumer> Sink for Pipeline<C> {
     }
 
     fn malformed(&mut self, at: &Location<'_>, err: &Error) {
+        self.malformed_bytes(at, err, &[]);
+    }
+
+    fn malformed_bytes(&mut self, at: &Location<'_>, err: &Error, bytes: &[u8]) {
         let at = OwnedLocation::new(self.file(at.file), at);
-        self.push(Event::Malformed { at, err: *err });
+        let kept = bytes.get(..self.config.head_len_limit()).unwrap_or(bytes);
+        let (start, end) = self.batch.keep(kept);
+        self.push(Event::Malformed {
+            at,
+            err: *err,
+            start,
+            end,
+        });
     }
 
     fn skipped(&mut self, at: &Location<'_>, what: Skip) {

@@ -140,6 +140,10 @@ impl Sink for Forwarding<'_> {
         self.inner.malformed(at, err);
     }
 
+    fn malformed_bytes(&mut self, at: &Location<'_>, err: &Error, bytes: &[u8]) {
+        self.inner.malformed_bytes(at, err, bytes);
+    }
+
     fn skipped(&mut self, at: &Location<'_>, what: Skip) {
         self.inner.skipped(at, what);
     }

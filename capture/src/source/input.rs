@@ -160,7 +160,9 @@ fn read_stream(
             {
                 sink.skipped(&loc(e.offset()), Skip::IncompleteAtEnd);
             }
-            Some(Err(StreamError::Parse(e))) => sink.malformed(&loc(e.offset()), &e),
+            Some(Err(StreamError::Parse(e))) => {
+                sink.malformed_bytes(&loc(e.offset()), &e, frames.pending())
+            }
             Some(Err(StreamError::Io(e))) => {
                 return Err(InputError {
                     file: name.to_string(),
@@ -533,7 +535,7 @@ pub fn deliver_datagram(
         Err(_) if sniff && !looks_like_sip(payload) => {}
         Err(e) => {
             at.offset = e.offset();
-            sink.malformed(at, &e);
+            sink.malformed_bytes(at, &e, payload);
         }
     }
 }

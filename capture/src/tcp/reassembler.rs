@@ -298,6 +298,52 @@ mod tests {
         Reassembler::new(ParserConfig::default(), TcpLimits::default(), false)
     }
 
+    /// A malformed message's bytes, from its first byte, whatever segments
+    /// it came in: what a sink salvages its fields from.
+    #[test]
+    fn a_malformed_message_comes_with_its_bytes() {
+        #[derive(Default)]
+        struct Bytes(Vec<(u64, Vec<u8>)>);
+        impl Sink for Bytes {
+            fn message(&mut self, _: &Location<'_>, _: &Message<'_>, _: usize) {}
+            fn malformed(&mut self, _: &Location<'_>, _: &Error) {
+                panic!("readers call malformed_bytes")
+            }
+            fn malformed_bytes(&mut self, at: &Location<'_>, _: &Error, b: &[u8]) {
+                self.0.push((at.offset, b.to_vec()));
+            }
+            fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
+        }
+        let bad = b"OPTIONS sip:h SIP/2.0\r\nCall-ID: split-here\r\nContent-Length: x\r\n\r\n";
+        let mut tcp = new();
+        let mut sink = Bytes::default();
+        let first = A.len() as u32 + 30;
+        let mut stream = A.to_vec();
+        stream.extend_from_slice(bad);
+        let (one, two) = stream.split_at(first as usize);
+        for s in [
+            seg(4000, 1, true, false, b""),
+            seg(4000, 2, false, false, one),
+            seg(4000, 2 + first, false, false, two),
+        ] {
+            tcp.segment(&s, &at(), &mut sink);
+        }
+        let [(offset, bytes)] = &sink.0[..] else {
+            panic!("{:?}", sink.0.len())
+        };
+        assert!(
+            bytes.starts_with(b"OPTIONS sip:h"),
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
+        assert!(*offset > A.len() as u64);
+        let s = sipline::salvage(bytes, &ParserConfig::default());
+        assert_eq!(
+            s.header("Call-ID").map(|f| f.value),
+            Some(&b"split-here"[..])
+        );
+    }
+
     #[test]
     fn in_order_out_of_order_and_retransmitted_give_the_same_messages() {
         let stream = [A, B].concat();

@@ -241,7 +241,7 @@ impl Flow {
                             Ok(Datagram::KeepAlive) => sink.skipped(&here, Skip::KeepAlive),
                             Err(e) => {
                                 here.offset += e.offset();
-                                sink.malformed(&here, &e);
+                                sink.malformed_bytes(&here, &e, &msg);
                             }
                         }
                     }
@@ -470,7 +470,15 @@ impl Flow {
                 }
                 Ok(None) => return,
                 Err(e) => {
-                    sink.malformed(&here(e.offset()), &e);
+                    // The message that failed starts where the decoder
+                    // stands: its bytes, for the sink to read what it can.
+                    let from = (self.origin + self.decoder.stream_offset())
+                        .saturating_sub(self.buf_origin());
+                    let bytes = usize::try_from(from)
+                        .ok()
+                        .and_then(|f| self.buf.get(f..))
+                        .unwrap_or_default();
+                    sink.malformed_bytes(&here(e.offset()), &e, bytes);
                     // Search the rest of this flow for where a message
                     // starts, from the line after the error on.
                     let bad_at = (self.origin + e.offset()).saturating_sub(self.buf_origin());
