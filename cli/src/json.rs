@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
-use sipline::{Error, Head, Message, StartLine, StatusLine};
+use sipline::header::Header;
+use sipline::{Error, Head, HeaderField, Message, Salvage, StartLine, StatusLine};
 use sipline_capture::Location;
 
 /// Lowercase hex of `bytes`.
@@ -68,10 +69,38 @@ pub fn message_record(offset: u64, m: &Message<'_>) -> Value {
     Value::Object(v)
 }
 
+/// Where header fields are looked up: a parsed [`Head`], or what
+/// [`sipline::salvage`] read of a message that did not parse.
+pub trait Lookup<'a> {
+    /// The first field named `name`.
+    fn header(&self, name: &str) -> Option<HeaderField<'a>>;
+    /// The first value of the typed field `H`.
+    fn get<H: Header + 'a>(&self) -> Option<Result<H::Value<'a>, Error>>;
+}
+
+impl<'a> Lookup<'a> for Head<'a> {
+    fn header(&self, name: &str) -> Option<HeaderField<'a>> {
+        Head::header(self, name)
+    }
+    fn get<H: Header + 'a>(&self) -> Option<Result<H::Value<'a>, Error>> {
+        Head::get::<H>(self)
+    }
+}
+
+impl<'a> Lookup<'a> for Salvage<'a> {
+    fn header(&self, name: &str) -> Option<HeaderField<'a>> {
+        Salvage::header(self, name)
+    }
+    fn get<H: Header + 'a>(&self) -> Option<Result<H::Value<'a>, Error>> {
+        Salvage::get::<H>(self)
+    }
+}
+
 /// The transaction and dialog fields of a message: `call_id`, `cseq`,
-/// `cseq_method`, `branch` (top Via), `from_tag`, `to_tag`; `null` when
-/// the header is absent or does not parse.
-pub fn transaction_fields(head: &Head<'_>) -> Map<String, Value> {
+/// `cseq_method`, `branch` (top Via), `from_tag`, `to_tag`, and the users
+/// of From and To (`from_user`, `to_user`); `null` when the header is
+/// absent or does not parse.
+pub fn transaction_fields<'a>(head: &impl Lookup<'a>) -> Map<String, Value> {
     let mut v = Map::new();
     let call_id = head.get::<sipline::header::CallId>().and_then(Result::ok);
     let cseq = head.get::<sipline::CSeq>().and_then(Result::ok);
@@ -85,8 +114,13 @@ pub fn transaction_fields(head: &Head<'_>) -> Map<String, Value> {
     v.insert("cseq".into(), json!(cseq.map(|c| c.number)));
     v.insert("cseq_method".into(), json!(cseq.map(|c| c.method.as_str())));
     v.insert("branch".into(), json!(top_via.and_then(|t| t.branch())));
-    v.insert("from_tag".into(), json!(from.and_then(|f| f.tag())));
-    v.insert("to_tag".into(), json!(to.and_then(|t| t.tag())));
+    v.insert(
+        "from_tag".into(),
+        json!(from.as_ref().and_then(|f| f.tag())),
+    );
+    v.insert("to_tag".into(), json!(to.as_ref().and_then(|t| t.tag())));
+    v.insert("from_user".into(), json!(from.and_then(|f| f.uri.user)));
+    v.insert("to_user".into(), json!(to.and_then(|t| t.uri.user)));
     v
 }
 
@@ -113,12 +147,21 @@ pub fn validation_fields(head: &Head<'_>, to_forward: bool) -> Map<String, Value
 }
 
 /// The `lines` record of a malformed message: `kind: "error"`, the error's
-/// fields, and `error` (the kind's name, as 0.1 printed it).
-pub fn error_record(e: &Error) -> Value {
+/// fields, `error` (the kind's name, as 0.1 printed it), and what could
+/// still be read of its bytes (`salvaged`): `method` or `code` (when the
+/// start line gives one) and the [`transaction_fields`].
+pub fn error_record(e: &Error, salvaged: &Salvage<'_>) -> Value {
     let mut v = Map::new();
     v.insert("offset".into(), json!(e.offset()));
     v.insert("kind".into(), json!("error"));
     v.insert("error".into(), json!(e.kind().name()));
     v.extend(error_fields(e));
+    if let Some(m) = salvaged.method() {
+        v.insert("method".into(), json!(m.as_str()));
+    }
+    if let Some(c) = salvaged.code() {
+        v.insert("code".into(), json!(c.as_u16()));
+    }
+    v.extend(transaction_fields(salvaged));
     Value::Object(v)
 }

@@ -80,7 +80,8 @@ fn stream(
     input: impl Read,
     out: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    for frame in Frames::new(input, config) {
+    let mut frames = Frames::new(input, config);
+    while let Some(frame) = frames.next() {
         match frame {
             Ok(Frame::Message(m)) => {
                 let mut v = message_record(m.offset(), &m.message());
@@ -101,7 +102,8 @@ fn stream(
                 return Ok(3);
             }
             Err(StreamError::Parse(e)) => {
-                writeln!(out, "{}", checked_error_record(&e, validate))?;
+                let salvaged = sipline::salvage(frames.pending(), &config);
+                writeln!(out, "{}", checked_error_record(&e, &salvaged, validate))?;
                 return Ok(1);
             }
             Err(StreamError::Io(e)) => return Err(e),
@@ -122,7 +124,8 @@ fn one_datagram(
     input.take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
         let e = Error::new(ErrorKind::HeadTooLarge, config.head_len_limit() as u64);
-        writeln!(out, "{}", checked_error_record(&e, validate))?;
+        let salvaged = sipline::salvage(&buf, config);
+        writeln!(out, "{}", checked_error_record(&e, &salvaged, validate))?;
         return Ok(1);
     }
     match parse_datagram(&buf, config) {
@@ -141,7 +144,7 @@ fn one_datagram(
             Ok(0)
         }
         Err(e) => {
-            let mut v = checked_error_record(&e, validate);
+            let mut v = checked_error_record(&e, &sipline::salvage(&buf, config), validate);
             if validate.is_some() && buf.starts_with(b"SIP/") {
                 // A response that does not parse is discarded, not answered.
                 v["owed"] = serde_json::Value::Null;
@@ -160,8 +163,12 @@ fn add(v: &mut serde_json::Value, fields: serde_json::Map<String, serde_json::Va
 
 /// The error record; with --validate, what a request that failed so would
 /// be owed (505 for the version, 513 for a limit, 400 otherwise).
-fn checked_error_record(e: &Error, validate: Option<Role>) -> serde_json::Value {
-    let mut v = error_record(e);
+fn checked_error_record(
+    e: &Error,
+    salvaged: &sipline::Salvage<'_>,
+    validate: Option<Role>,
+) -> serde_json::Value {
+    let mut v = error_record(e, salvaged);
     if let Some(role) = validate {
         v["valid"] = json!(false);
         v["owed"] = json!(e.status_owed().as_u16());

@@ -7,6 +7,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 mod engines;
+mod tshark_fields;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,7 +19,15 @@ use serde_json::Value;
 /// Issue 14: DuckDB and chdb read what `sipline export` writes of this
 /// capture, in every format, and count what `stats --json` counts (skipped,
 /// and said so, when the engines are not installed and not required).
+/// Issue 25: tshark reads each message's fields as `export` does.
 fn engines_count_what_stats_counts(path: &Path) {
+    engines_and_tshark_agree(path, &[]);
+}
+
+/// [`engines_count_what_stats_counts`], with the messages sipline refuses
+/// on purpose (by Call-ID, with why) that tshark reads.
+fn engines_and_tshark_agree(path: &Path, refused: &[(&str, &'static str)]) {
+    tshark_fields::agree(path, &[], &[], refused);
     let name = path
         .file_stem()
         .map_or("x".into(), |n| n.to_string_lossy().into_owned());
@@ -180,7 +189,14 @@ fn fragmented_invites_are_reassembled() {
         // (it keeps the first copy of each byte), which sipline refuses.
         assert_eq!(t.get("INVITE"), Some(&6), "{t:?}");
     }
-    engines_count_what_stats_counts(&path);
+    engines_and_tshark_agree(
+        &path,
+        &[(
+            "frag-9",
+            "fragments that overlap with different bytes: RFC 791 leaves it open, \
+             RFC 5722 (IPv6) drops the datagram; sipline drops it, tshark keeps the first bytes",
+        )],
+    );
 }
 
 fn tcp(seq: u32, payload: &[u8]) -> Vec<u8> {
@@ -224,6 +240,7 @@ fn a_capture_that_starts_mid_connection_counts_what_follows() {
     if let Some(t) = tshark_counts(&path) {
         assert_eq!(t.get("OPTIONS"), Some(&19), "{t:?}");
     }
+    tshark_fields::agree(&path, &[], &[], &[]);
 }
 
 #[test]
@@ -239,6 +256,7 @@ fn junk_between_messages_on_tcp_loses_nothing() {
     assert_eq!(v["malformed"], 0);
     assert_eq!(v["skipped_bytes"]["junk-bytes-between-messages"], 40);
     assert_eq!(v["all_read"], true);
+    tshark_fields::agree(&path, &[], &[], &[]);
     // Strict keeps RFC 3261 §7.5: the first junk is malformed.
     let out = Command::new(env!("CARGO_BIN_EXE_sipline"))
         .args(["stats", "--json", "--strict"])
@@ -648,4 +666,143 @@ fn threads_give_the_single_threaded_counts() {
             "{capture}"
         );
     }
+}
+
+/// Messages that do not parse, each in a UDP datagram of its own: what
+/// tshark still reads of them, `export` reads too (issue 25, item 4).
+const MALFORMED: [&[u8]; 6] = [
+    // Content-Length not a number.
+    b"INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKm1\r\n\
+      From: \"Alice\" <sip:alice@192.0.2.1>;tag=fa1\r\nTo: <sip:bob@192.0.2.2>\r\n\
+      Call-ID: bad-cl@192.0.2.1\r\nCSeq: 11 INVITE\r\nContent-Length: eleven\r\n\r\n",
+    // A From whose display name is quotes and backslashes, unquoted (seen
+    // in a public capture): the message parses; its From reads leniently.
+    b"INVITE sip:816666@voip.example.net SIP/2.0\r\nv: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKm2\r\n\
+      f: \\\"arik\\\" <sip:816666@voip.example.net>;tag=6433ef9\r\nt: <sip:816666@voip.example.net>\r\n\
+      i: arik@192.0.2.1\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n",
+    // A header line without a colon.
+    b"SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKm3\r\n\
+      From: <sip:alice@192.0.2.1>;tag=fa3\r\nTo: <sip:bob@192.0.2.2>;tag=tb3\r\n\
+      this line has no colon\r\nCall-ID: no-colon@192.0.2.1\r\nCSeq: 3 INVITE\r\nContent-Length: 0\r\n\r\n",
+    // A bad status code.
+    b"SIP/2.0 2000 OK\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKm4\r\n\
+      From: <sip:alice@192.0.2.1>;tag=fa4\r\nTo: <sip:bob@192.0.2.2>;tag=tb4\r\n\
+      Call-ID: bad-code@192.0.2.1\r\nCSeq: 4 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+    // Two Content-Lengths that disagree.
+    b"BYE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKm5\r\n\
+      From: <sip:alice@192.0.2.1>;tag=fa5\r\nTo: <sip:bob@192.0.2.2>;tag=tb5\r\n\
+      Call-ID: two-cl@192.0.2.1\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\nl: 4\r\n\r\n",
+    // A good one between them, for the count.
+    b"OPTIONS sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKm6\r\n\
+      From: <sip:alice@192.0.2.1>;tag=fa6\r\nTo: <sip:bob@192.0.2.2>\r\n\
+      Call-ID: good@192.0.2.1\r\nCSeq: 6 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+];
+
+#[test]
+fn tshark_reads_what_sipline_reads_field_by_field() {
+    let frames: Vec<Vec<u8>> = MALFORMED.iter().map(|m| eth_udp(m)).collect();
+    let bad = common::write_temp("malformed.pcap", &common::pcap(1, &frames));
+    // The rows of the malformed ones keep what can be read (whatever tshark
+    // says, and with tshark missing).
+    let (out, _, code) = engines::sipline(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--strict",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let rows: Vec<Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<_> = rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["error", "request", "error", "error", "error", "request"]
+    );
+    let get = |i: usize, k: &str| rows[i][k].clone();
+    assert_eq!(get(0, "cid"), "bad-cl@192.0.2.1");
+    assert_eq!(get(0, "method"), "INVITE");
+    assert_eq!(get(0, "cseq"), 11);
+    assert_eq!(get(0, "from_user"), "alice");
+    assert_eq!(get(0, "from_tag"), "fa1");
+    assert_eq!(get(0, "to_user"), "bob");
+    assert_eq!(get(0, "branch"), "z9hG4bKm1");
+    assert_eq!(get(0, "error_kind"), "content-length");
+    // Strict refuses the display name (RFC 3261 25.1: a display name is
+    // tokens or a quoted string); the rest of the message reads.
+    assert_eq!(get(1, "from_user"), Value::Null);
+    assert_eq!(get(1, "cid"), "arik@192.0.2.1");
+    assert_eq!(get(1, "to_user"), "816666");
+    assert_eq!(get(2, "response_code"), 486);
+    assert_eq!(get(2, "to_tag"), "tb3");
+    assert_eq!(
+        get(3, "response_code"),
+        Value::Null,
+        "2000 is no status code"
+    );
+    assert_eq!(get(3, "cseq_method"), "OPTIONS");
+    assert_eq!(get(4, "cseq"), 5);
+    let (out, _, _) = engines::sipline(&["export", "--format", "jsonl", bad.to_str().unwrap()]);
+    let lenient: Vec<Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lenient[1]["from_user"], "816666");
+    assert_eq!(lenient[1]["from_tag"], "6433ef9");
+    // Over TCP, the message that fails is read from its first byte, across
+    // segments, on one thread or several.
+    let mut stream = MALFORMED[5].to_vec();
+    stream.extend_from_slice(MALFORMED[0]);
+    let (a, b) = stream.split_at(MALFORMED[5].len() + 40);
+    let tcp_path = common::write_temp(
+        "malformed-tcp.pcap",
+        &common::pcap(1, &[tcp(1, a), tcp(1 + a.len() as u32, b)]),
+    );
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let (out, _, code) = engines::sipline(&[
+            "export",
+            "--format",
+            "jsonl",
+            "--threads",
+            threads,
+            tcp_path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0);
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    let tcp_rows: Vec<Value> = String::from_utf8_lossy(&outputs[0])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(tcp_rows.len(), 2);
+    assert_eq!(tcp_rows[1]["kind"], "error");
+    assert_eq!(tcp_rows[1]["cid"], "bad-cl@192.0.2.1");
+    assert_eq!(tcp_rows[1]["from_tag"], "fa1");
+
+    let root = common::workspace_root();
+    let mut total = 0;
+    for (capture, args) in [
+        (bad.clone(), &["--strict"][..]),
+        (bad.clone(), &[][..]),
+        (tcp_path.clone(), &[][..]),
+        (root.join("corpus/captures/loopback.pcap"), &[][..]),
+        (root.join("corpus/sipp/calls.pcap"), &[][..]),
+        (root.join("corpus/sipp/proxy.pcap"), &[][..]),
+        (root.join("tests/data/loopback.pcapng"), &[][..]),
+    ]
+    .into_iter()
+    .chain(
+        common::shared_corpus("the shared capture in the tshark fields (the bundled ones ran)")
+            .map(|s| (s.join("captured/loopback.pcap"), &[][..])),
+    ) {
+        if let Some(a) = tshark_fields::agree(&capture, args, &[], &[]) {
+            assert!(a.frames > 0, "{}: nothing compared", capture.display());
+            total += a.values;
+        }
+    }
+    println!("{total} values compared");
 }

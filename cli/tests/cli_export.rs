@@ -7,6 +7,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 mod engines;
+mod tshark_fields;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -529,6 +530,7 @@ fn duckdb_and_clickhouse_count_what_stats_counts() {
     }
     let dir = fresh_dir("engines");
     for capture in &caps {
+        tshark_fields::agree(capture, &[], &[], &[]);
         if !engines::engines_count_what_stats_counts(capture, &dir) {
             return;
         }

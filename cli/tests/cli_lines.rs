@@ -39,10 +39,10 @@ fn frames_a_stream() {
         v,
         vec![
             serde_json::json!({"offset":0,"kind":"response","code":180,"reason":"Ringing","headers":1,"body_len":0,
-                "call_id":null,"cseq":null,"cseq_method":null,"branch":null,"from_tag":null,"to_tag":null}),
+                "call_id":null,"cseq":null,"cseq_method":null,"branch":null,"from_tag":null,"to_tag":null,"from_user":null,"to_user":null}),
             serde_json::json!({"offset":29,"kind":"keep-alive"}),
             serde_json::json!({"offset":33,"kind":"request","method":"INVITE","uri":"sip:bob@example.com","headers":1,"body_len":2,
-                "call_id":null,"cseq":null,"cseq_method":null,"branch":null,"from_tag":null,"to_tag":null}),
+                "call_id":null,"cseq":null,"cseq_method":null,"branch":null,"from_tag":null,"to_tag":null,"from_user":null,"to_user":null}),
         ]
     );
 }
@@ -76,6 +76,60 @@ fn malformed_and_incomplete() {
     assert_eq!(code, 1, "strict: no Content-Length on a stream");
     let (_, code) = run(&["lines", "/no/such/file"], b"");
     assert_eq!(code, 2);
+}
+
+/// A message that fails to frame keeps, in its error object, what can
+/// still be read of it (issue 25): method or code, Call-ID, CSeq, tags,
+/// branch, users; in a stream as in a datagram.
+#[test]
+fn an_error_keeps_what_can_be_read() {
+    let bad = b"INVITE sip:bob@b.example SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK7\r\n\
+        f: <sip:alice@a.example>;tag=f1\r\nt: <sip:bob@b.example>;tag=t1\r\ni: c9@h\r\n\
+        CSeq: 2 INVITE\r\nContent-Length: x\r\n\r\n";
+    let mut stream = b"SIP/2.0 200 OK\r\nl: 0\r\n\r\n".to_vec();
+    stream.extend_from_slice(bad);
+    for (args, input) in [
+        (&["lines"][..], &stream[..]),
+        (&["lines", "--datagram"][..], &bad[..]),
+        (&["lines", "--as", "proxy"][..], &stream[..]),
+    ] {
+        let (v, code) = run(args, input);
+        assert_eq!(code, 1, "{args:?}");
+        let e = &v[v.len() - 1];
+        assert_eq!(e["kind"], "error");
+        assert_eq!(e["error_kind"], "content-length");
+        assert_eq!(e["method"], "INVITE");
+        assert_eq!(e["call_id"], "c9@h");
+        assert_eq!(
+            (&e["cseq"], &e["cseq_method"]),
+            (&2.into(), &"INVITE".into())
+        );
+        assert_eq!(e["branch"], "z9hG4bK7");
+        assert_eq!((&e["from_tag"], &e["to_tag"]), (&"f1".into(), &"t1".into()));
+        assert_eq!(
+            (&e["from_user"], &e["to_user"]),
+            (&"alice".into(), &"bob".into())
+        );
+    }
+    // A reason phrase with a control: lenient reads it; strict refuses the
+    // status line and still gives its code.
+    let (v, _) = run(
+        &["lines", "--datagram"],
+        b"SIP/2.0 486 Busy\x01\r\ni: x\r\nl: 0\r\n\r\n",
+    );
+    assert_eq!(
+        (&v[0]["kind"], &v[0]["code"]),
+        (&"response".into(), &486.into())
+    );
+    let (v, _) = run(
+        &["lines", "--strict", "--datagram"],
+        b"SIP/2.0 486 Busy\x01\r\ni: x\r\nl: 0\r\n\r\n",
+    );
+    assert_eq!(v[0]["kind"], "error");
+    assert_eq!(
+        (&v[0]["code"], &v[0]["call_id"]),
+        (&486.into(), &"x".into())
+    );
 }
 
 #[test]

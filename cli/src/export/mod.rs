@@ -223,7 +223,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
         What::Messages => {
             let stage = || threads::RowStage {
                 fields,
-                maker: RowMaker::new(s.payload),
+                maker: RowMaker::new(s.payload, opts.config),
             };
             let writer = threads::Writer {
                 output,

@@ -61,7 +61,10 @@ impl Sink for RowSink<'_> {
         self.rows.keys.push((key, at.time.unwrap_or(0.0)));
     }
     fn malformed(&mut self, at: &Location<'_>, err: &Error) {
-        self.maker.malformed(&mut self.rows.rows, at, err);
+        self.malformed_bytes(at, err, &[]);
+    }
+    fn malformed_bytes(&mut self, at: &Location<'_>, err: &Error, bytes: &[u8]) {
+        self.maker.malformed(&mut self.rows.rows, at, err, bytes);
         self.rows.keys.push((None, 0.0));
     }
     fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
@@ -355,7 +358,7 @@ mod tests {
             time: Some(1.0),
         };
         let err = sipline::parse_head(b"SIP/2.0 2000 OK\r\n\r\n", &Default::default()).unwrap_err();
-        RowMaker::new(false).malformed(&mut rows, &at, &err);
+        RowMaker::new(false, Default::default()).malformed(&mut rows, &at, &err, b"");
         rows
     }
 

@@ -14,6 +14,7 @@ use sipline_capture::Location;
 
 use super::record::{record, Lossy, Seconds};
 use super::table::{Batch, Field};
+use crate::json::Lookup;
 
 record! {
     /// A message's row. HOMER 11's names where it has the column
@@ -99,7 +100,7 @@ struct Memos {
 }
 
 impl<'a> Fields<'a> {
-    fn of(head: &sipline::Head<'a>, memo: &mut Memos) -> Self {
+    fn of(head: &impl Lookup<'a>, memo: &mut Memos) -> Self {
         let Memos {
             addrs,
             branches,
@@ -328,16 +329,20 @@ fn host_text<'t>(
 pub struct RowMaker {
     /// Add the raw message.
     payload: bool,
+    /// How malformed messages are read for what they still hold.
+    config: sipline::ParserConfig,
     /// The payload's text.
     text: String,
     memo: Memos,
 }
 
 impl RowMaker {
-    /// A row maker; `payload`: rows carry the raw message.
-    pub fn new(payload: bool) -> RowMaker {
+    /// A row maker; `payload`: rows carry the raw message; `config`: the
+    /// run's parser configuration.
+    pub fn new(payload: bool, config: sipline::ParserConfig) -> RowMaker {
         RowMaker {
             payload,
+            config,
             ..RowMaker::default()
         }
     }
@@ -354,79 +359,113 @@ impl RowMaker {
         let head = &msg.head;
         let f = Fields::of(head, &mut self.memo);
         let key = f.key(at, &head.start_line, &self.memo);
-        let (kind, method, code, reason, ruri) = match head.start_line {
-            StartLine::Request(r) => ("request", Some(r.method.as_str()), None, None, Some(r.uri)),
-            StartLine::Status(s) => (
-                "response",
-                None,
-                Some(i32::from(s.code.as_u16())),
-                Some(s.reason.as_bytes()),
-                None,
-            ),
-        };
-        let ruri_user = ruri
-            .and_then(|u| sipline::parse_uri(u).ok())
-            .and_then(|u| u.user);
-        let max_forwards = head
-            .get::<sipline::header::MaxForwards>()
-            .and_then(Result::ok);
         if self.payload {
             self.text.clear();
             self.text
                 .push_str(&String::from_utf8_lossy(head.as_bytes()));
             self.text.push_str(&String::from_utf8_lossy(msg.body));
         }
-        let Memos {
-            addrs,
-            branches,
-            ips,
-        } = &mut self.memo;
+        let ips = &mut self.memo.ips;
         let flow = FlowText::of(at, ips);
-        let (from, to) = (addrs.addr(f.from), addrs.addr(f.to));
-        MessageRow {
-            kind: Some(kind),
-            method,
-            response_code: code,
-            reason: Lossy(reason),
-            ruri: Lossy(ruri),
-            ruri_user,
-            cid: Lossy(f.call_id),
-            cseq: f.cseq.map(|c| i64::from(c.number)),
-            cseq_method: f.cseq.map(|c| c.method.as_str()),
-            caller: from.map(|a| &*a.uri),
-            from_user: from.and_then(|a| a.user.as_deref()),
-            from_host: from.and_then(|a| a.host.as_deref()),
-            from_tag: from.and_then(|a| a.tag.as_deref()),
-            callee: to.map(|a| &*a.uri),
-            to_user: to.and_then(|a| a.user.as_deref()),
-            to_host: to.and_then(|a| a.host.as_deref()),
-            to_tag: to.and_then(|a| a.tag.as_deref()),
-            branch: branches.item(f.branch).and_then(|v| v.branch.as_deref()),
-            user_agent: Lossy(f.agent),
-            max_forwards: max_forwards.map(i32::from),
-            content_type: Lossy(head.header("Content-Type").map(|h| h.value)),
+        let base = MessageRow {
             body_len: Some(msg.body.len() as i64),
             msg_len: Some(wire_len as i64),
             retransmission: Some(false),
             payload: self.payload.then_some(self.text.as_str()),
-            ..flow.row(at, ips)
-        }
-        .put(batch);
+            ..flow.row(at, &self.memo.ips)
+        };
+        read_columns(base, head, Some(head.start_line), &f, &self.memo).put(batch);
         key
     }
 
-    /// Adds the row of a malformed message.
-    pub fn malformed(&mut self, batch: &mut Batch, at: &Location<'_>, err: &Error) {
+    /// Adds the row of a malformed message: `kind` "error", what was
+    /// wrong, and every column that can still be read of `bytes` (what was
+    /// read of it from its first byte, [`sipline::salvage`]): method or
+    /// code, Call-ID, CSeq, From and To, branch, agent.
+    pub fn malformed(&mut self, batch: &mut Batch, at: &Location<'_>, err: &Error, bytes: &[u8]) {
+        let salvaged = sipline::salvage(bytes, &self.config);
+        let f = Fields::of(&salvaged, &mut self.memo);
+        if self.payload {
+            self.text.clear();
+            self.text.push_str(&String::from_utf8_lossy(bytes));
+        }
         let ips = &mut self.memo.ips;
         let flow = FlowText::of(at, ips);
         let text = err.to_string();
-        MessageRow {
-            kind: Some("error"),
+        let start = salvaged.start_line();
+        let mut row = MessageRow {
             error_kind: Some(err.kind().name()),
             error: Some(&text),
-            ..flow.row(at, ips)
+            payload: (self.payload && !bytes.is_empty()).then_some(self.text.as_str()),
+            ..flow.row(at, &self.memo.ips)
+        };
+        if start.is_none() {
+            // The start line did not parse: its method or code may still.
+            row.method = salvaged.method().map(|m| m.as_str());
+            row.response_code = salvaged.code().map(|c| i32::from(c.as_u16()));
         }
-        .put(batch);
+        let mut row = read_columns(row, &salvaged, start, &f, &self.memo);
+        row.kind = Some("error");
+        row.put(batch);
+    }
+}
+
+/// `base` with the columns read from a head (or what was salvaged of
+/// one): start line, Call-ID, CSeq, From, To, branch, agent,
+/// Max-Forwards, Content-Type.
+fn read_columns<'r>(
+    base: MessageRow<'r>,
+    head: &impl Lookup<'r>,
+    start: Option<StartLine<'r>>,
+    f: &Fields<'r>,
+    memo: &'r Memos,
+) -> MessageRow<'r> {
+    let (kind, method, code, reason, ruri) = match start {
+        Some(StartLine::Request(r)) => {
+            ("request", Some(r.method.as_str()), None, None, Some(r.uri))
+        }
+        Some(StartLine::Status(s)) => (
+            "response",
+            None,
+            Some(i32::from(s.code.as_u16())),
+            Some(s.reason.as_bytes()),
+            None,
+        ),
+        None => ("error", base.method, base.response_code, None, None),
+    };
+    let ruri_user = ruri
+        .and_then(|u| sipline::parse_uri(u).ok())
+        .and_then(|u| u.user);
+    let max_forwards = head
+        .get::<sipline::header::MaxForwards>()
+        .and_then(Result::ok);
+    let (from, to) = (memo.addrs.addr(f.from), memo.addrs.addr(f.to));
+    MessageRow {
+        kind: Some(kind),
+        method,
+        response_code: code,
+        reason: Lossy(reason),
+        ruri: Lossy(ruri),
+        ruri_user,
+        cid: Lossy(f.call_id),
+        cseq: f.cseq.map(|c| i64::from(c.number)),
+        cseq_method: f.cseq.map(|c| c.method.as_str()),
+        caller: from.map(|a| &*a.uri),
+        from_user: from.and_then(|a| a.user.as_deref()),
+        from_host: from.and_then(|a| a.host.as_deref()),
+        from_tag: from.and_then(|a| a.tag.as_deref()),
+        callee: to.map(|a| &*a.uri),
+        to_user: to.and_then(|a| a.user.as_deref()),
+        to_host: to.and_then(|a| a.host.as_deref()),
+        to_tag: to.and_then(|a| a.tag.as_deref()),
+        branch: memo
+            .branches
+            .item(f.branch)
+            .and_then(|v| v.branch.as_deref()),
+        user_agent: Lossy(f.agent),
+        max_forwards: max_forwards.map(i32::from),
+        content_type: Lossy(head.header("Content-Type").map(|h| h.value)),
+        ..base
     }
 }
 
