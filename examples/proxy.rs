@@ -59,6 +59,11 @@ use tokio_util::codec::FramedRead;
 const UDP_MAX: usize = 1_300;
 /// Messages waiting to be written on one connection.
 const QUEUE: usize = 1_024;
+/// How long a message waits for room in a full connection queue (the
+/// peer reads slower than it is sent to) before it is dropped: the
+/// sender's connection is not read meanwhile, which is TCP's backpressure
+/// passed on; a peer that stops reading holds nobody up longer.
+const SLOW_PEER: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Default)]
 struct Counts {
@@ -347,7 +352,19 @@ impl Proxy {
                     },
                 };
                 let sent = match writer {
-                    Some(w) => w.try_send(bytes).is_ok(),
+                    Some(w) => match w.try_send(bytes) {
+                        Ok(()) => true,
+                        // Full: wait for room rather than lose a message
+                        // (over TCP a lost message is a call that never
+                        // ends), up to SLOW_PEER.
+                        Err(mpsc::error::TrySendError::Full(bytes)) => {
+                            matches!(
+                                tokio::time::timeout(SLOW_PEER, w.send(bytes)).await,
+                                Ok(Ok(()))
+                            )
+                        }
+                        Err(mpsc::error::TrySendError::Closed(_)) => false,
+                    },
                     None => false,
                 };
                 if !sent {

@@ -15,44 +15,13 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let path = profile_dir.join("examples").join(name);
-    if !path.exists() {
-        // `cargo test --all-features` builds examples; a test run alone
-        // does not. Into the target folder this test runs from.
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let target_dir = path
-            .ancestors()
-            .nth(3)
-            .expect("<target>/<profile>/examples/x");
-        let built = Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "sipline",
-                "--features",
-                "tokio",
-                "--example",
-                name,
-            ])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .status()
-            .unwrap();
-        assert!(built.success());
-    }
-    path
-}
-
 /// The proxy, routing `*` to `uas`; its address and its stderr.
 fn start_proxy(uas: SocketAddr) -> (Child, SocketAddr, BufReader<std::process::ChildStderr>) {
-    let mut child = Command::new(example("proxy"))
+    let mut child = Command::new(common::example("proxy"))
         .args(["127.0.0.1:0", "--route", &format!("*={uas}")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -82,15 +51,6 @@ fn stop_proxy(mut child: Child, mut err: BufReader<std::process::ChildStderr>) -
     (counts.trim().to_string(), rest)
 }
 
-/// SIPp's `-trace_stat` file: the value of `column` on its last line.
-fn stat(csv: &str, column: &str) -> u64 {
-    let mut lines = csv.lines();
-    let header: Vec<_> = lines.next().unwrap().split(';').collect();
-    let last: Vec<_> = lines.rfind(|l| !l.is_empty()).unwrap().split(';').collect();
-    let i = header.iter().position(|h| *h == column).unwrap();
-    last[i].trim().parse().unwrap()
-}
-
 fn uas(transport: &str, port: u16, dir: &Path) -> Child {
     let child = Command::new("sipp")
         .args(["-sn", "uas", "-t", transport, "-i", "127.0.0.1", "-nostdin"])
@@ -102,26 +62,6 @@ fn uas(transport: &str, port: u16, dir: &Path) -> Child {
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     child
-}
-
-fn uac(transport: &str, rate: u32, calls: u32, proxy: SocketAddr, dir: &Path) -> String {
-    let csv = dir.join(format!("uac-{transport}.csv"));
-    let out = Command::new("sipp")
-        .args(["-sn", "uac", "-t", transport, "-i", "127.0.0.1", "-nostdin"])
-        .args(["-trace_stat", "-fd", "1", "-timeout", "60s"])
-        .args(["-r", &rate.to_string(), "-m", &calls.to_string()])
-        .arg("-stf")
-        .arg(&csv)
-        .arg(proxy.to_string())
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sipp uac -t {transport} through the proxy:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    std::fs::read_to_string(&csv).unwrap()
 }
 
 #[test]
@@ -147,11 +87,15 @@ fn sipp_calls_through_the_example_proxy() {
     let mut runs = Vec::new();
     for (transport, rate, calls) in [("u1", 1000, 3_000), ("t1", 2000, 5_000)] {
         let mut server = uas(transport, port, &dir);
-        let csv = uac(transport, rate, calls, addr, &dir);
+        let csv = common::sipp_uac(transport, rate, calls, &addr.to_string(), &dir);
         let _ = server.kill();
         let _ = server.wait();
-        assert_eq!(stat(&csv, "SuccessfulCall(C)"), calls as u64, "{transport}");
-        assert_eq!(stat(&csv, "FailedCall(C)"), 0, "{transport}");
+        assert_eq!(
+            common::sipp_stat(&csv, "SuccessfulCall(C)"),
+            calls as u64,
+            "{transport}"
+        );
+        assert_eq!(common::sipp_stat(&csv, "FailedCall(C)"), 0, "{transport}");
         runs.push(calls);
     }
     let (counts, rest) = stop_proxy(proxy, err);

@@ -428,3 +428,75 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// An example of the `sipline` package (`examples/NAME.rs`), built into the
+/// target folder this test runs from when it is not there yet (`cargo test
+/// --all-features` builds examples; a test run alone does not; cargo
+/// llvm-cov uses a target folder of its own).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    let path = profile_dir.join("examples").join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let target_dir = path
+            .ancestors()
+            .nth(3)
+            .expect("<target>/<profile>/examples/x");
+        let built = std::process::Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "sipline",
+                "--features",
+                "tokio",
+                "--example",
+                name,
+            ])
+            .arg("--target-dir")
+            .arg(target_dir)
+            .status()
+            .unwrap();
+        assert!(built.success());
+    }
+    assert!(path.exists(), "{}", path.display());
+    path
+}
+
+/// SIPp's `-trace_stat` file: the value of `column` on its last line.
+pub fn sipp_stat(csv: &str, column: &str) -> u64 {
+    let mut lines = csv.lines();
+    let header: Vec<_> = lines.next().unwrap().split(';').collect();
+    let last: Vec<_> = lines.rfind(|l| !l.is_empty()).unwrap().split(';').collect();
+    let i = header
+        .iter()
+        .position(|h| *h == column)
+        .unwrap_or_else(|| panic!("{column}"));
+    last[i]
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?}", last[i]))
+}
+
+/// SIPp's `uac` scenario: `calls` calls at `rate` over `transport` (`u1`,
+/// `t1`) to `target`, run in `dir`; its `-trace_stat` file. SIPp must
+/// exit with success.
+pub fn sipp_uac(transport: &str, rate: u32, calls: u32, target: &str, dir: &Path) -> String {
+    let csv = dir.join(format!("uac-{transport}.csv"));
+    let out = std::process::Command::new("sipp")
+        .args(["-sn", "uac", "-t", transport, "-i", "127.0.0.1", "-nostdin"])
+        .args(["-trace_stat", "-fd", "1", "-timeout", "60s"])
+        .args(["-r", &rate.to_string(), "-m", &calls.to_string()])
+        .arg("-stf")
+        .arg(&csv)
+        .arg(target)
+        .current_dir(dir)
+        .output()
+        .expect("sipp runs");
+    assert!(
+        out.status.success(),
+        "sipp uac -t {transport} to {target}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::read_to_string(&csv).unwrap()
+}
