@@ -36,7 +36,12 @@
 //! line of JSON and exits. A connection that sends what cannot be framed
 //! is closed; nothing a peer sends stops the proxy. Bounds: at most
 //! `--max-connections` TCP connections (1 024), each with at most 1 024
-//! messages waiting to be written.
+//! messages waiting to be written. A message that came over TCP waits up
+//! to 1 s for room in a full queue (the backpressure of a slow reader
+//! passed on to the one connection that sends to it); one that came over
+//! UDP is dropped at once (UDP retransmits; the one UDP loop never waits).
+//! A peer that does not take a write within 3 s loses its connection, and
+//! what waited for it is dropped and counted (`slow_peers`, `dropped`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -59,11 +64,15 @@ use tokio_util::codec::FramedRead;
 const UDP_MAX: usize = 1_300;
 /// Messages waiting to be written on one connection.
 const QUEUE: usize = 1_024;
-/// How long a message waits for room in a full connection queue (the
-/// peer reads slower than it is sent to) before it is dropped: the
-/// sender's connection is not read meanwhile, which is TCP's backpressure
-/// passed on; a peer that stops reading holds nobody up longer.
+/// How long a message that came over TCP waits for room in a full
+/// connection queue (the peer reads slower than it is sent to) before it
+/// is dropped: the sender's connection is not read meanwhile, which is
+/// TCP's backpressure passed on.
 const SLOW_PEER: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long one write to a peer may take before its connection is closed
+/// (Kamailio's `tcp_send_timeout` is 10 s): a peer that stops reading is
+/// let go, and what waits for it fails at once.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Default)]
 struct Counts {
@@ -75,6 +84,7 @@ struct Counts {
     loops: AtomicU64,
     dropped: AtomicU64,
     parse_errors: AtomicU64,
+    slow_peers: AtomicU64,
     closed: AtomicU64,
 }
 
@@ -140,7 +150,7 @@ impl Proxy {
     ) {
         match head.start_line {
             StartLine::Request(_) => self.request(head, body, peer, transport).await,
-            StartLine::Status(_) => self.response(head, body).await,
+            StartLine::Status(_) => self.response(head, body, transport).await,
         }
     }
 
@@ -161,7 +171,7 @@ impl Proxy {
         let mut out = BytesMut::with_capacity(512);
         if Response::new(head, status).write(&mut out).is_ok() {
             self.counts.answered.fetch_add(1, Ordering::Relaxed);
-            self.send(out.freeze(), peer, transport).await;
+            self.send(out.freeze(), peer, transport, transport).await;
         }
     }
 
@@ -291,7 +301,8 @@ impl Proxy {
         match forward.write(&mut out, body) {
             Ok(()) => {
                 self.counts.forwarded.fetch_add(1, Ordering::Relaxed);
-                self.send(out.freeze(), target, out_transport).await;
+                self.send(out.freeze(), target, out_transport, transport)
+                    .await;
             }
             Err(e) => match e.status() {
                 Some(status) => self.answer(head, status, peer, transport).await,
@@ -302,7 +313,7 @@ impl Proxy {
         }
     }
 
-    async fn response(self: &Arc<Self>, head: &Head<'_>, body: &[u8]) {
+    async fn response(self: &Arc<Self>, head: &Head<'_>, body: &[u8], from: Transport) {
         self.counts.responses.fetch_add(1, Ordering::Relaxed);
         let mut vias = head.get_all::<Via>();
         let mine = vias.next().and_then(Result::ok).is_some_and(|v| {
@@ -327,15 +338,24 @@ impl Proxy {
         let mut out = BytesMut::with_capacity(head.len() + body.len());
         if RelayResponse::new(head).write(&mut out, body).is_ok() {
             self.counts.relayed.fetch_add(1, Ordering::Relaxed);
-            self.send(out.freeze(), to, transport).await;
+            self.send(out.freeze(), to, transport, from).await;
         } else {
             self.counts.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Sends `bytes` to `to`: a datagram, or on the TCP connection with
-    /// that peer (opened when there is none).
-    async fn send(self: &Arc<Self>, bytes: Bytes, to: SocketAddr, transport: Transport) {
+    /// that peer (opened when there is none). `from`: the transport the
+    /// message came in on. From TCP, a full connection queue is waited on
+    /// (TCP's backpressure passed on to that one sender); from UDP it is a
+    /// drop (UDP retransmits, and the one UDP loop must not wait).
+    async fn send(
+        self: &Arc<Self>,
+        bytes: Bytes,
+        to: SocketAddr,
+        transport: Transport,
+        from: Transport,
+    ) {
         match transport {
             Transport::Udp => {
                 if self.udp.send_to(&bytes, to).await.is_err() {
@@ -357,13 +377,13 @@ impl Proxy {
                         // Full: wait for room rather than lose a message
                         // (over TCP a lost message is a call that never
                         // ends), up to SLOW_PEER.
-                        Err(mpsc::error::TrySendError::Full(bytes)) => {
+                        Err(mpsc::error::TrySendError::Full(bytes)) if from == Transport::Tcp => {
                             matches!(
                                 tokio::time::timeout(SLOW_PEER, w.send(bytes)).await,
                                 Ok(Ok(()))
                             )
                         }
-                        Err(mpsc::error::TrySendError::Closed(_)) => false,
+                        Err(_) => false,
                     },
                     None => false,
                 };
@@ -387,6 +407,8 @@ impl Proxy {
         }
         let _ = stream.set_nodelay(true);
         let (read, mut write) = stream.into_split();
+        let proxy = Arc::clone(self);
+        let weak = tx.downgrade();
         tokio::spawn(async move {
             // What waits is written at once: one write for many messages.
             let mut batch = BytesMut::new();
@@ -398,7 +420,27 @@ impl Proxy {
                         Err(_) => break,
                     }
                 }
-                if write.write_all(&batch).await.is_err() {
+                let wrote = tokio::time::timeout(SEND_TIMEOUT, write.write_all(&batch)).await;
+                if !matches!(wrote, Ok(Ok(()))) {
+                    if wrote.is_err() {
+                        proxy.counts.slow_peers.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("proxy: tcp to {peer}: not read for {SEND_TIMEOUT:?}; connection closed");
+                    }
+                    // What waits in the queue is lost with the connection.
+                    if let Ok(mut table) = proxy.tcp.lock() {
+                        let mine = weak.upgrade();
+                        if let (Some(t), Some(mine)) = (table.get(&peer), mine) {
+                            if t.same_channel(&mine) {
+                                table.remove(&peer);
+                            }
+                        }
+                    }
+                    rx.close();
+                    let lost = std::iter::from_fn(|| rx.try_recv().ok()).count();
+                    proxy
+                        .counts
+                        .dropped
+                        .fetch_add(lost as u64 + 1, Ordering::Relaxed);
                     return;
                 }
                 batch.clear();
@@ -521,7 +563,7 @@ async fn main() -> std::io::Result<()> {
     let c = &proxy.counts;
     let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
     println!(
-        "{{\"requests\": {}, \"responses\": {}, \"forwarded\": {}, \"relayed\": {}, \"answered\": {}, \"loops\": {}, \"dropped\": {}, \"parse_errors\": {}, \"connections_closed\": {}}}",
+        "{{\"requests\": {}, \"responses\": {}, \"forwarded\": {}, \"relayed\": {}, \"answered\": {}, \"loops\": {}, \"dropped\": {}, \"parse_errors\": {}, \"slow_peers\": {}, \"connections_closed\": {}}}",
         n(&c.requests),
         n(&c.responses),
         n(&c.forwarded),
@@ -530,6 +572,7 @@ async fn main() -> std::io::Result<()> {
         n(&c.loops),
         n(&c.dropped),
         n(&c.parse_errors),
+        n(&c.slow_peers),
         n(&c.closed)
     );
     Ok(())

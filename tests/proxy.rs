@@ -104,7 +104,7 @@ fn sipp_calls_through_the_example_proxy() {
     assert_eq!(
         counts,
         format!(
-            "{{\"requests\": {0}, \"responses\": {0}, \"forwarded\": {0}, \"relayed\": {0}, \"answered\": 0, \"loops\": 0, \"dropped\": 0, \"parse_errors\": 0, \"connections_closed\": {1}}}",
+            "{{\"requests\": {0}, \"responses\": {0}, \"forwarded\": {0}, \"relayed\": {0}, \"answered\": 0, \"loops\": 0, \"dropped\": 0, \"parse_errors\": 0, \"slow_peers\": 0, \"connections_closed\": {1}}}",
             3 * calls,
             counts
                 .rsplit("\"connections_closed\": ")
@@ -257,4 +257,88 @@ fn what_a_stateless_proxy_must_do() {
     assert_eq!(n("dropped"), 1, "{counts}");
     assert_eq!(n("parse_errors"), 2, "{counts}");
     assert!(rest.contains("connection closed"), "{rest}");
+}
+
+/// A next hop that accepts TCP connections and never reads them holds up
+/// nobody: the connection that sends to it waits (TCP's backpressure) and
+/// is let go, the proxy closes the stuck connection after its send timeout
+/// and counts what it lost, and a UDP caller's requests go on being
+/// forwarded at once the whole time.
+#[test]
+fn a_peer_that_stops_reading_holds_up_nobody() {
+    let slow = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow_addr = slow.local_addr().unwrap();
+    // Accepts every connection and keeps it, unread, until the test ends.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = std::sync::Arc::clone(&done);
+    let held = std::thread::spawn(move || {
+        slow.set_nonblocking(true).unwrap();
+        let mut kept = Vec::new();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            match slow.accept() {
+                Ok((s, _)) => kept.push(s),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        kept.len()
+    });
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let next = UdpSocket::bind("127.0.0.1:0").unwrap();
+    next.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let (proxy, addr, err) = start_proxy(next.local_addr().unwrap());
+
+    // A TCP caller floods the slow peer with 64 KB requests (26 MB in all:
+    // more than the loopback buffers and the connection's queue hold).
+    let flood = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(8))).unwrap();
+        let body = "v".repeat(64 * 1024);
+        let mut sent = 0;
+        for i in 0..400 {
+            let msg = format!(
+                "INVITE sip:slow@{slow_addr};transport=tcp SIP/2.0\r\n\
+                 Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKflood{i}\r\nMax-Forwards: 70\r\n\
+                 To: <sip:slow@example.com>\r\nFrom: <sip:f@example.com>;tag=f\r\n\
+                 Call-ID: flood-{i}\r\nCSeq: 1 INVITE\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if s.write_all(msg.as_bytes()).is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    });
+
+    // Meanwhile a UDP caller's requests are forwarded, each within a second.
+    let me = client.local_addr().unwrap();
+    let uri = format!("sip:bob@{}", next.local_addr().unwrap());
+    for i in 0..16 {
+        std::thread::sleep(Duration::from_millis(250));
+        let via = format!("SIP/2.0/UDP {me};branch=z9hG4bKu{i}");
+        let options = request("OPTIONS", &uri, &via, "Max-Forwards: 70\r\n");
+        client.send_to(options.as_bytes(), addr).unwrap();
+        let got = recv(&next).unwrap_or_else(|| panic!("request {i} not forwarded within 1 s"));
+        assert!(got.contains(&format!("branch=z9hG4bKu{i}")), "{got}");
+    }
+    let sent = flood.join().unwrap();
+    let (counts, rest) = stop_proxy(proxy, err);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    println!("{sent} flood requests written; the proxy's counts: {counts}");
+    let count = |k: &str| -> u64 {
+        counts
+            .split(&format!("\"{k}\": "))
+            .nth(1)
+            .and_then(|r| r.split([',', '}']).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{k} in {counts}"))
+    };
+    assert!(sent > 0);
+    assert!(count("slow_peers") >= 1, "{counts}\n{rest}");
+    assert!(count("dropped") >= 1, "{counts}");
+    assert!(
+        rest.contains(&format!("tcp to {slow_addr}: not read for")),
+        "{rest}"
+    );
+    assert!(held.join().unwrap() >= 1);
 }
