@@ -64,8 +64,13 @@ fn uas(transport: &str, port: u16, dir: &Path) -> Child {
     child
 }
 
+/// The load tests of this file, one at a time: SIPp's timers and a flood of
+/// 26 MB on two cores are not to be measured against each other.
+static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn sipp_calls_through_the_example_proxy() {
+    let _one_at_a_time = LOAD.lock().unwrap_or_else(|e| e.into_inner());
     let runs = Command::new("sipp").arg("-v").output();
     let why = match &runs {
         Ok(_) => String::new(),
@@ -266,6 +271,7 @@ fn what_a_stateless_proxy_must_do() {
 /// forwarded at once the whole time.
 #[test]
 fn a_peer_that_stops_reading_holds_up_nobody() {
+    let _one_at_a_time = LOAD.lock().unwrap_or_else(|e| e.into_inner());
     let slow = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let slow_addr = slow.local_addr().unwrap();
     // Accepts every connection and keeps it, unread, until the test ends.
