@@ -367,7 +367,12 @@ impl RowMaker {
         }
         let ips = &mut self.memo.ips;
         let flow = FlowText::of(at, ips);
+        let kind = match head.start_line {
+            StartLine::Request(_) => "request",
+            StartLine::Status(_) => "response",
+        };
         let base = MessageRow {
+            kind: Some(kind),
             body_len: Some(msg.body.len() as i64),
             msg_len: Some(wire_len as i64),
             retransmission: Some(false),
@@ -394,6 +399,7 @@ impl RowMaker {
         let text = err.to_string();
         let start = salvaged.start_line();
         let mut row = MessageRow {
+            kind: Some("error"),
             error_kind: Some(err.kind().name()),
             error: Some(&text),
             payload: (self.payload && !bytes.is_empty()).then_some(self.text.as_str()),
@@ -404,15 +410,14 @@ impl RowMaker {
             row.method = salvaged.method().map(|m| m.as_str());
             row.response_code = salvaged.code().map(|c| i32::from(c.as_u16()));
         }
-        let mut row = read_columns(row, &salvaged, start, &f, &self.memo);
-        row.kind = Some("error");
-        row.put(batch);
+        read_columns(row, &salvaged, start, &f, &self.memo).put(batch);
     }
 }
 
 /// `base` with the columns read from a head (or what was salvaged of
-/// one): start line, Call-ID, CSeq, From, To, branch, agent,
-/// Max-Forwards, Content-Type.
+/// one): the start line's (when there is one; else `base`'s method and
+/// code stand), Call-ID, CSeq, From, To, branch, agent, Max-Forwards,
+/// Content-Type. `kind` is the caller's.
 fn read_columns<'r>(
     base: MessageRow<'r>,
     head: &impl Lookup<'r>,
@@ -420,18 +425,16 @@ fn read_columns<'r>(
     f: &Fields<'r>,
     memo: &'r Memos,
 ) -> MessageRow<'r> {
-    let (kind, method, code, reason, ruri) = match start {
-        Some(StartLine::Request(r)) => {
-            ("request", Some(r.method.as_str()), None, None, Some(r.uri))
-        }
+    // The start line's columns when it parsed; else what `base` says.
+    let (method, code, reason, ruri) = match start {
+        Some(StartLine::Request(r)) => (Some(r.method.as_str()), None, None, Some(r.uri)),
         Some(StartLine::Status(s)) => (
-            "response",
             None,
             Some(i32::from(s.code.as_u16())),
             Some(s.reason.as_bytes()),
             None,
         ),
-        None => ("error", base.method, base.response_code, None, None),
+        None => (base.method, base.response_code, None, None),
     };
     let ruri_user = ruri
         .and_then(|u| sipline::parse_uri(u).ok())
@@ -441,7 +444,6 @@ fn read_columns<'r>(
         .and_then(Result::ok);
     let (from, to) = (memo.addrs.addr(f.from), memo.addrs.addr(f.to));
     MessageRow {
-        kind: Some(kind),
         method,
         response_code: code,
         reason: Lossy(reason),
