@@ -29,11 +29,14 @@ pub mod nom;
 pub struct LibraryGuide;
 
 /// The SSE2 scans of the one module with `unsafe` code and their plain
-/// references, for the `simd_scans` fuzz target. Internal (feature
+/// references, for the `simd_scans` fuzz target, and the whole-head pass's
+/// differential check, for `whole_head` and the tests. Internal (feature
 /// `fuzzing`): not part of the API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod __fuzzing {
+    /// The whole-head pass against the resumable scan (`src/head/whole.rs`).
+    pub use crate::head::whole::differential as whole_head_differential;
     pub use crate::text::simd::{
         find_line_stop, find_line_stop_scalar, reason_run, reason_run_scalar,
     };

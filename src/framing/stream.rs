@@ -434,10 +434,16 @@ impl StreamDecoder {
     /// offsets count from the first byte of the stream.
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Error> {
-        // A head fed in small pieces: no new line end, nothing to do. Kept
-        // apart from the general path so that this costs a few instructions.
-        if let (None, State::Head(scan)) = (self.failed, &mut self.state) {
-            if scan.nothing_new(&self.config, buf) {
+        // A head fed in small pieces with no new line end, or a body not all
+        // there: nothing to do. Kept apart from the general path so that
+        // this costs a few instructions.
+        if self.failed.is_none() {
+            let nothing = match &mut self.state {
+                State::Head(scan) => scan.nothing_new(buf),
+                State::Body { total, .. } => buf.len() < *total,
+                State::Between => false,
+            };
+            if nothing {
                 return Ok(None);
             }
         }
@@ -529,7 +535,7 @@ impl StreamDecoder {
                     }
                 }
                 State::Head(scan) => {
-                    let Some(info) = scan.advance(&self.config, buf)? else {
+                    let Some(info) = scan.advance_stream(&self.config, buf)? else {
                         return Ok(None);
                     };
                     let body = stream_body_len(&self.config, &info)?;

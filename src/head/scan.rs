@@ -8,11 +8,13 @@ use crate::error::{Error, ErrorKind};
 use crate::header::field::{check_field_line, content_length, is_content_length, HeaderField};
 use crate::parsed::Parsed;
 use crate::start::start_line::start_line;
+use crate::text::chars::is_line_stop;
 use crate::text::simd::find_line_stop;
 
 use super::index::HeaderIndex;
 use super::span::{slice, StartMeta};
 use super::view::{Head, HeadInfo};
+use super::whole::{self, FieldSink};
 
 #[derive(Clone, Copy, Debug, Default)]
 struct FieldAt {
@@ -22,27 +24,6 @@ struct FieldAt {
     /// A control byte (`chars::is_line_stop`) stands in one of its lines:
     /// only then is the value checked for controls outside quoted-pairs.
     has_control: bool,
-}
-
-/// Receives each header field as the head scan finishes it: the spans of its
-/// name and of its value (white space around it removed).
-pub(crate) trait FieldSink {
-    /// `false` for the sink that ignores fields, so that no work is done for it.
-    const WANTS: bool;
-    fn field(
-        &mut self,
-        msg: &[u8],
-        name: (usize, usize),
-        value: (usize, usize),
-    ) -> Result<(), Error>;
-}
-
-impl FieldSink for () {
-    const WANTS: bool = false;
-    #[inline(always)]
-    fn field(&mut self, _: &[u8], _: (usize, usize), _: (usize, usize)) -> Result<(), Error> {
-        Ok(())
-    }
 }
 
 /// An incremental, line-at-a-time scan of a message head. Each call looks
@@ -60,6 +41,11 @@ pub(crate) struct HeadScan {
     early_checked: bool,
     /// The line being scanned holds a control byte before `scanned`.
     control_in_line: bool,
+    /// The buffer length up to which a call that finds no line end has
+    /// nothing to check ([`nothing_new`](Self::nothing_new)): the head's
+    /// limit, or before the start line ends, its limit once its first bytes
+    /// are checked. 0 until then.
+    quick_until: usize,
     index: HeaderIndex,
 }
 
@@ -99,6 +85,46 @@ impl HeadScan {
     /// [`advance`](Self::advance), handing each finished field to `sink`.
     #[inline]
     pub(crate) fn advance_with<S: FieldSink>(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+        sink: &mut S,
+    ) -> Result<Option<HeadInfo>, Error> {
+        // A fresh scan of a head that is whole: the pass with no resumable
+        // state, which leaves the scan as it was when it does not answer.
+        if self.scanned == 0 && self.pos == 0 && self.start.is_none() {
+            if let Some(info) = whole::scan(cfg, msg, self.index.built, sink) {
+                return Ok(Some(info));
+            }
+        }
+        self.advance_resumable(cfg, msg, sink)
+    }
+
+    /// A stream's scan: the whole-head pass is tried only when one search
+    /// finds the head's end (CRLF CRLF) in what is buffered, so that a head
+    /// that arrives in pieces is not read twice.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn advance_stream(
+        &mut self,
+        cfg: &ParserConfig,
+        msg: &[u8],
+    ) -> Result<Option<HeadInfo>, Error> {
+        if self.scanned == 0
+            && self.pos == 0
+            && self.start.is_none()
+            && memchr::memmem::find(msg, b"\r\n\r\n").is_some()
+        {
+            if let Some(info) = whole::scan(cfg, msg, self.index.built, &mut ()) {
+                return Ok(Some(info));
+            }
+        }
+        self.advance_resumable(cfg, msg, &mut ())
+    }
+
+    /// The resumable scan, line by line from where it stopped.
+    #[inline]
+    pub(crate) fn advance_resumable<S: FieldSink>(
         &mut self,
         cfg: &ParserConfig,
         msg: &[u8],
@@ -205,33 +231,36 @@ impl HeadScan {
     }
 
     /// The fast path of a stream fed in small pieces: `true` when the bytes
-    /// that came since the last call hold no CR, LF or control byte and no limit is
-    /// reached, so that [`advance`](Self::advance) would only find that it
-    /// needs more; they are noted as scanned. What it checks is what
-    /// `advance` and `need_more` would check on those bytes. Only the
-    /// stream decoder (`std`) feeds a head in pieces.
+    /// that came since the last call (at most 16) hold no line end and no
+    /// control byte, or only a CR as their last byte once the start line is
+    /// read, and the buffer is below [`quick_until`](Self::quick_until), so
+    /// that [`advance`](Self::advance) would only find that it needs more;
+    /// they are noted as scanned. Only the stream decoder (`std`) feeds a
+    /// head in pieces.
     #[cfg(feature = "std")]
-    #[inline]
-    pub(crate) fn nothing_new(&mut self, cfg: &ParserConfig, msg: &[u8]) -> bool {
-        let from = self.scanned.max(self.pos);
+    #[inline(always)]
+    pub(crate) fn nothing_new(&mut self, msg: &[u8]) -> bool {
+        let len = msg.len();
+        // `scanned` is never before `pos`. One compare for 1 to 16 new bytes.
+        let from = self.scanned;
+        if len.wrapping_sub(from).wrapping_sub(1) >= 16 || len > self.quick_until {
+            return false;
+        }
         let Some(new) = msg.get(from..) else {
             return false;
         };
-        // Any control byte (HTAB too: it is rare, and the general path
-        // tells it apart) sends the bytes to `advance`.
-        if new.len() > 16 || new.iter().any(|&b| b < 0x20 || b == 0x7f) {
-            return false;
+        match new.iter().position(|&b| is_line_stop(b)) {
+            None => {
+                self.scanned = len;
+                true
+            }
+            // A CR whose LF has not come: the resumable scan stops before it.
+            Some(k) if k + 1 == new.len() && new.get(k) == Some(&b'\r') && self.start.is_some() => {
+                self.scanned = len - 1;
+                true
+            }
+            Some(_) => false,
         }
-        let start_ok = match self.start {
-            Some(_) => true,
-            // The start line's early check is done, and its limit is not reached.
-            None => self.early_checked && msg.len() < cfg.max_line_len,
-        };
-        if !start_ok || msg.len() > cfg.max_head_len {
-            return false;
-        }
-        self.scanned = msg.len();
-        true
     }
 
     /// No line end in what is buffered: check the limits, and the start of a
@@ -259,6 +288,13 @@ impl HeadScan {
         if msg.len() > cfg.max_head_len {
             return Err(Error::at(ErrorKind::HeadTooLarge, cfg.max_head_len));
         }
+        self.quick_until = match self.start {
+            Some(_) => cfg.max_head_len,
+            // Below the start line's limit, once its first bytes are
+            // checked (until then each new byte is checked as it comes).
+            None if self.early_checked => cfg.max_line_len.saturating_sub(1).min(cfg.max_head_len),
+            None => 0,
+        };
         Ok(())
     }
 
@@ -403,7 +439,7 @@ pub fn parse_head_into<'b>(
     }
     impl FieldSink for Fill<'_, '_> {
         const WANTS: bool = true;
-        #[inline]
+        #[inline(always)]
         fn field(
             &mut self,
             _: &[u8],
@@ -419,6 +455,9 @@ pub fn parse_head_into<'b>(
             };
             self.n += 1;
             Ok(())
+        }
+        fn reset(&mut self) {
+            self.n = 0;
         }
     }
     let mut fill = Fill {
