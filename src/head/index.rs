@@ -71,7 +71,11 @@ impl Slot {
         let start = self.name as usize;
         let name_end = start + usize::from(self.name_len);
         let rest = slice(bytes, (name_end, self.end as usize));
-        let colon = memchr::memchr(b':', rest).map_or(rest.len(), |c| c + 1);
+        // The colon follows the name, after white space at most: a few bytes.
+        let colon = rest
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(rest.len(), |c| c + 1);
         HeaderField {
             name: slice(bytes, (start, name_end)),
             value: trim(rest.get(colon..).unwrap_or_default()),

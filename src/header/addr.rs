@@ -338,29 +338,31 @@ pub(crate) fn tag_param(value: &[u8]) -> Option<&str> {
     // Where the header parameters start.
     let params = match memchr::memchr(b'<', value) {
         Some(_) => {
-            // Skip a quoted display name (it may hold `<`, `>` or `;`).
+            // After the first `>` outside a quoted display name (which may
+            // hold `<`, `>` or `;`), found a run of plain bytes at a time.
             let mut i = 0;
-            let mut quoted = false;
-            let mut gt = None;
-            while let Some(&c) = value.get(i) {
-                match c {
-                    b'\\' if quoted => i += 1,
-                    b'"' => quoted = !quoted,
-                    b'>' if !quoted => {
-                        gt = Some(i);
+            let gt = loop {
+                let k = i + memchr::memchr2(b'"', b'>', value.get(i..)?)?;
+                if value.get(k) == Some(&b'>') {
+                    break k;
+                }
+                // A quoted string: to its closing quote, past quoted-pairs.
+                i = k + 1;
+                loop {
+                    let q = i + memchr::memchr2(b'"', b'\\', value.get(i..)?)?;
+                    if value.get(q) == Some(&b'"') {
+                        i = q + 1;
                         break;
                     }
-                    _ => {}
+                    i = q + 2;
                 }
-                i += 1;
-            }
-            value.get(gt? + 1..)?
+            };
+            value.get(gt + 1..)?
         }
         None => value.get(memchr::memchr(b';', value)?..)?,
     };
     let text = core::str::from_utf8(params).ok()?;
-    Params::new(text.as_bytes())
-        .find_map(|(n, v)| n.eq_ignore_ascii_case("tag").then_some(v).flatten())
+    Params::of_text(text).find_map(|(n, v)| n.eq_ignore_ascii_case("tag").then_some(v).flatten())
 }
 
 /// Parses one address (From, To, Route, Record-Route, one Contact value).
@@ -675,6 +677,68 @@ impl Header for Contact<'_> {
                 done: true,
                 cfg: *config,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::lossy::Lossy;
+    use proptest::prelude::*;
+
+    /// The tag search as it was before it skipped by `memchr`: byte by
+    /// byte, the reference.
+    fn tag_param_bytewise(value: &[u8]) -> Option<&str> {
+        let params = match memchr::memchr(b'<', value) {
+            Some(_) => {
+                let (mut i, mut quoted, mut gt) = (0, false, None);
+                while let Some(&c) = value.get(i) {
+                    match c {
+                        b'\\' if quoted => i += 1,
+                        b'"' => quoted = !quoted,
+                        b'>' if !quoted => {
+                            gt = Some(i);
+                            break;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                value.get(gt? + 1..)?
+            }
+            None => value.get(memchr::memchr(b';', value)?..)?,
+        };
+        let text = core::str::from_utf8(params).ok()?;
+        Params::new(text.as_bytes())
+            .find_map(|(n, v)| n.eq_ignore_ascii_case("tag").then_some(v).flatten())
+    }
+
+    #[test]
+    fn tags_are_found_past_quoted_display_names() {
+        let cases: [(&[u8], Option<&str>); 8] = [
+            (b"<sip:a@h>;tag=1", Some("1")),
+            (b"\"a>b;tag=x\" <sip:a@h>;TAG=2", Some("2")),
+            (b"\"a\\\">\" <sip:a@h> ; tag = 3 ;x", Some("3")),
+            (b"sip:a@h;tag=4", Some("4")),
+            (b"<sip:a@h;tag=no>", None),
+            (b"\"open <sip:a@h>;tag=5", None),
+            (b"\"a\\", None),
+            (b"<sip:a@h>;xtag=1;tag", None),
+        ];
+        for (value, tag) in cases {
+            assert_eq!(tag_param(value), tag, "{:?}", Lossy(value));
+            assert_eq!(tag_param_bytewise(value), tag, "{:?}", Lossy(value));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_tag_search_agrees_with_its_bytewise_reference(
+            value in proptest::collection::vec(
+                prop::sample::select(&b"<>\";\\ =tagTAG:sip@h1\xff"[..]), 0..48)
+        ) {
+            prop_assert_eq!(tag_param(&value), tag_param_bytewise(&value));
         }
     }
 }

@@ -49,11 +49,13 @@ pub fn parse_cseq(value: &[u8]) -> Result<CSeq<'_>, Error> {
     if digits.is_empty() || digits.len() > 10 {
         return Err(err(start));
     }
-    let number = core::str::from_utf8(digits)
-        .ok()
-        .and_then(|d| d.parse::<u64>().ok())
-        .filter(|&n| n < 1 << 31)
-        .ok_or_else(|| err(start))?;
+    // At most ten digits: no overflow in a u64.
+    let number = digits
+        .iter()
+        .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    if number >= 1 << 31 {
+        return Err(err(start));
+    }
     let rest = value.get(digits_end..).unwrap_or_default();
     let ws = rest.iter().take_while(|&&c| is_lws(c)).count();
     if ws == 0 {

@@ -114,6 +114,11 @@ pub fn expand_compact(name: &[u8]) -> Option<&'static str> {
 
 /// Header names equal case-insensitively after expanding compact forms.
 pub(crate) fn names_equal(a: &[u8], b: &[u8]) -> bool {
+    // Names of one length are equal only as they are: each compact form
+    // stands for a different name, and full names are never one letter.
+    if a.len() == b.len() {
+        return a.eq_ignore_ascii_case(b);
+    }
     let a = expand_compact(a).map_or(a, str::as_bytes);
     let b = expand_compact(b).map_or(b, str::as_bytes);
     a.eq_ignore_ascii_case(b)

@@ -86,6 +86,11 @@ impl<'a> Params<'a> {
         };
         Params { rest }
     }
+
+    /// The parameters in `rest`, text already.
+    pub(crate) const fn of_text(rest: &'a str) -> Params<'a> {
+        Params { rest }
+    }
 }
 
 impl<'a> Params<'a> {
