@@ -1,13 +1,16 @@
 //! Parses the benchmarks' 740-byte 200 OK (group `message`) 100 000 times,
 //! with sipline's `parse_head_into`, its `headers()` walk, or httparse on
 //! the byte-identical HTTP rendering; or the status lines of group
-//! `reasons` (modes `lenient`, `strict`, `lenient-utf8`, `strict-utf8`):
+//! `reasons` (modes `lenient`, `strict`, `lenient-utf8`, `strict-utf8`),
+//! or the rows of group `typed`: `frame` (`parse_head` alone), `five`
+//! (and the top Via's branch, CSeq, Call-ID and the typed From and To
+//! tags), `five-quick` (the tags by `from_tag`/`to_tag`):
 //! the harness for counting instructions with callgrind (BENCHMARKS.md),
 //! which this noisy machine's wall clock cannot give.
 //!
 //! ```sh
 //! cargo build --release --example head
-//! for m in build into walk httparse lenient strict lenient-utf8 strict-utf8; do
+//! for m in build into walk httparse frame five five-quick lenient strict lenient-utf8 strict-utf8; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/head $m
 //! done
 //! ```
@@ -15,7 +18,9 @@
 //! A second argument sets the number of rounds (for wall-clock timing:
 //! `time target/release/examples/head into 5000000`).
 
-use sipline::{parse_head_into, parse_message, parse_status_line_with, HeaderField, ParserConfig};
+use sipline::{
+    parse_head, parse_head_into, parse_message, parse_status_line_with, HeaderField, ParserConfig,
+};
 use std::hint::black_box;
 
 /// The (b) message of `benches/parsers.rs`.
@@ -62,6 +67,39 @@ fn walk(buf: &[u8]) -> usize {
     }
 }
 
+/// `parse_head` alone: the framing the `typed` rows are compared with.
+fn frame(buf: &[u8]) -> usize {
+    parse_head(buf, &ParserConfig::default())
+        .ok()
+        .and_then(|p| p.consumed())
+        .unwrap_or(0)
+}
+
+/// `parse_head` and what a proxy reads first (the bench group `typed`):
+/// top Via branch, CSeq number, Call-ID, and the tags, from the typed
+/// From and To (`quick`: from `from_tag`/`to_tag`, which skip the URIs).
+fn five(buf: &[u8], quick: bool) -> usize {
+    let Some(head) = parse_head(buf, &ParserConfig::default())
+        .ok()
+        .and_then(|p| p.value())
+    else {
+        return 0;
+    };
+    let read = || -> Option<usize> {
+        let branch = head.get::<sipline::Via>()?.ok()?.branch()?.len();
+        let cseq = head.get::<sipline::CSeq>()?.ok()?.number as usize;
+        let call_id = head.get::<sipline::header::CallId>()?.ok()?.len();
+        let tags = if quick {
+            head.from_tag()?.len() + head.to_tag()?.len()
+        } else {
+            head.get::<sipline::header::From>()?.ok()?.tag()?.len()
+                + head.get::<sipline::header::To>()?.ok()?.tag()?.len()
+        };
+        Some(branch + cseq + call_id + tags)
+    };
+    read().unwrap_or(0)
+}
+
 fn httparse_head(buf: &[u8]) -> usize {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut r = httparse::Response::new(&mut headers);
@@ -101,6 +139,9 @@ fn main() {
     let parse: fn(&[u8]) -> usize = match mode.as_str() {
         "build" => |_| 0,
         "walk" => walk,
+        "frame" => frame,
+        "five" => |b| five(b, false),
+        "five-quick" => |b| five(b, true),
         "httparse" => httparse_head,
         "lenient" | "lenient-utf8" => |b| status(b, &ParserConfig::default()),
         "strict" | "strict-utf8" => |b| status(b, &ParserConfig::strict()),

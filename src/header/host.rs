@@ -115,7 +115,13 @@ impl<'a> Params<'a> {
 
 /// `s` without leading and trailing LWS.
 fn trim_str(s: &str) -> &str {
-    s.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    // Byte by byte: the bytes trimmed are ASCII, so both ends stay on char
+    // boundaries.
+    let b = s.as_bytes();
+    let lws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let start = b.iter().position(|c| !lws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !lws(c)).map_or(start, |e| e + 1);
+    s.get(start..end).unwrap_or_default()
 }
 
 impl<'a> Iterator for Params<'a> {
