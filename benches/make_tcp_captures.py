@@ -10,6 +10,10 @@ nothing but the standard library:
                          request, FIN.
   fragmented.pcap        UDP INVITEs of which FRAG_PCT percent (default 30) are
                          3.4 KB and fragmented at a 1500-byte MTU, the rest small.
+  unfinished-flows.pcap  FLOWS connections (default 200000), each a SYN and the
+                         first half of a request head, never finished nor closed.
+
+ONLY (a comma-separated list of those names without .pcap) writes only those.
 
 usage: make_tcp_captures.py OUTDIR [CONNS MSGS FLOWS FRAG_MSGS]"""
 import os
@@ -22,6 +26,11 @@ msgs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 flows = int(sys.argv[4]) if len(sys.argv) > 4 else 200000
 frag_msgs = int(sys.argv[5]) if len(sys.argv) > 5 else 100000
 os.makedirs(out, exist_ok=True)
+only = [n for n in os.environ.get("ONLY", "").split(",") if n]
+
+
+def wanted(name):
+    return not only or name in only
 
 
 def pcap_header():
@@ -62,41 +71,43 @@ def client(i):
     return [10, 2 + (i >> 16) % 200, (i >> 8) & 0xFF, i & 0xFF], 1024 + i % 60000
 
 # Many concurrent connections, every message in two segments.
-with open(os.path.join(out, "many-connections.pcap"), "wb") as f:
-    f.write(pcap_header())
-    ts = 1_700_000_000_000_000
-    seqs = {}
-    for i in range(conns):
-        src, sport = client(i)
-        f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
-        seqs[i] = 1001
-        ts += 10
-    for k in range(msgs):
-        for half in (0, 1):
-            for i in range(conns):
-                src, sport = client(i)
-                m = request(i, k)
-                cut = len(m) // 2
-                part = m[:cut] if half == 0 else m[cut:]
-                f.write(record(ts, tcp(src, dst, sport, 5060, seqs[i], ACK | PSH, part)))
-                seqs[i] += len(part)
-                ts += 10
-    for i in range(conns):
-        src, sport = client(i)
-        f.write(record(ts, tcp(src, dst, sport, 5060, seqs[i], ACK | FIN, b"")))
-        ts += 10
+if wanted("many-connections"):
+    with open(os.path.join(out, "many-connections.pcap"), "wb") as f:
+        f.write(pcap_header())
+        ts = 1_700_000_000_000_000
+        seqs = {}
+        for i in range(conns):
+            src, sport = client(i)
+            f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
+            seqs[i] = 1001
+            ts += 10
+        for k in range(msgs):
+            for half in (0, 1):
+                for i in range(conns):
+                    src, sport = client(i)
+                    m = request(i, k)
+                    cut = len(m) // 2
+                    part = m[:cut] if half == 0 else m[cut:]
+                    f.write(record(ts, tcp(src, dst, sport, 5060, seqs[i], ACK | PSH, part)))
+                    seqs[i] += len(part)
+                    ts += 10
+        for i in range(conns):
+            src, sport = client(i)
+            f.write(record(ts, tcp(src, dst, sport, 5060, seqs[i], ACK | FIN, b"")))
+            ts += 10
 
 # Short flows: SYN, one request, FIN.
-with open(os.path.join(out, "short-flows.pcap"), "wb") as f:
-    f.write(pcap_header())
-    ts = 1_700_000_000_000_000
-    for i in range(flows):
-        src, sport = client(i)
-        m = request(i, 0)
-        f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
-        f.write(record(ts + 1, tcp(src, dst, sport, 5060, 1001, ACK | PSH, m)))
-        f.write(record(ts + 2, tcp(src, dst, sport, 5060, 1001 + len(m), ACK | FIN, b"")))
-        ts += 10
+if wanted("short-flows"):
+    with open(os.path.join(out, "short-flows.pcap"), "wb") as f:
+        f.write(pcap_header())
+        ts = 1_700_000_000_000_000
+        for i in range(flows):
+            src, sport = client(i)
+            m = request(i, 0)
+            f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
+            f.write(record(ts + 1, tcp(src, dst, sport, 5060, 1001, ACK | PSH, m)))
+            f.write(record(ts + 2, tcp(src, dst, sport, 5060, 1001 + len(m), ACK | FIN, b"")))
+            ts += 10
 
 # UDP INVITEs, FRAG_PCT percent fragmented.
 def invite(i, size):
@@ -112,21 +123,35 @@ def invite(i, size):
 
 
 pct = int(os.environ.get("FRAG_PCT", "30"))
-with open(os.path.join(out, "fragmented.pcap"), "wb") as f:
-    f.write(pcap_header())
-    ts = 1_700_000_000_000_000
-    src = [10, 0, 0, 1]
-    for i in range(frag_msgs):
-        big = (i % 100) < pct
-        m = invite(i, 3400 if big else 300)
-        udp = struct.pack("!HHHH", 5060, 5060, 8 + len(m), 0) + m
-        ident = i & 0xFFFF
-        if len(udp) + 20 <= 1500:
-            f.write(record(ts, ipv4(src, dst, 17, udp, ident)))
-        else:
-            per = 1480
-            for off in range(0, len(udp), per):
-                part = udp[off:off + per]
-                more = 0x2000 if off + per < len(udp) else 0
-                f.write(record(ts, ipv4(src, dst, 17, part, ident, more | (off // 8))))
-        ts += 100
+if wanted("fragmented"):
+    with open(os.path.join(out, "fragmented.pcap"), "wb") as f:
+        f.write(pcap_header())
+        ts = 1_700_000_000_000_000
+        src = [10, 0, 0, 1]
+        for i in range(frag_msgs):
+            big = (i % 100) < pct
+            m = invite(i, 3400 if big else 300)
+            udp = struct.pack("!HHHH", 5060, 5060, 8 + len(m), 0) + m
+            ident = i & 0xFFFF
+            if len(udp) + 20 <= 1500:
+                f.write(record(ts, ipv4(src, dst, 17, udp, ident)))
+            else:
+                per = 1480
+                for off in range(0, len(udp), per):
+                    part = udp[off:off + per]
+                    more = 0x2000 if off + per < len(udp) else 0
+                    f.write(record(ts, ipv4(src, dst, 17, part, ident, more | (off // 8))))
+            ts += 100
+
+# Unfinished flows: a SYN and half a request head each, never closed.
+if wanted("unfinished-flows"):
+    with open(os.path.join(out, "unfinished-flows.pcap"), "wb") as f:
+        f.write(pcap_header())
+        ts = 1_700_000_000_000_000
+        for i in range(flows):
+            src, sport = client(i)
+            m = request(i, 0)
+            half = m[:len(m) // 2]
+            f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
+            f.write(record(ts + 1, tcp(src, dst, sport, 5060, 1001, ACK | PSH, half)))
+            ts += 10
