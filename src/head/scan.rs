@@ -49,6 +49,14 @@ pub(crate) struct HeadScan {
     index: HeaderIndex,
 }
 
+/// The searcher for the end of a head (CRLF CRLF), built once: building
+/// one costs more than a search through a head.
+#[cfg(feature = "std")]
+fn head_end() -> &'static memchr::memmem::Finder<'static> {
+    static END: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    END.get_or_init(|| memchr::memmem::Finder::new(b"\r\n\r\n"))
+}
+
 /// How many bytes of a partial start line are worth parsing before its line
 /// end arrives: enough to reject a wrong version or status code early,
 /// little enough that byte-at-a-time feeding stays linear.
@@ -113,7 +121,7 @@ impl HeadScan {
         if self.scanned == 0
             && self.pos == 0
             && self.start.is_none()
-            && memchr::memmem::find(msg, b"\r\n\r\n").is_some()
+            && head_end().find(msg).is_some()
         {
             if let Some(info) = whole::scan(cfg, msg, self.index.built, &mut ()) {
                 return Ok(Some(info));
