@@ -67,7 +67,7 @@ def table(rows):
     return "\n".join(out) + "\n"
 
 
-# The speed issue's goals (issue 13) that criterion measures: (label, group,
+# The speed issues' goals (issues 13 and 26) that criterion measures: (label, group,
 # row, reference group, reference row, goal as the most the ratio may be).
 GOALS = [
     ("740-byte 200 OK, every header located (`parse_head_into`) ÷ httparse",
@@ -83,6 +83,13 @@ GOALS = [
      "stream", "sipline whole", 3.0),
     ("strict ÷ lenient, 250-byte reason phrase", "reasons", "sipline strict / long ascii",
      "reasons", "sipline lenient / long ascii", 1.5),
+    # Issue 26: what a proxy reads first, against framing alone.
+    ("framing + top-Via branch, CSeq, Call-ID, both tags ÷ framing alone",
+     "typed", "sipline: parse_head + branch, CSeq, Call-ID, tags", "typed",
+     "sipline: frame the head alone (parse_head)", 1.5),
+    ("same, the tags by `from_tag`/`to_tag` ÷ framing alone",
+     "typed", "sipline: parse_head + branch, CSeq, Call-ID, tags (from_tag/to_tag)", "typed",
+     "sipline: frame the head alone (parse_head)", 1.5),
 ]
 
 
