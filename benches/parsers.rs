@@ -451,7 +451,13 @@ fn sipline_tx_fields_quick(buf: &[u8]) -> Option<(usize, u32, usize, usize, usiz
     let branch = head.get::<sipline::Via>()?.ok()?.branch()?.len();
     let cseq = head.get::<sipline::CSeq>()?.ok()?.number;
     let call_id = head.get::<sipline::header::CallId>()?.ok()?.len();
-    Some((branch, cseq, call_id, head.from_tag()?.len(), head.to_tag()?.len()))
+    Some((
+        branch,
+        cseq,
+        call_id,
+        head.from_tag()?.len(),
+        head.to_tag()?.len(),
+    ))
 }
 
 /// The same, on a message the stream decoder framed (its field index used).
