@@ -96,18 +96,25 @@ if wanted("many-connections"):
             f.write(record(ts, tcp(src, dst, sport, 5060, seqs[i], ACK | FIN, b"")))
             ts += 10
 
-# Short flows: SYN, one request, FIN.
-if wanted("short-flows"):
-    with open(os.path.join(out, "short-flows.pcap"), "wb") as f:
+def one_segment_flows(name, part, fin):
+    """FLOWS connections, each a SYN and one segment of `part(request)`,
+    then a FIN when `fin`."""
+    with open(os.path.join(out, name), "wb") as f:
         f.write(pcap_header())
         ts = 1_700_000_000_000_000
         for i in range(flows):
             src, sport = client(i)
-            m = request(i, 0)
+            m = part(request(i, 0))
             f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
             f.write(record(ts + 1, tcp(src, dst, sport, 5060, 1001, ACK | PSH, m)))
-            f.write(record(ts + 2, tcp(src, dst, sport, 5060, 1001 + len(m), ACK | FIN, b"")))
+            if fin:
+                f.write(record(ts + 2, tcp(src, dst, sport, 5060, 1001 + len(m), ACK | FIN, b"")))
             ts += 10
+
+
+# Short flows: SYN, one request, FIN.
+if wanted("short-flows"):
+    one_segment_flows("short-flows.pcap", lambda m: m, True)
 
 # UDP INVITEs, FRAG_PCT percent fragmented.
 def invite(i, size):
@@ -145,13 +152,4 @@ if wanted("fragmented"):
 
 # Unfinished flows: a SYN and half a request head each, never closed.
 if wanted("unfinished-flows"):
-    with open(os.path.join(out, "unfinished-flows.pcap"), "wb") as f:
-        f.write(pcap_header())
-        ts = 1_700_000_000_000_000
-        for i in range(flows):
-            src, sport = client(i)
-            m = request(i, 0)
-            half = m[:len(m) // 2]
-            f.write(record(ts, tcp(src, dst, sport, 5060, 1000, SYN, b"")))
-            f.write(record(ts + 1, tcp(src, dst, sport, 5060, 1001, ACK | PSH, half)))
-            ts += 10
+    one_segment_flows("unfinished-flows.pcap", lambda m: m[:len(m) // 2], False)
