@@ -1,6 +1,7 @@
 #![no_main]
 //! Via on any bytes: every value parses or fails with an offset inside the
-//! input, and what parses prints back to a value that parses equal.
+//! input, what parses prints back to a value that parses equal, and the
+//! branch noted while parsing is the one the parameter walk finds.
 use sipline::parse_via;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -18,6 +19,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             .expect("one value")
             .expect("own output parses");
         assert_eq!(again, via, "{text}");
+        assert_eq!(via.branch(), via.param("branch").flatten(), "{text}");
+        assert_eq!(again.branch(), via.branch(), "{text}");
         let _ = (
             via.branch(),
             via.received(),

@@ -172,6 +172,20 @@ pub(crate) fn split_point(b: &[u8], sep: u8) -> Option<usize> {
 
 /// `*( SEMI token [ EQUAL gen-value ] )` with LWS around, to the end of `b`.
 pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
+    check_params_finding(b, i, b"").map(|_| ())
+}
+
+/// [`check_params`], also noting the first parameter named `name`
+/// (case-insensitive), as [`Params::named`] would find it: `Some(Some(span))`
+/// with its value's span in `b` (white space around it left out),
+/// `Some(None)` when it has no value, `None` when absent. An empty `name`
+/// matches nothing.
+pub(crate) fn check_params_finding(
+    b: &[u8],
+    i: &mut usize,
+    name: &[u8],
+) -> Result<Option<Option<(usize, usize)>>, usize> {
+    let mut found = None;
     let skip_lws = |i: &mut usize| {
         while b.get(*i).is_some_and(|&c| is_lws(c)) {
             *i += 1;
@@ -180,7 +194,7 @@ pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
     loop {
         skip_lws(i);
         match b.get(*i) {
-            None => return Ok(()),
+            None => return Ok(found),
             Some(b';') => *i += 1,
             Some(_) => return Err(*i),
         }
@@ -192,12 +206,20 @@ pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
         if *i == start {
             return Err(start);
         }
+        let wanted = found.is_none()
+            && !name.is_empty()
+            && b.get(start..*i)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name));
         skip_lws(i);
         if b.get(*i) != Some(&b'=') {
+            if wanted {
+                found = Some(None);
+            }
             continue;
         }
         *i += 1;
         skip_lws(i);
+        let value_start = *i;
         match b.get(*i) {
             Some(b'"') => {
                 // A quoted string, with quoted-pairs.
@@ -237,6 +259,9 @@ pub(crate) fn check_params(b: &[u8], i: &mut usize) -> Result<(), usize> {
                     return Err(start);
                 }
             }
+        }
+        if wanted {
+            found = Some(Some((value_start, (*i).min(b.len()))));
         }
     }
 }

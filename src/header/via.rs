@@ -10,7 +10,7 @@ use crate::header::field::{is_ws as is_lws, trim};
 use crate::header::typed::Header;
 use crate::text::chars::is_token;
 
-use super::host::{check_params, parse_host, split_point, Host, Params};
+use super::host::{check_params_finding, parse_host, split_point, Host, Params};
 
 /// One Via value: `SIP/2.0/UDP host:port;branch=…;…`.
 ///
@@ -41,6 +41,9 @@ pub struct Via<'a> {
     /// The sent-by port, when sent.
     pub port: Option<u16>,
     params: &'a [u8],
+    /// The `branch` parameter's value, noted while the parameters were
+    /// checked (what `param("branch")` finds, without a second walk).
+    branch: Option<&'a str>,
 }
 
 impl<'a> Via<'a> {
@@ -58,7 +61,7 @@ impl<'a> Via<'a> {
 
     /// The `branch` parameter, which names the transaction (§17).
     pub fn branch(&self) -> Option<&'a str> {
-        self.param("branch").flatten()
+        self.branch
     }
 
     /// The `received` parameter (§18.2.1).
@@ -303,7 +306,9 @@ fn via_value(b: &[u8]) -> Result<Via<'_>, usize> {
         skip_lws(&mut i);
     }
     let params_start = i;
-    check_params(b, &mut i)?;
+    let branch = check_params_finding(b, &mut i, b"branch")?
+        .flatten()
+        .and_then(|(s, e)| text.get(s..e));
     Ok(Via {
         protocol,
         version,
@@ -311,6 +316,7 @@ fn via_value(b: &[u8]) -> Result<Via<'_>, usize> {
         host,
         port,
         params: trim(b.get(params_start..i).unwrap_or_default()),
+        branch,
     })
 }
 
@@ -322,5 +328,52 @@ impl Header for Via<'_> {
     /// [`parse_via`]; the configuration does not change this field's grammar.
     fn parse<'a>(value: &'a [u8], _config: &ParserConfig) -> Self::Values<'a> {
         parse_via(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_branch_is_the_first_branch_parameter() {
+        let cases: [(&[u8], Option<&str>); 6] = [
+            (b"SIP/2.0/UDP h;branch=z9hG4bK1", Some("z9hG4bK1")),
+            (
+                b"SIP/2.0/UDP h ; rport ; BRANCH = z9hG4bK2 ;x=1",
+                Some("z9hG4bK2"),
+            ),
+            (b"SIP/2.0/UDP h;branch;branch=z9hG4bK3", None),
+            (
+                b"SIP/2.0/UDP h;x=\"a;branch=b\";branch=\"q\"",
+                Some("\"q\""),
+            ),
+            (b"SIP/2.0/UDP h;received=[2001:db8::1];branch=z", Some("z")),
+            (b"SIP/2.0/UDP h;branchx=1", None),
+        ];
+        for (value, branch) in cases {
+            let via = parse_via(value).next().unwrap().unwrap();
+            assert_eq!(via.branch(), branch, "{via}");
+            assert_eq!(via.param("branch").flatten(), branch, "{via}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_noted_branch_is_what_the_parameter_walk_finds(
+            params in proptest::collection::vec(
+                prop::sample::select(&[
+                    ";branch=z9hG4bK1", ";Branch = x", ";branch", ";rport", ";received=[::1]",
+                    ";x=\"a;branch=q\"", " ; branch=\"b\\\"c\" ", ";ttl=3", ";maddr=h.example",
+                ][..]),
+                0..6,
+            )
+        ) {
+            let value = format!("SIP/2.0/TCP h.example:5060{}", params.concat());
+            if let Some(Ok(via)) = parse_via(value.as_bytes()).next() {
+                prop_assert_eq!(via.branch(), via.param("branch").flatten(), "{}", value);
+            }
+        }
     }
 }
