@@ -100,7 +100,7 @@ impl HeadScan {
     ) -> Result<Option<HeadInfo>, Error> {
         // A fresh scan of a head that is whole: the pass with no resumable
         // state, which leaves the scan as it was when it does not answer.
-        if self.scanned == 0 && self.pos == 0 && self.start.is_none() {
+        if self.is_fresh() {
             if let Some(info) = whole::scan(cfg, msg, self.index.built, sink) {
                 return Ok(Some(info));
             }
@@ -118,16 +118,18 @@ impl HeadScan {
         cfg: &ParserConfig,
         msg: &[u8],
     ) -> Result<Option<HeadInfo>, Error> {
-        if self.scanned == 0
-            && self.pos == 0
-            && self.start.is_none()
-            && head_end().find(msg).is_some()
-        {
+        if self.is_fresh() && head_end().find(msg).is_some() {
             if let Some(info) = whole::scan(cfg, msg, self.index.built, &mut ()) {
                 return Ok(Some(info));
             }
         }
         self.advance_resumable(cfg, msg, &mut ())
+    }
+
+    /// Nothing scanned yet: the whole-head pass may read the head.
+    #[inline(always)]
+    fn is_fresh(&self) -> bool {
+        self.scanned == 0 && self.pos == 0 && self.start.is_none()
     }
 
     /// The resumable scan, line by line from where it stopped.

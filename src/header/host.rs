@@ -5,7 +5,7 @@
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::header::field::is_ws as is_lws;
+use crate::header::field::{is_ws as is_lws, trim_at};
 use crate::text::chars::is_token;
 
 /// A host: a name, an IPv4 address, or an IPv6 reference (`[…]`).
@@ -115,13 +115,9 @@ impl<'a> Params<'a> {
 
 /// `s` without leading and trailing LWS.
 fn trim_str(s: &str) -> &str {
-    // Byte by byte: the bytes trimmed are ASCII, so both ends stay on char
-    // boundaries.
-    let b = s.as_bytes();
-    let lws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let start = b.iter().position(|c| !lws(c)).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !lws(c)).map_or(start, |e| e + 1);
-    s.get(start..end).unwrap_or_default()
+    // The bytes trimmed are ASCII, so both ends stay on char boundaries.
+    let (start, kept) = trim_at(s.as_bytes());
+    s.get(start..start + kept.len()).unwrap_or_default()
 }
 
 impl<'a> Iterator for Params<'a> {
