@@ -89,10 +89,29 @@ fn sipp_calls_through_the_example_proxy() {
     let port = common::free_port();
     let uas_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let (proxy, addr, err) = start_proxy(uas_addr);
+    // Taken by a failing SIPp run, to say what the proxy counted.
+    let proxy = std::cell::RefCell::new(Some((proxy, err)));
     let mut runs = Vec::new();
-    for (transport, rate, calls) in [("u1", 1000, 3_000), ("t1", 2000, 5_000)] {
+    // UDP at 500 calls/s: at 1 000, a debug-built proxy sharing two cores
+    // with both SIPp and a parallel build lost datagrams in bursts (1 run in
+    // 12: 53 requests never reached it, 80 INVITEs unanswered by the UAS
+    // through all their retransmissions), which is the machine, not what
+    // this test checks. The counts below still require every request
+    // received to be forwarded and every response relayed.
+    for (transport, rate, calls) in [("u1", 500, 3_000), ("t1", 2000, 5_000)] {
         let mut server = uas(transport, port, &dir);
-        let csv = common::sipp_uac(transport, rate, calls, &addr.to_string(), &dir);
+        let csv =
+            common::sipp_uac_or(
+                transport,
+                rate,
+                calls,
+                &addr.to_string(),
+                &dir,
+                || match proxy.borrow_mut().take() {
+                    Some((child, err)) => format!("{:?}", stop_proxy(child, err)),
+                    None => String::new(),
+                },
+            );
         let _ = server.kill();
         let _ = server.wait();
         assert_eq!(
@@ -103,7 +122,8 @@ fn sipp_calls_through_the_example_proxy() {
         assert_eq!(common::sipp_stat(&csv, "FailedCall(C)"), 0, "{transport}");
         runs.push(calls);
     }
-    let (counts, rest) = stop_proxy(proxy, err);
+    let (child, err) = proxy.into_inner().expect("the proxy still runs");
+    let (counts, rest) = stop_proxy(child, err);
     let calls: u32 = runs.iter().sum();
     // INVITE, ACK, BYE forwarded; 180, 200, 200 relayed; nothing else.
     assert_eq!(

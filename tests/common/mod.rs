@@ -482,10 +482,28 @@ pub fn sipp_stat(csv: &str, column: &str) -> u64 {
 /// `t1`) to `target`, run in `dir`; its `-trace_stat` file. SIPp must
 /// exit with success.
 pub fn sipp_uac(transport: &str, rate: u32, calls: u32, target: &str, dir: &Path) -> String {
+    sipp_uac_or(transport, rate, calls, target, dir, String::new)
+}
+
+/// [`sipp_uac`], and when SIPp fails, `why()` (what the peer under test
+/// says of itself, its counts) in the failure message beside SIPp's
+/// screen and the last lines of its error trace (`-trace_err`).
+pub fn sipp_uac_or(
+    transport: &str,
+    rate: u32,
+    calls: u32,
+    target: &str,
+    dir: &Path,
+    why: impl FnOnce() -> String,
+) -> String {
     let csv = dir.join(format!("uac-{transport}.csv"));
+    let errors = dir.join(format!("uac-{transport}-errors.log"));
+    let _ = std::fs::remove_file(&errors);
     let out = std::process::Command::new("sipp")
         .args(["-sn", "uac", "-t", transport, "-i", "127.0.0.1", "-nostdin"])
-        .args(["-trace_stat", "-fd", "1", "-timeout", "60s"])
+        .args(["-trace_stat", "-fd", "1", "-timeout", "60s", "-trace_err"])
+        .arg("-error_file")
+        .arg(&errors)
         .args(["-r", &rate.to_string(), "-m", &calls.to_string()])
         .arg("-stf")
         .arg(&csv)
@@ -493,10 +511,15 @@ pub fn sipp_uac(transport: &str, rate: u32, calls: u32, target: &str, dir: &Path
         .current_dir(dir)
         .output()
         .expect("sipp runs");
-    assert!(
-        out.status.success(),
-        "sipp uac -t {transport} to {target}:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    if !out.status.success() {
+        let trace = std::fs::read_to_string(&errors).unwrap_or_default();
+        let tail: Vec<&str> = trace.lines().rev().take(60).collect();
+        panic!(
+            "sipp uac -t {transport} to {target}:\n{}\nits error trace, last lines:\n{}\nthe peer: {}",
+            String::from_utf8_lossy(&out.stdout),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+            why()
+        );
+    }
     std::fs::read_to_string(&csv).unwrap()
 }
