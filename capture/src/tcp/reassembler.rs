@@ -18,7 +18,7 @@
 //! recently seen go first), and a direction idle for `idle_timeout` seconds
 //! of capture time is closed.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use lru::LruCache;
 use sipline::ParserConfig;
@@ -43,25 +43,49 @@ pub struct Segment<'a> {
 }
 
 /// A direction's key: both addresses as 128-bit numbers (IPv4 mapped into
-/// IPv6) and both ports, which hashes in a few instructions (hashing two
-/// `SocketAddr`s field by field cost 6 % of short flows).
+/// IPv6), each in two halves so that the key is 8-byte aligned (40 bytes,
+/// not 48: it is stored once per direction), and both ports, which hashes
+/// in a few instructions (hashing two `SocketAddr`s field by field cost 6 %
+/// of short flows). With the family kept in the flow it gives the
+/// direction's [`FlowId`] back, so the flow does not store that too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
-    src: u128,
-    dst: u128,
+    src: (u64, u64),
+    dst: (u64, u64),
     ports: u32,
 }
 
 impl Key {
     fn new(src: SocketAddr, dst: SocketAddr) -> Key {
-        let bits = |a: SocketAddr| match a.ip() {
-            std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
-            std::net::IpAddr::V6(v6) => v6.to_bits(),
+        let bits = |a: SocketAddr| {
+            let b = match a.ip() {
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+                IpAddr::V6(v6) => v6.to_bits(),
+            };
+            ((b >> 64) as u64, b as u64)
         };
         Key {
             src: bits(src),
             dst: bits(dst),
             ports: (u32::from(src.port()) << 16) | u32::from(dst.port()),
+        }
+    }
+
+    /// The direction this key was made from: its addresses are IPv6 when
+    /// `v6`, else IPv4 (both of a segment are of one family).
+    fn id(&self, v6: bool) -> FlowId {
+        let addr = |(hi, lo): (u64, u64), port: u32| {
+            let v6addr = Ipv6Addr::from_bits((u128::from(hi) << 64) | u128::from(lo));
+            let ip = match v6addr.to_ipv4_mapped() {
+                Some(v4) if !v6 => IpAddr::V4(v4),
+                _ => IpAddr::V6(v6addr),
+            };
+            SocketAddr::new(ip, port as u16)
+        };
+        FlowId {
+            transport: Transport::Tcp,
+            src: addr(self.src, self.ports >> 16),
+            dst: addr(self.dst, self.ports & 0xffff),
         }
     }
 }
@@ -129,7 +153,7 @@ impl Reassembler {
             while self.flows.len() >= self.limits.max_flows {
                 self.evict_lru(&at, sink);
             }
-            let mut flow = self.new_flow(&at);
+            let mut flow = Flow::new(seg.src.is_ipv6(), self.config, self.all_sip, at.time);
             flow.opened = h.syn;
             self.flows.push(key, flow);
         }
@@ -149,7 +173,7 @@ impl Reassembler {
                     Some(tail) if !tail.is_empty() => flow.hold(next, tail),
                     _ => sink.skipped(&at, Skip::TcpRetransmission),
                 }
-            } else if seq == next && flow.held.is_empty() {
+            } else if seq == next && flow.held.is_none() {
                 // In order, nothing held: straight on, without a copy.
                 flow.next_seq = Some(next.wrapping_add(seg.payload.len() as u32));
                 flow.take(seg.payload, &config, &limits, &at, sink);
@@ -174,10 +198,10 @@ impl Reassembler {
 
     /// Evicts the least recently seen direction, and counts it.
     fn evict_lru(&mut self, at: &Location<'_>, sink: &mut dyn Sink) {
-        if let Some((_, f)) = self.flows.pop_lru() {
+        if let Some((key, f)) = self.flows.pop_lru() {
             self.memory = self.memory.saturating_sub(f.memory());
             let at = Location {
-                flow: Some(f.id),
+                flow: Some(key.id(f.v6)),
                 offset: f.delivered,
                 ..*at
             };
@@ -193,10 +217,10 @@ impl Reassembler {
                 Some(t) if now - t > self.limits.idle_timeout => {}
                 _ => return,
             }
-            if let Some((_, f)) = self.flows.pop_lru() {
+            if let Some((key, f)) = self.flows.pop_lru() {
                 self.memory = self.memory.saturating_sub(f.memory());
                 let at = Location {
-                    flow: Some(f.id),
+                    flow: Some(key.id(f.v6)),
                     ..*at
                 };
                 f.finish(&self.config, &self.limits, &at, sink);
@@ -209,26 +233,17 @@ impl Reassembler {
     /// the offset where that message started. The flows are dropped.
     pub fn finish(&mut self, file: &str, frame: Option<u64>, sink: &mut dyn Sink) {
         // Least recently seen first, so that reports are stable.
-        while let Some((_, f)) = self.flows.pop_lru() {
+        while let Some((key, f)) = self.flows.pop_lru() {
             let at = Location {
                 file,
                 frame,
                 offset: 0,
-                flow: Some(f.id),
+                flow: Some(key.id(f.v6)),
                 time: f.last_time,
             };
             f.finish(&self.config, &self.limits, &at, sink);
         }
         self.memory = 0;
-    }
-
-    fn new_flow(&self, at: &Location<'_>) -> Flow {
-        let id = at.flow.unwrap_or(FlowId {
-            transport: Transport::Tcp,
-            src: SocketAddr::from(([0, 0, 0, 0], 0)),
-            dst: SocketAddr::from(([0, 0, 0, 0], 0)),
-        });
-        Flow::new(id, self.config, self.all_sip, at.time)
     }
 }
 
@@ -300,6 +315,34 @@ mod tests {
 
     /// A malformed message's bytes, from its first byte, whatever segments
     /// it came in: what a sink salvages its fields from.
+    /// The key gives back the direction it was made from, in either
+    /// family (an IPv4-mapped IPv6 address stays IPv6), and it is smaller
+    /// than the two addresses it replaces in each flow.
+    #[test]
+    fn key_gives_back_its_direction() {
+        let v4 = (
+            SocketAddr::from(([192, 0, 2, 1], 5060)),
+            SocketAddr::from(([198, 51, 100, 7], 65535)),
+        );
+        let v6 = (
+            "[2001:db8::1]:5061".parse().unwrap(),
+            "[::1]:1".parse().unwrap(),
+        );
+        let mapped = (
+            "[::ffff:192.0.2.1]:5060".parse().unwrap(),
+            "[::ffff:198.51.100.7]:0".parse().unwrap(),
+        );
+        for (src, dst) in [v4, v6, mapped] {
+            let id = Key::new(src, dst).id(src.is_ipv6());
+            assert_eq!((id.transport, id.src, id.dst), (Transport::Tcp, src, dst));
+        }
+        assert_ne!(Key::new(v4.0, v4.1), Key::new(v4.1, v4.0));
+        assert_eq!(std::mem::size_of::<Key>(), 40);
+        // Up to `max_flows` of these are held at once (BENCHMARKS.md, the
+        // flow table): a field added to every direction shows here.
+        assert!(std::mem::size_of::<Flow>() <= 568);
+    }
+
     #[test]
     fn a_malformed_message_comes_with_its_bytes() {
         #[derive(Default)]

@@ -20,11 +20,34 @@ impl Flow {
     /// sequence number that carries more (repacketised) replaces the shorter
     /// one; one that carries no more is a duplicate and dropped.
     pub(super) fn hold(&mut self, seq: u32, data: &[u8]) {
-        let old = self.held.get(&seq).map_or(0, Vec::len);
+        let old = self
+            .held
+            .as_ref()
+            .and_then(|h| h.segments.get(&seq))
+            .map_or(0, Vec::len);
         if data.len() > old {
-            self.held_bytes = self.held_bytes - old + data.len();
-            self.held.insert(seq, data.to_vec());
+            let held = self.held.get_or_insert_with(Default::default);
+            held.bytes = held.bytes - old + data.len();
+            held.segments.insert(seq, data.to_vec());
         }
+    }
+
+    /// The bytes of the segments held.
+    pub(super) fn held_bytes(&self) -> usize {
+        self.held.as_ref().map_or(0, |h| h.bytes)
+    }
+
+    /// Takes the segment held at `seq` (freeing the store with the last).
+    fn unhold(&mut self, seq: u32) -> Vec<u8> {
+        let Some(held) = self.held.as_mut() else {
+            return Vec::new();
+        };
+        let data = held.segments.remove(&seq).unwrap_or_default();
+        held.bytes -= data.len();
+        if held.segments.is_empty() {
+            self.held = None;
+        }
+        data
     }
 
     /// Moves in-order segments on; declares a gap when the out-of-order
@@ -42,9 +65,8 @@ impl Flow {
             // the one to deliver if any is, else it is stale. Each held
             // segment is looked at once this way (O(log n), not a scan).
             if let Some(seq) = self.last_at_or_behind(next) {
-                let len = self.held.get(&seq).map_or(0, Vec::len);
-                let data = self.held.remove(&seq).unwrap_or_default();
-                self.held_bytes -= data.len();
+                let data = self.unhold(seq);
+                let len = data.len();
                 if seq != next && !seq_lt(next, seq.wrapping_add(len as u32)) {
                     // Wholly behind what was delivered: retransmitted.
                     sink.skipped(at, Skip::TcpRetransmission);
@@ -56,7 +78,7 @@ impl Flow {
                 self.take(fresh, config, limits, at, sink);
                 continue;
             }
-            if self.held_bytes <= limits.reorder_window {
+            if self.held_bytes() <= limits.reorder_window {
                 return;
             }
             // A hole that will not fill: skip to the earliest held segment.
@@ -92,14 +114,14 @@ impl Flow {
     /// at or behind `next` (modulo 2^32).
     pub(super) fn last_at_or_behind(&self, next: u32) -> Option<u32> {
         const HALF: u32 = 1 << 31;
+        let held = &self.held.as_ref()?.segments;
         let lowest = next.wrapping_sub(HALF).wrapping_add(1);
         if lowest <= next {
-            self.held.range(lowest..=next).next_back()
+            held.range(lowest..=next).next_back()
         } else {
-            self.held
-                .range(..=next)
+            held.range(..=next)
                 .next_back()
-                .or_else(|| self.held.range(lowest..).next_back())
+                .or_else(|| held.range(lowest..).next_back())
         }
         .map(|(&s, _)| s)
     }
@@ -107,10 +129,10 @@ impl Flow {
     /// The earliest held sequence number after `next` (modulo 2^32).
     pub(super) fn first_ahead(&self, next: u32) -> Option<u32> {
         let start = next.wrapping_add(1);
-        self.held
-            .range(start..)
+        let held = &self.held.as_ref()?.segments;
+        held.range(start..)
             .next()
-            .or_else(|| self.held.range(..start).next())
+            .or_else(|| held.range(..start).next())
             .map(|(&s, _)| s)
     }
 }

@@ -42,9 +42,18 @@ pub(super) enum FlowState {
     WebSocket,
 }
 
+/// Segments held until they are in order, by sequence number, and their
+/// bytes.
+#[derive(Default)]
+pub(super) struct Held {
+    pub(super) segments: BTreeMap<u32, Vec<u8>>,
+    pub(super) bytes: usize,
+}
+
 /// One direction of a TCP connection.
 pub(super) struct Flow {
-    pub(super) id: FlowId,
+    /// Its addresses are IPv6 (the reassembler's key holds them).
+    pub(super) v6: bool,
     pub(super) state: FlowState,
     pub(super) decoder: StreamDecoder,
     pub(super) buf: BytesMut,
@@ -60,17 +69,17 @@ pub(super) struct Flow {
     /// While searching: how far into `buf` no line end was found.
     pub(super) lf_scanned: usize,
     /// WebSocket: the message being joined from its frames, and where its
-    /// first frame started.
-    pub(super) ws_msg: Vec<u8>,
-    pub(super) ws_msg_at: u64,
+    /// first frame started; boxed, as few directions ever hold one.
+    pub(super) ws_msg: Option<Box<(Vec<u8>, u64)>>,
     /// The capture saw the connection open (SYN) and no byte has been
     /// judged yet: its first line is the start of the stream.
     pub(super) opened: bool,
     /// The next sequence number expected; `None` until the first segment.
     pub(super) next_seq: Option<u32>,
-    /// Segments that arrived ahead of `next_seq`, by sequence number.
-    pub(super) held: BTreeMap<u32, Vec<u8>>,
-    pub(super) held_bytes: usize,
+    /// Segments that arrived ahead of `next_seq`; boxed, and only while
+    /// some are held, as a direction's state is kept for up to
+    /// `max_flows` directions at once.
+    pub(super) held: Option<Box<Held>>,
     /// Bytes of this direction seen in order so far.
     pub(super) delivered: u64,
     /// Where in the direction's bytes the current decoder started.
@@ -82,9 +91,9 @@ pub(super) struct Flow {
 impl Flow {
     /// A direction first seen at capture time `time`: SIP from its first
     /// byte when `all_sip`, else to be judged.
-    pub(super) fn new(id: FlowId, config: ParserConfig, all_sip: bool, time: Option<f64>) -> Flow {
+    pub(super) fn new(v6: bool, config: ParserConfig, all_sip: bool, time: Option<f64>) -> Flow {
         Flow {
-            id,
+            v6,
             state: if all_sip {
                 FlowState::Sip
             } else {
@@ -97,12 +106,10 @@ impl Flow {
             ended: false,
             retry_at: 0,
             lf_scanned: 0,
-            ws_msg: Vec::new(),
-            ws_msg_at: 0,
+            ws_msg: None,
             opened: false,
             next_seq: None,
-            held: BTreeMap::new(),
-            held_bytes: 0,
+            held: None,
             delivered: 0,
             origin: 0,
             last_time: time,
@@ -111,7 +118,7 @@ impl Flow {
 
     /// The bytes this direction holds.
     pub(super) fn memory(&self) -> usize {
-        self.buf.len() + self.held_bytes + self.ws_msg.len()
+        self.buf.len() + self.held_bytes() + self.ws_msg.as_ref().map_or(0, |m| m.0.len())
     }
 
     /// Bytes that arrived in order.
@@ -202,17 +209,18 @@ impl Flow {
                 Header::Invalid => {
                     // Not WebSocket after all: what is left is not read.
                     self.state = FlowState::Resyncing;
-                    self.ws_msg = Vec::new();
+                    self.ws_msg = None;
                     return self.pass_over(self.buf.len(), &at, sink);
                 }
                 Header::Frame(h) => h,
             };
             let limit = config.head_len_limit() as u64 + config.body_len_limit();
             let total = h.payload_len.saturating_add(h.header_len as u64);
-            if h.payload_len > limit || self.ws_msg.len() as u64 + h.payload_len > limit {
+            let joined = self.ws_msg.as_ref().map_or(0, |m| m.0.len());
+            if h.payload_len > limit || joined as u64 + h.payload_len > limit {
                 // Larger than any message the parser would take.
                 self.state = FlowState::Resyncing;
-                self.ws_msg = Vec::new();
+                self.ws_msg = None;
                 return self.pass_over(self.buf.len(), &at, sink);
             }
             if (self.buf.len() as u64) < total {
@@ -225,15 +233,16 @@ impl Flow {
                 .unwrap_or_default();
             match h.opcode {
                 0..=2 => {
+                    let joining = self.ws_msg.get_or_insert_with(Default::default);
                     if h.opcode != 0 {
-                        self.ws_msg.clear();
-                        self.ws_msg_at = frame_at;
+                        joining.0.clear();
+                        joining.1 = frame_at;
                     }
-                    unmask_into(payload, h.mask, &mut self.ws_msg);
+                    unmask_into(payload, h.mask, &mut joining.0);
                     if h.fin {
-                        let msg = std::mem::take(&mut self.ws_msg);
+                        let msg = std::mem::take(&mut joining.0);
                         let mut here = Location {
-                            offset: self.ws_msg_at,
+                            offset: joining.1,
                             ..at
                         };
                         match parse_datagram(&msg, config) {
