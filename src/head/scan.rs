@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind};
 use crate::header::field::{check_field_line, content_length, is_content_length, HeaderField};
 use crate::parsed::Parsed;
 use crate::start::start_line::start_line;
+#[cfg(feature = "std")]
 use crate::text::chars::is_line_stop;
 use crate::text::simd::find_line_stop;
 
