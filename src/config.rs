@@ -18,6 +18,7 @@
 /// | [`allow_junk_between_messages`](Self::allow_junk_between_messages) | no | yes | on a stream, runs of SP, HTAB, NUL and bare CR between messages are skipped |
 /// | [`allow_controls_in_values`](Self::allow_controls_in_values) | no | yes | control bytes (NUL included) anywhere in a header value, not only in a quoted-pair |
 /// | [`allow_loose_addresses`](Self::allow_loose_addresses) | no | yes | LWS inside `<…>` and an unquoted display name of any text in From/To |
+/// | [`allow_loose_sdp`](Self::allow_loose_sdp) | no | yes | SDP lines in any order, required lines missing, a media description without an address |
 ///
 /// **The default is lenient.** sipline sits in proxies and border
 /// controllers, where dropping a peer's `200 OK` because its reason phrase
@@ -56,6 +57,7 @@ pub struct ParserConfig {
     pub(crate) allow_junk_between_messages: bool,
     pub(crate) allow_controls_in_values: bool,
     pub(crate) allow_loose_addresses: bool,
+    pub(crate) allow_loose_sdp: bool,
     pub(crate) max_line_len: usize,
     pub(crate) max_head_len: usize,
     pub(crate) max_headers: usize,
@@ -85,6 +87,7 @@ impl ParserConfig {
             allow_junk_between_messages: false,
             allow_controls_in_values: false,
             allow_loose_addresses: false,
+            allow_loose_sdp: false,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -104,6 +107,7 @@ impl ParserConfig {
             allow_junk_between_messages: true,
             allow_controls_in_values: true,
             allow_loose_addresses: true,
+            allow_loose_sdp: true,
             max_line_len: Self::DEFAULT_MAX_LINE_LEN,
             max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
             max_headers: Self::DEFAULT_MAX_HEADERS,
@@ -191,6 +195,21 @@ impl ParserConfig {
         self
     }
 
+    /// A session description ([`parse_sdp`](crate::sdp::parse_sdp)) may
+    /// hold its lines in any order after `v=`, lack `o=`, `s=` or `t=`,
+    /// hold blank lines, types that RFC 8866 does not define, and a media
+    /// description with no `c=` where the session has none (its
+    /// [`connection`](crate::sdp::Media::connection) is then `None`), and
+    /// its last line may lack its line end. Attribute values are checked
+    /// only in strict mode. Strict: RFC 8866 §9's order and lines exactly
+    /// ([`ErrorKind::SdpOrder`](crate::ErrorKind::SdpOrder),
+    /// [`ErrorKind::SdpLine`](crate::ErrorKind::SdpLine),
+    /// [`ErrorKind::SdpConnection`](crate::ErrorKind::SdpConnection)).
+    pub const fn allow_loose_sdp(mut self, allow: bool) -> ParserConfig {
+        self.allow_loose_sdp = allow;
+        self
+    }
+
     /// The longest start line, line end included, before the parser gives up
     /// with [`ErrorKind::LineTooLong`](crate::ErrorKind::LineTooLong) instead
     /// of asking for more bytes. At least 16; default
@@ -250,7 +269,8 @@ impl ParserConfig {
             || self.allow_missing_empty_line
             || self.allow_junk_between_messages
             || self.allow_controls_in_values
-            || self.allow_loose_addresses)
+            || self.allow_loose_addresses
+            || self.allow_loose_sdp)
     }
 
     /// The configured maximum start-line length.

@@ -70,6 +70,20 @@ pub enum ErrorKind {
     /// A header field the operation needs (Via, CSeq, Call-ID, From, To) is
     /// absent; the offset is the end of the header fields.
     MissingHeader,
+    /// An SDP line is not a type letter, `=` and a value (RFC 8866 §5), is
+    /// blank, holds a NUL, has a type RFC 8866 does not define, or (strict)
+    /// lacks its line end. Bare CRs and LF line ends are [`LineEnd`](Self::LineEnd).
+    SdpLine,
+    /// An SDP line stands out of RFC 8866 §9's order, or a required line
+    /// (`v=` first, `o=`, `s=`, `t=`) is missing (strict mode, but for `v=`).
+    SdpOrder,
+    /// An SDP value does not follow its grammar: `v=` not 0, `o=`, `c=`,
+    /// `m=` (a port above 65535, no format …), `t=`, or an attribute
+    /// (strict mode checks `rtpmap`, `fmtp`, `rtcp`, `ptime`).
+    SdpValue,
+    /// A media description has no `c=` and the session has none (RFC 8866
+    /// §5.7; strict mode): the offset is its `m=` line.
+    SdpConnection,
 }
 
 impl ErrorKind {
@@ -105,6 +119,10 @@ impl ErrorKind {
             ErrorKind::Date => "date",
             ErrorKind::HeaderValue => "header-value",
             ErrorKind::MissingHeader => "missing-header",
+            ErrorKind::SdpLine => "sdp-line",
+            ErrorKind::SdpOrder => "sdp-order",
+            ErrorKind::SdpValue => "sdp-value",
+            ErrorKind::SdpConnection => "sdp-connection",
         }
     }
 
@@ -142,6 +160,10 @@ impl ErrorKind {
             ErrorKind::Date => "Date must be an RFC 1123 date in GMT",
             ErrorKind::HeaderValue => "control byte outside a quoted-pair in a header value",
             ErrorKind::MissingHeader => "a header field the operation needs is missing",
+            ErrorKind::SdpLine => "SDP line must be a type letter, = and a value (RFC 8866 5)",
+            ErrorKind::SdpOrder => "SDP line out of RFC 8866 order, or a required line missing",
+            ErrorKind::SdpValue => "SDP value does not follow its grammar (RFC 8866)",
+            ErrorKind::SdpConnection => "SDP media description has no c= and the session none",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod header;
 mod head;
 mod rules;
 mod framing;
+pub mod sdp;
 pub mod flow;
 #[cfg(feature = "std")]
 mod write;
