@@ -21,7 +21,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(status_line_strict status_line_lenient nom_status_line message_head stream_decoder
            datagram sipfrag diff_chunked diff_round_trip diff_strict_lenient
            capture_file diff_tcp_reorder diff_ip_fragments link_decode typed_via typed_scalars typed_address typed_reason validate_keys call_engine
-           diff_deferred_datagrams simd_scans hep_collector salvage whole_head)
+           diff_deferred_datagrams simd_scans hep_collector salvage whole_head sdp sdp_write)
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -76,6 +76,22 @@ for t in "${targets[@]}"; do
       | grep -a -i -E '^(via|v|from|f|to|t|contact|m|route|record-route|reason|date|cseq|call-id|i|max-forwards) *:' \
       | sed -E 's/^[^:]*: *//; s/\r$//' | sort -u | head -n 3000 \
       | awk -v d="seeds/$t" '{ f = sprintf("%s/value-%05d", d, NR); printf "%s", $0 > f; close(f) }'
+  fi
+  if [[ "$t" == sdp* ]] && [ ${#seeds[@]} -gt 0 ]; then
+    # SDP bodies, one per file (sdp_write's start with five bytes of edits).
+    find "${seeds[@]}" -type f -name '*.dat' -size -64k -print0 | python3 -c '
+import sys
+names = sys.stdin.buffer.read().split(b"\0")
+n = 0
+for name in filter(None, names):
+    data = open(name, "rb").read()
+    at = data.find(b"\r\n\r\n")
+    body = data[at + 4:] if at >= 0 else b""
+    if body.startswith(b"v=0"):
+        n += 1
+        prefix = bytes([n % 256, n % 4, 0x7a, n % 256, n * 7 % 256]) if sys.argv[2] == "sdp_write" else b""
+        open("%s/body-%04d" % (sys.argv[1], n), "wb").write(prefix + body)
+' "seeds/$t" "$t"
   fi
   log="$(mktemp)"
   start=$(date +%s)

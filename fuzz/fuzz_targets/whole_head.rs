@@ -25,7 +25,11 @@ libfuzzer_sys::fuzz_target!(|input: &[u8]| {
             if let Err(what) = sipline::__fuzzing::whole_head_differential(input, cfg, split) {
                 panic!("{what} (split {split})");
             }
-            split += if split < 32 { 1 } else { (input.len() / 16).max(1) };
+            split += if split < 32 {
+                1
+            } else {
+                (input.len() / 16).max(1)
+            };
         }
         if let Err(what) = sipline::__fuzzing::whole_head_differential(input, cfg, 0) {
             panic!("{what} (whole)");
