@@ -562,6 +562,73 @@ fn typed(c: &mut Criterion) {
     g.finish();
 }
 
+/// A typical 600-byte (601) audio/video offer, as a softphone sends it
+/// (`benches/offer.sdp`, which `examples/head.rs sdp` counts too).
+const OFFER: &str = include_str!("offer.sdp");
+
+/// What an SBC reads of an offer: each media description's address, port
+/// and codecs (payload type, clock rate), summed so nothing is skipped.
+fn sipline_sdp_reads(body: &[u8]) -> Option<u64> {
+    let sdp = sipline::sdp::parse_sdp(body, &ParserConfig::default()).ok()?;
+    let mut sum = 0u64;
+    for m in sdp.media() {
+        sum += u64::from(m.line().port) + m.connection()?.address.len() as u64;
+        for f in m.line().formats() {
+            let pt = f.parse().ok()?;
+            sum += u64::from(m.codec(pt).map_or(0, |c| c.clock_rate));
+        }
+    }
+    Some(sum)
+}
+
+fn webrtc_sdp_reads(body: &str) -> Option<u64> {
+    use webrtc_sdp::attribute_type::SdpAttribute;
+    let sdp = webrtc_sdp::parse_sdp(body, false).ok()?;
+    let mut sum = 0u64;
+    for m in sdp.media.iter() {
+        let addr = match &m
+            .get_connection()
+            .as_ref()
+            .or(sdp.connection.as_ref())?
+            .address
+        {
+            webrtc_sdp::address::ExplicitlyTypedAddress::Ip(ip) => ip.to_string().len(),
+            webrtc_sdp::address::ExplicitlyTypedAddress::Fqdn { domain, .. } => domain.len(),
+        };
+        sum += u64::from(m.get_port()) + addr as u64;
+        if let webrtc_sdp::media_type::SdpFormatList::Integers(pts) = m.get_formats() {
+            for &pt in pts {
+                let rate = m.get_attributes().iter().find_map(|a| match a {
+                    SdpAttribute::Rtpmap(r) if u32::from(r.payload_type) == pt => Some(r.frequency),
+                    _ => None,
+                });
+                sum += u64::from(rate.unwrap_or(if pt < 35 { 8000 } else { 0 }));
+            }
+        }
+    }
+    Some(sum)
+}
+
+fn sdp(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sdp");
+    g.throughput(Throughput::Bytes(OFFER.len() as u64));
+    let want = sipline_sdp_reads(OFFER.as_bytes());
+    assert!(want.is_some());
+    assert_eq!(webrtc_sdp_reads(OFFER), want);
+    g.bench_function("sipline: parse_sdp", |b| {
+        b.iter(|| {
+            sipline::sdp::parse_sdp(black_box(OFFER.as_bytes()), &ParserConfig::default()).is_ok()
+        })
+    });
+    g.bench_function("sipline: parse_sdp + addresses, ports, codecs", |b| {
+        b.iter(|| sipline_sdp_reads(black_box(OFFER.as_bytes())))
+    });
+    g.bench_function("webrtc-sdp: parse_sdp + the same", |b| {
+        b.iter(|| webrtc_sdp_reads(black_box(OFFER)))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     status_line,
@@ -569,6 +636,7 @@ criterion_group!(
     stream,
     reasons,
     corpus,
-    typed
+    typed,
+    sdp
 );
 criterion_main!(benches);

@@ -10,7 +10,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRIT = ROOT / "target" / "criterion"
-GROUPS = ["status_line", "message", "stream", "reasons", "corpus", "typed"]
+GROUPS = ["status_line", "message", "stream", "reasons", "corpus", "typed", "sdp"]
 
 
 def fmt_time(ns):

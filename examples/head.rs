@@ -4,7 +4,8 @@
 //! `reasons` (modes `lenient`, `strict`, `lenient-utf8`, `strict-utf8`),
 //! or the rows of group `typed`: `frame` (`parse_head` alone), `five`
 //! (and the top Via's branch, CSeq, Call-ID and the typed From and To
-//! tags), `five-quick` (the tags by `from_tag`/`to_tag`):
+//! tags), `five-quick` (the tags by `from_tag`/`to_tag`), or `sdp`
+//! (`parse_sdp` on the 601-byte offer of group `sdp`):
 //! the harness for counting instructions with callgrind (BENCHMARKS.md),
 //! which this noisy machine's wall clock cannot give.
 //!
@@ -129,6 +130,7 @@ fn status(buf: &[u8], cfg: &ParserConfig) -> usize {
 fn main() {
     let (long, utf8) = reason_lines();
     let sip = ok_to_invite();
+    let offer = include_bytes!("../benches/offer.sdp").to_vec();
     let mut http = b"HTTP/1.1".to_vec();
     http.extend_from_slice(sip.get(7..).unwrap_or_default());
     let mode = std::env::args().nth(1).unwrap_or_else(|| "into".into());
@@ -142,6 +144,7 @@ fn main() {
         "frame" => frame,
         "five" => |b| five(b, false),
         "five-quick" => |b| five(b, true),
+        "sdp" => |b| usize::from(sipline::sdp::parse_sdp(b, &ParserConfig::default()).is_ok()),
         "httparse" => httparse_head,
         "lenient" | "lenient-utf8" => |b| status(b, &ParserConfig::default()),
         "strict" | "strict-utf8" => |b| status(b, &ParserConfig::strict()),
@@ -151,6 +154,7 @@ fn main() {
         "httparse" => &http,
         "lenient" | "strict" => &long,
         "lenient-utf8" | "strict-utf8" => &utf8,
+        "sdp" => &offer,
         _ => &sip,
     };
     let mut n = 0;
