@@ -228,7 +228,7 @@ fn media_reads_rtcp_direction_codecs_and_groups() {
     let body = format!(
         "{HEAD}a=group:BUNDLE a v\r\na=recvonly\r\n\
          m=audio 4000 RTP/SAVP 0 96\r\na=mid:a\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\na=ptime:20.5\r\na=rtcp:4005 IN IP4 192.0.2.9\r\n\
-         m=video 4002/2 RTP/AVP 31\r\nc=IN IP6 2001:db8::1\r\na=mid:v\r\na=rtcp-mux\r\na=inactive\r\na=candidate:1 1 UDP 2130706431 192.0.2.1 4000 typ host\r\n\
+         m=video 4002/2 RTP/AVP 31\r\nc=IN IP6 2001:db8::1\r\na=rtpmap:031 h261/90000\r\na=mid:v\r\na=rtcp-mux\r\na=inactive\r\na=candidate:1 1 UDP 2130706431 192.0.2.1 4000 typ host\r\n\
          m=audio 0 RTP/AVP 0\r\n"
     );
     let sdp = parse_sdp(body.as_bytes(), &ParserConfig::strict()).unwrap();
@@ -270,6 +270,9 @@ fn media_reads_rtcp_direction_codecs_and_groups() {
         cand.value_str(),
         Some("1 1 UDP 2130706431 192.0.2.1 4000 typ host")
     );
+    // A payload type written with a leading zero is the same number (fuzz
+    // find: `codec` had compared the digits as text).
+    assert_eq!(v.codec(31).unwrap().encoding, "h261"); // not the static "H261"
     let off = media.next().unwrap();
     assert!(off.is_rejected());
     assert_eq!(off.rtcp_port(), None);

@@ -51,6 +51,7 @@ mod summary;
 mod sniff;
 mod decode;
 mod tcp;
+pub mod media;
 mod source;
 pub mod parallel;
 

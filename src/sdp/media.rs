@@ -3,8 +3,9 @@
 
 use super::line::{line_at, Line, Lines};
 use super::value::{
-    parse_attribute, parse_connection, parse_fmtp, parse_media_line, parse_ptime, parse_rtcp,
-    parse_rtpmap, static_payload, text, Attribute, Connection, Direction, MediaLine, Rtcp, RtpMap,
+    number, parse_attribute, parse_connection, parse_fmtp, parse_media_line, parse_ptime,
+    parse_rtcp, parse_rtpmap, static_payload, text, Attribute, Connection, Direction, MediaLine,
+    Rtcp, RtpMap,
 };
 
 /// Where a value starts past its leading SP and HTAB.
@@ -25,22 +26,6 @@ fn named<'a>(line: &Line<'a>, name: &[u8]) -> Option<Option<&'a [u8]>> {
         Some((b':', value)) => Some(Some(value)),
         Some(_) => None,
     }
-}
-
-/// `n` in decimal (at most three digits).
-fn decimal(n: u8, buf: &mut [u8; 3]) -> &[u8] {
-    let digits = [n / 100, n / 10 % 10, n % 10];
-    let skip = if n >= 100 {
-        0
-    } else if n >= 10 {
-        1
-    } else {
-        2
-    };
-    for (b, d) in buf.iter_mut().zip(digits) {
-        *b = b'0' + d;
-    }
-    buf.get(skip..).unwrap_or_default()
 }
 
 /// Values are read again with extra whitespace allowed: what the parse
@@ -172,13 +157,16 @@ impl<'a> Media<'a> {
     /// The codec of payload type `pt`: its `a=rtpmap`, else the static
     /// assignment of RFC 3551 for 0–34. `None` when neither names it.
     pub fn codec(&self, pt: u8) -> Option<RtpMap<'a>> {
-        let mut digits = [0u8; 3];
-        let digits = decimal(pt, &mut digits);
         self.lines()
             .filter_map(|l| named(&l, b"rtpmap").flatten())
             .filter(|v| {
+                // The payload type's number (`053` is 53), without the rest.
                 let v = v.get(trim_start(v)..).unwrap_or_default();
-                v.starts_with(digits) && matches!(v.get(digits.len()), Some(b' ' | b'\t'))
+                let end = v
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .unwrap_or(v.len());
+                number(v.get(..end).unwrap_or_default(), 127) == Some(u64::from(pt))
             })
             .find_map(|v| parse_rtpmap(v, LOOSE).ok())
             .or_else(|| {

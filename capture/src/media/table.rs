@@ -1,0 +1,113 @@
+//! The RTP streams of a capture: one [`StreamStats`] per source,
+//! destination and SSRC, bounded in number.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::rtp::RtpHeader;
+use super::stats::StreamStats;
+
+/// What bounds the media streams held at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediaLimits {
+    /// Streams held at once; a packet of a new stream past this is counted
+    /// ([`RtpStreams::refused`]), not followed. Default 100 000.
+    pub max_streams: usize,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        MediaLimits {
+            max_streams: 100_000,
+        }
+    }
+}
+
+/// A stream: who sends, to whom, as which SSRC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamKey {
+    /// The sender.
+    pub src: SocketAddr,
+    /// The receiver.
+    pub dst: SocketAddr,
+    /// The synchronisation source.
+    pub ssrc: u32,
+}
+
+/// The RTP streams seen so far.
+///
+/// ```
+/// use sipline_capture::media::{parse_rtp, MediaLimits, RtpStreams};
+///
+/// let mut streams = RtpStreams::new(MediaLimits { max_streams: 1 });
+/// let (a, b) = ("192.0.2.1:4000".parse().unwrap(), "192.0.2.2:5000".parse().unwrap());
+/// let pkt = [0x80, 0, 0, 1, 0, 0, 0, 160, 0, 0, 0, 7];
+/// streams.packet(0.0, a, b, &parse_rtp(&pkt).unwrap(), Some(8000));
+/// streams.packet(0.0, b, a, &parse_rtp(&pkt).unwrap(), Some(8000)); // a second stream: refused
+/// assert_eq!((streams.len(), streams.refused()), (1, 1));
+/// ```
+#[derive(Debug, Default)]
+pub struct RtpStreams {
+    limits: MediaLimits,
+    streams: HashMap<StreamKey, StreamStats>,
+    refused: u64,
+}
+
+impl RtpStreams {
+    /// No streams yet.
+    pub fn new(limits: MediaLimits) -> RtpStreams {
+        RtpStreams {
+            limits,
+            streams: HashMap::new(),
+            refused: 0,
+        }
+    }
+
+    /// Takes one RTP packet from `src` to `dst` at `time`.
+    pub fn packet(
+        &mut self,
+        time: f64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        h: &RtpHeader<'_>,
+        clock_rate: Option<u32>,
+    ) {
+        let key = StreamKey {
+            src,
+            dst,
+            ssrc: h.ssrc,
+        };
+        let room = self.streams.len() < self.limits.max_streams;
+        match self.streams.get_mut(&key) {
+            Some(s) => s.packet(time, h, clock_rate),
+            None if room => self
+                .streams
+                .entry(key)
+                .or_default()
+                .packet(time, h, clock_rate),
+            None => self.refused += 1,
+        }
+    }
+
+    /// How many streams are held.
+    pub fn len(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// `true` when none is.
+    pub fn is_empty(&self) -> bool {
+        self.streams.is_empty()
+    }
+
+    /// Packets of streams not followed, past [`MediaLimits::max_streams`].
+    pub fn refused(&self) -> u64 {
+        self.refused
+    }
+
+    /// The streams, ordered by their first packet's time (then key).
+    pub fn streams(&self) -> Vec<(&StreamKey, &StreamStats)> {
+        let mut v: Vec<_> = self.streams.iter().collect();
+        v.sort_by(|a, b| a.1.span().0.total_cmp(&b.1.span().0).then(a.0.cmp(b.0)));
+        v
+    }
+}

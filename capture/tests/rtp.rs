@@ -1,0 +1,454 @@
+//! RTP streams with impairments the test states (loss at random and in
+//! bursts, jitter, reordering, duplicates, sequence and timestamp wrap),
+//! written to a capture: `sipline_capture::media` gives back what was put
+//! in, and agrees with tshark's `-z rtp,streams` on the same capture
+//! (packets and lost exactly, max delta and jitter within 0.01 ms).
+//!
+//! tshark is required when `SIPLINE_REQUIRE` names `tshark` (CI sets `all`).
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::net::SocketAddr;
+
+use sipline_capture::media::{parse_rtp, MediaLimits, RtpStreams};
+
+/// One stream to generate: its impairments.
+struct Spec {
+    name: &'static str,
+    src: SocketAddr,
+    dst: SocketAddr,
+    ssrc: u32,
+    pt: u8,
+    first_seq: u16,
+    first_ts: u32,
+    packets: u32,
+    /// Sent packets dropped (indexes into the sent sequence).
+    drop: fn(u32, &mut common::Rng) -> bool,
+    /// Up to this many ms added to each packet's arrival.
+    jitter_ms: u32,
+    /// Every `n`th packet swapped with the next (0: none).
+    swap_every: u32,
+    /// Every `n`th packet sent twice (0: none).
+    dup_every: u32,
+}
+
+/// A packet as it arrives: time, from, to, RTP bytes.
+type Arrival = (f64, SocketAddr, SocketAddr, Vec<u8>);
+
+fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {
+    let mut p = vec![0x80, pt];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&ts.to_be_bytes());
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    p.extend_from_slice(&[0xd5; 160]);
+    p
+}
+
+/// The arrivals of a stream, and what it should read as: (received,
+/// expected, duplicates).
+fn generate(s: &Spec, rng: &mut common::Rng, start: f64) -> (Vec<Arrival>, (u64, u64, u64)) {
+    let mut sent: Vec<(f64, u32)> = Vec::new();
+    for i in 0..s.packets {
+        if (s.drop)(i, rng) {
+            continue;
+        }
+        let noise = if s.jitter_ms > 0 {
+            rng.below(s.jitter_ms as usize * 1000) as f64 / 1e6
+        } else {
+            0.0
+        };
+        sent.push((start + f64::from(i) * 0.020 + noise, i));
+        if s.dup_every > 0 && i % s.dup_every == s.dup_every - 1 {
+            sent.push((start + f64::from(i) * 0.020 + noise + 0.001, i));
+        }
+    }
+    // Arrival order: by time (the jitter can reorder), then swaps.
+    sent.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if s.swap_every > 0 {
+        let mut k = s.swap_every as usize;
+        while k < sent.len() {
+            let (t0, t1) = (sent[k - 1].0, sent[k].0);
+            sent.swap(k - 1, k);
+            sent[k - 1].0 = t0;
+            sent[k].0 = t1;
+            k += s.swap_every as usize;
+        }
+    }
+    let received = sent.len() as u64;
+    let mut distinct: Vec<u32> = sent.iter().map(|p| p.1).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let dups = received - distinct.len() as u64;
+    let expected = u64::from(distinct.last().unwrap() - distinct.first().unwrap() + 1);
+    let arrivals = sent
+        .into_iter()
+        .map(|(t, i)| {
+            let seq = s.first_seq.wrapping_add(i as u16);
+            let ts = s.first_ts.wrapping_add(i * 160);
+            (t, s.src, s.dst, rtp(s.pt, seq, ts, s.ssrc))
+        })
+        .collect();
+    (arrivals, (received, expected, dups))
+}
+
+/// A pcap (Ethernet) of UDP datagrams with microsecond times.
+fn capture(arrivals: &[Arrival]) -> Vec<u8> {
+    let mut f = Vec::new();
+    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    for (t, src, dst, payload) in arrivals {
+        let (SocketAddr::V4(s), SocketAddr::V4(d)) = (src, dst) else {
+            unreachable!()
+        };
+        let mut frame = Vec::new();
+        etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+            .ipv4(s.ip().octets(), d.ip().octets(), 64)
+            .udp(s.port(), d.port())
+            .write(&mut frame, payload)
+            .unwrap();
+        let secs = t.floor();
+        let micros = ((t - secs) * 1e6).round() as u32;
+        for v in [secs as u32, micros, frame.len() as u32, frame.len() as u32] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.extend_from_slice(&frame);
+    }
+    f
+}
+
+fn specs() -> Vec<Spec> {
+    let a: SocketAddr = "10.0.0.1:40000".parse().unwrap();
+    let b: SocketAddr = "10.0.0.2:50000".parse().unwrap();
+    let c: SocketAddr = "10.0.0.3:52000".parse().unwrap();
+    let none = |_: u32, _: &mut common::Rng| false;
+    vec![
+        Spec {
+            name: "clean",
+            src: a,
+            dst: b,
+            ssrc: 0x1111,
+            pt: 0,
+            first_seq: 100,
+            first_ts: 1000,
+            packets: 500,
+            drop: none,
+            jitter_ms: 0,
+            swap_every: 0,
+            dup_every: 0,
+        },
+        Spec {
+            name: "random 5 % loss, 8 ms jitter",
+            src: b,
+            dst: a,
+            ssrc: 0x2222,
+            pt: 8,
+            first_seq: 7,
+            first_ts: 99,
+            packets: 1000,
+            drop: |i, r| i > 0 && i < 999 && r.below(100) < 5,
+            jitter_ms: 8,
+            swap_every: 0,
+            dup_every: 0,
+        },
+        Spec {
+            name: "bursts of 10 every 100",
+            src: a,
+            dst: c,
+            ssrc: 0x3333,
+            pt: 0,
+            first_seq: 1,
+            first_ts: 0,
+            packets: 1000,
+            drop: |i, _| i % 100 >= 50 && i % 100 < 60,
+            jitter_ms: 0,
+            swap_every: 0,
+            dup_every: 0,
+        },
+        Spec {
+            name: "sequence and timestamp wrap, reordering",
+            src: c,
+            dst: a,
+            ssrc: 0x4444,
+            pt: 8,
+            first_seq: 65_000,
+            first_ts: u32::MAX - 50_000,
+            packets: 1500,
+            drop: none,
+            jitter_ms: 2,
+            swap_every: 37,
+            dup_every: 0,
+        },
+        Spec {
+            name: "duplicates",
+            src: c,
+            dst: b,
+            ssrc: 0x5555,
+            pt: 0,
+            first_seq: 300,
+            first_ts: 5,
+            packets: 400,
+            drop: none,
+            jitter_ms: 0,
+            swap_every: 0,
+            dup_every: 25,
+        },
+    ]
+}
+
+#[test]
+fn streams_read_what_was_put_in_and_what_tshark_reads() {
+    let mut rng = common::Rng(7);
+    let mut all = Vec::new();
+    let mut want = Vec::new();
+    for (i, s) in specs().iter().enumerate() {
+        let (arrivals, figures) = generate(s, &mut rng, 1_700_000_000.0 + i as f64 * 0.003);
+        want.push((s.name, s.ssrc, figures));
+        all.extend(arrivals);
+    }
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+
+    let mut streams = RtpStreams::new(MediaLimits::default());
+    for (t, src, dst, bytes) in &all {
+        let h = parse_rtp(bytes).unwrap();
+        streams.packet(*t, *src, *dst, &h, Some(8000));
+    }
+    assert_eq!(streams.len(), want.len());
+    for (name, ssrc, (received, expected, dups)) in &want {
+        let (_, s) = streams
+            .streams()
+            .into_iter()
+            .find(|(k, _)| k.ssrc == *ssrc)
+            .unwrap();
+        assert_eq!(
+            (s.packets(), s.expected(), s.duplicates()),
+            (*received, *expected, *dups),
+            "{name}"
+        );
+        assert_eq!(s.lost(), *expected as i64 - *received as i64, "{name}");
+    }
+
+    let path = common::write_temp("rtp-impairments.pcap", &capture(&all));
+    if !common::have_program(
+        &common::TSHARK,
+        "tshark",
+        &["-v"],
+        "tshark's rtp,streams beside sipline's",
+    ) {
+        return;
+    }
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-q",
+            "-n",
+            "-o",
+            "rtp.heuristic_rtp:TRUE",
+            "-z",
+            "rtp,streams",
+            "-r",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows = 0;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let Some(ssrc) = f
+            .get(6)
+            .and_then(|s| u32::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        else {
+            continue;
+        };
+        rows += 1;
+        let (key, s) = streams
+            .streams()
+            .into_iter()
+            .find(|(k, _)| k.ssrc == ssrc)
+            .unwrap();
+        let n = |i: usize| {
+            f.get(i)
+                .and_then(|v| v.trim_matches(['(', ')', '%']).parse::<f64>().ok())
+                .unwrap()
+        };
+        // Columns: start, end, src, port, dst, port, SSRC, payload (one
+        // word, or two for "g711U"-like names), packets, lost (and %), …
+        let p = f
+            .iter()
+            .position(|w| w.parse::<u64>().is_ok_and(|v| v == s.packets()))
+            .unwrap_or(0);
+        assert!(p >= 8, "{line}");
+        let lost = n(p + 1);
+        assert_eq!(lost as i64, s.lost(), "{line}");
+        let tail: Vec<f64> = f
+            .iter()
+            .rev()
+            .filter_map(|w| w.parse::<f64>().ok())
+            .take(6)
+            .collect();
+        // From the end: max jitter, mean jitter, min jitter, max delta, mean delta, min delta.
+        let (max_jitter, mean_jitter, max_delta) = (tail[0], tail[1], tail[3]);
+        println!(
+            "{key:?}: sipline max delta {:.3} ms, max jitter {:.3}, mean jitter {:.3}; tshark {max_delta} {max_jitter} {mean_jitter}",
+            s.max_delta_ms(),
+            s.max_jitter_ms().unwrap(),
+            s.mean_jitter_ms().unwrap()
+        );
+        assert!((s.max_delta_ms() - max_delta).abs() < 0.01, "{line}");
+        assert!(
+            (s.max_jitter_ms().unwrap() - max_jitter).abs() < 0.01,
+            "{line}"
+        );
+        assert!(
+            (s.mean_jitter_ms().unwrap() - mean_jitter).abs() < 0.01,
+            "{line}"
+        );
+    }
+    assert_eq!(rows, want.len(), "{text}");
+}
+
+#[test]
+fn bad_packets_say_what_and_where() {
+    use sipline_capture::media::{is_rtcp, parse_rtcp, RtcpPacket, RtpError};
+    let good = rtp(0, 1, 160, 9);
+    assert_eq!(parse_rtp(&good[..11]), Err((RtpError::Short, 11)));
+    assert_eq!(parse_rtp(&[]), Err((RtpError::Short, 0)));
+    let mut v1 = good.clone();
+    v1[0] = 0x40;
+    assert_eq!(parse_rtp(&v1), Err((RtpError::Version, 0)));
+    // 15 CSRCs in a 20-byte packet.
+    let mut csrc = good[..20].to_vec();
+    csrc[0] = 0x8f;
+    assert_eq!(parse_rtp(&csrc), Err((RtpError::CsrcPastEnd, 12)));
+    // An extension of 100 words; one that fits.
+    let mut ext = good[..20].to_vec();
+    ext[0] = 0x90;
+    ext[12..16].copy_from_slice(&[0xbe, 0xde, 0, 100]);
+    assert_eq!(parse_rtp(&ext), Err((RtpError::ExtensionPastEnd, 12)));
+    ext[15] = 1;
+    assert_eq!(parse_rtp(&ext).unwrap().payload.len(), 0);
+    // Padding: 0, past the payload, and right.
+    let mut pad = good.clone();
+    pad[0] = 0xa0;
+    *pad.last_mut().unwrap() = 0;
+    assert_eq!(parse_rtp(&pad), Err((RtpError::Padding, pad.len() - 1)));
+    *pad.last_mut().unwrap() = 200;
+    assert_eq!(parse_rtp(&pad).unwrap_err().0, RtpError::Padding);
+    *pad.last_mut().unwrap() = 4;
+    let h = parse_rtp(&pad).unwrap();
+    assert_eq!((h.payload.len(), h.marker, h.csrc_count), (156, false, 0));
+    assert_eq!(RtpError::Padding.name(), "rtp-padding");
+    assert_eq!(RtpError::Version.to_string(), "RTP version is not 2");
+
+    // RTCP: an SR with one block, then an SDES, then a BYE whose length
+    // runs past the datagram.
+    let mut sr = vec![0x81, 200, 0, 12];
+    for w in [7u32, 0xe000_0000, 0x8000_0000, 160, 50, 8000] {
+        sr.extend_from_slice(&w.to_be_bytes());
+    }
+    for w in [9u32, 0x10ff_fffe, 65_600, 80, 0x1234_5678, 65_536] {
+        sr.extend_from_slice(&w.to_be_bytes());
+    }
+    sr.extend_from_slice(&[0x81, 202, 0, 1, 0, 0, 0, 7]);
+    assert!(is_rtcp(&sr) && !is_rtcp(&good));
+    let mut packets = parse_rtcp(&sr);
+    let Some(Ok(RtcpPacket::SenderReport {
+        ssrc,
+        ntp,
+        packets: sent,
+        octets,
+        mut blocks,
+        ..
+    })) = packets.next()
+    else {
+        panic!()
+    };
+    assert_eq!((ssrc, ntp >> 32, sent, octets), (7, 0xe000_0000, 50, 8000));
+    let b = blocks.next().unwrap();
+    // A 24-bit cumulative loss of 0xfffffe is -2 (duplicates).
+    assert_eq!(
+        (b.ssrc, b.fraction_lost, b.cumulative_lost, b.highest_seq),
+        (9, 0x10, -2, 65_600)
+    );
+    assert_eq!((b.jitter, b.lsr, b.dlsr), (80, 0x1234_5678, 65_536));
+    assert!(blocks.next().is_none());
+    assert!(matches!(
+        packets.next(),
+        Some(Ok(RtcpPacket::Other {
+            packet_type: 202,
+            ..
+        }))
+    ));
+    assert!(packets.next().is_none());
+    let mut bad = sr.clone();
+    bad.extend_from_slice(&[0x80, 203, 0, 9, 0, 0, 0, 7]);
+    let errors: Vec<_> = parse_rtcp(&bad).filter_map(Result::err).collect();
+    assert_eq!(errors, [(RtpError::RtcpLength, sr.len() + 2)]);
+    // An RR that claims 3 blocks in 1 block's length; a wrong version; a
+    // stub.
+    let mut rr = vec![0x83, 201, 0, 7, 0, 0, 0, 1];
+    rr.extend_from_slice(&[0; 24]);
+    assert_eq!(parse_rtcp(&rr).next(), Some(Err((RtpError::RtcpLength, 8))));
+    assert_eq!(
+        parse_rtcp(&[0x41, 201, 0, 1, 0, 0, 0, 0]).next(),
+        Some(Err((RtpError::Version, 0)))
+    );
+    assert_eq!(
+        parse_rtcp(&[0x80, 201]).next(),
+        Some(Err((RtpError::Short, 2)))
+    );
+    assert_eq!(
+        parse_rtcp(&[0x80, 200, 0, 0]).next(),
+        Some(Err((RtpError::Short, 4)))
+    );
+}
+
+#[test]
+fn streams_are_bounded_and_restart_after_a_jump() {
+    use sipline_capture::media::StreamStats;
+    let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+    let mut streams = RtpStreams::new(MediaLimits { max_streams: 2 });
+    for ssrc in 0..5u32 {
+        let p = rtp(0, 1, 0, ssrc);
+        streams.packet(0.0, a, a, &parse_rtp(&p).unwrap(), None);
+    }
+    assert_eq!(
+        (streams.len(), streams.refused(), streams.is_empty()),
+        (2, 3, false)
+    );
+    let (_, s) = streams.streams()[0];
+    assert_eq!(
+        (s.jitter_ms(), s.mean_jitter_ms(), s.max_jitter_ms()),
+        (None, None, None)
+    );
+    assert_eq!(
+        (s.mean_delta_ms(), s.loss_pct(), s.bytes()),
+        (0.0, 0.0, 160)
+    );
+
+    // A jump of 20 000 then the packet after it: RFC 3550 A.1 restarts the
+    // count there; one jump alone is a sequence error.
+    let mut s = StreamStats::default();
+    let feed = |s: &mut StreamStats, seq: u16, t: f64| {
+        s.packet(
+            t,
+            &parse_rtp(&rtp(8, seq, u32::from(seq) * 160, 1)).unwrap(),
+            Some(8000),
+        );
+    };
+    for seq in 1..=10 {
+        feed(&mut s, seq, f64::from(seq) * 0.02);
+    }
+    feed(&mut s, 20_000, 0.22);
+    assert_eq!((s.packets(), s.seq_errors(), s.expected()), (11, 1, 10));
+    feed(&mut s, 20_001, 0.24);
+    assert_eq!((s.packets(), s.expected(), s.lost()), (1, 1, 0));
+    feed(&mut s, 20_003, 0.26);
+    assert_eq!((s.packets(), s.expected(), s.lost()), (2, 3, 1));
+    assert!((s.loss_pct() - 100.0 / 3.0).abs() < 1e-9);
+    assert_eq!(s.payload_type(), (8, 1));
+    feed(&mut s, 19_999, 0.28); // late, before the first: the stream starts earlier
+    assert_eq!((s.expected(), s.seq_errors()), (5, 2));
+    assert_eq!(s.span(), (0.02, 0.28));
+}
