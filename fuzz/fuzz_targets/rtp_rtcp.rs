@@ -1,0 +1,56 @@
+#![no_main]
+//! RTP and RTCP on any bytes (`sipline_capture::media`): no panic; a
+//! payload lies inside the packet; RTCP packets come one after another
+//! inside the datagram and stop at the first error. The input cut into
+//! RTP packets (the first byte says how long each is) feeds one stream:
+//! its figures stay consistent (lost = expected - received, duplicates and
+//! errors no more than packets, jitter finite and not negative).
+use sipline_capture::media::{is_rtcp, parse_rtcp, parse_rtp, RtcpPacket, StreamStats};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(h) = parse_rtp(data) {
+        let (start, end) = (data.as_ptr() as usize, data.as_ptr() as usize + data.len());
+        let p = h.payload.as_ptr() as usize;
+        assert!(h.payload.is_empty() || (p >= start + 12 && p + h.payload.len() <= end));
+        assert!(h.payload_type < 128);
+    }
+    let _ = is_rtcp(data);
+    let mut seen_error = false;
+    for p in parse_rtcp(data) {
+        assert!(!seen_error, "a packet after an error");
+        match p {
+            Ok(
+                RtcpPacket::SenderReport { blocks, .. } | RtcpPacket::ReceiverReport { blocks, .. },
+            ) => {
+                assert!(blocks.count() <= 31);
+            }
+            Ok(RtcpPacket::Other { bytes, .. }) => {
+                assert!(bytes.len() >= 4 && bytes.len() % 4 == 0)
+            }
+            Err((_, at)) => {
+                assert!(at <= data.len());
+                seen_error = true;
+            }
+        }
+    }
+    let mut s = StreamStats::default();
+    let mut rest = data;
+    let mut t = 0.0;
+    while let Some((&len, tail)) = rest.split_first() {
+        let n = usize::from(len).min(tail.len());
+        let (pkt, more) = tail.split_at(n);
+        rest = more;
+        t += f64::from(len) / 1000.0;
+        if let Ok(h) = parse_rtp(pkt) {
+            s.packet(t, &h, Some(8000));
+        }
+    }
+    if s.packets() > 0 {
+        assert!(s.expected() >= 1);
+        assert_eq!(s.lost(), s.expected() as i64 - s.packets() as i64);
+        assert!(s.duplicates() <= s.packets() && s.seq_errors() <= s.packets() + s.duplicates());
+        let j = s.jitter_ms().unwrap();
+        assert!(j.is_finite() && j >= 0.0 && s.max_jitter_ms().unwrap() >= 0.0);
+        assert!(s.max_delta_ms() >= 0.0 && (0.0..=100.0).contains(&s.loss_pct()));
+    }
+});
