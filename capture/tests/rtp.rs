@@ -25,6 +25,8 @@ struct Spec {
     packets: u32,
     /// Sent packets dropped (indexes into the sent sequence).
     drop: fn(u32, &mut common::Rng) -> bool,
+    /// And every `n`th packet (the third of each `n`; 0: none).
+    drop_every: u32,
     /// Up to this many ms added to each packet's arrival.
     jitter_ms: u32,
     /// Every `n`th packet swapped with the next (0: none).
@@ -50,7 +52,7 @@ fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {
 fn generate(s: &Spec, rng: &mut common::Rng, start: f64) -> (Vec<Arrival>, (u64, u64, u64)) {
     let mut sent: Vec<(f64, u32)> = Vec::new();
     for i in 0..s.packets {
-        if (s.drop)(i, rng) {
+        if (s.drop)(i, rng) || (s.drop_every > 0 && i % s.drop_every == 2) {
             continue;
         }
         let noise = if s.jitter_ms > 0 {
@@ -137,6 +139,7 @@ fn specs() -> Vec<Spec> {
             jitter_ms: 0,
             swap_every: 0,
             dup_every: 0,
+            drop_every: 0,
         },
         Spec {
             name: "random 5 % loss, 8 ms jitter",
@@ -151,6 +154,7 @@ fn specs() -> Vec<Spec> {
             jitter_ms: 8,
             swap_every: 0,
             dup_every: 0,
+            drop_every: 0,
         },
         Spec {
             name: "bursts of 10 every 100",
@@ -165,6 +169,7 @@ fn specs() -> Vec<Spec> {
             jitter_ms: 0,
             swap_every: 0,
             dup_every: 0,
+            drop_every: 0,
         },
         Spec {
             name: "sequence and timestamp wrap, reordering",
@@ -179,6 +184,7 @@ fn specs() -> Vec<Spec> {
             jitter_ms: 2,
             swap_every: 37,
             dup_every: 0,
+            drop_every: 0,
         },
         Spec {
             name: "duplicates",
@@ -193,6 +199,7 @@ fn specs() -> Vec<Spec> {
             jitter_ms: 0,
             swap_every: 0,
             dup_every: 25,
+            drop_every: 0,
         },
     ]
 }
@@ -451,4 +458,106 @@ fn streams_are_bounded_and_restart_after_a_jump() {
     feed(&mut s, 19_999, 0.28); // late, before the first: the stream starts earlier
     assert_eq!((s.expected(), s.seq_errors()), (5, 2));
     assert_eq!(s.span(), (0.02, 0.28));
+}
+
+#[test]
+fn mos_falls_as_loss_rises_as_g107_says() {
+    use sipline_capture::media::{codec_impairment, mos, r_factor, StreamStats};
+    // G.107 Annex B's mapping at the points it is usually quoted at.
+    for (r, want) in [
+        (50.0, 2.58),
+        (60.0, 3.10),
+        (70.0, 3.60),
+        (80.0, 4.02),
+        (90.0, 4.34),
+        (93.2, 4.41),
+    ] {
+        assert!((mos(r) - want).abs() < 0.006, "R {r}: {}", mos(r));
+    }
+    assert_eq!(
+        (mos(0.0), mos(-3.0), mos(100.0), mos(f64::NAN)),
+        (1.0, 1.0, 4.5, 1.0)
+    );
+    let g711 = codec_impairment("pcmu").unwrap();
+    assert_eq!(
+        codec_impairment("G729").map(|c| (c.ie, c.bpl)),
+        Some((11.0, 19.0))
+    );
+    assert_eq!(
+        codec_impairment("G723").map(|c| (c.ie, c.bpl)),
+        Some((15.0, 16.1))
+    );
+    assert_eq!(codec_impairment("speex"), None);
+    // Ie,eff = 95 · 1 / (1 + 25.1) at 1 % random loss; Id at 200 ms.
+    assert!((93.2 - r_factor(g711, 1.0, 1.0, 0.0) - 95.0 / 26.1).abs() < 1e-9);
+    let id = 0.024 * 200.0 + 0.11 * (200.0 - 177.3);
+    assert!((93.2 - r_factor(g711, 0.0, 1.0, 200.0) - id).abs() < 1e-9);
+    // Bursty loss hurts more than random loss of the same rate.
+    assert!(r_factor(g711, 5.0, 2.0, 0.0) < r_factor(g711, 5.0, 1.0, 0.0));
+
+    // Streams of 1 000 packets, every k-th dropped: the loss measured is
+    // the loss put in, and MOS falls with it.
+    let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+    let mut last = f64::INFINITY;
+    println!("| loss put in | measured | R (G.711, 80 ms) | MOS |");
+    for every in [0u32, 100, 50, 20, 10, 5] {
+        let spec = Spec {
+            name: "loss",
+            src: a,
+            dst: a,
+            ssrc: every,
+            pt: 0,
+            first_seq: 0,
+            first_ts: 0,
+            packets: 1000,
+            drop: |_, _| false,
+            drop_every: every,
+            jitter_ms: 0,
+            swap_every: 0,
+            dup_every: 0,
+        };
+        let (arrivals, _) = generate(&spec, &mut common::Rng(1), 0.0);
+        let mut s = StreamStats::default();
+        for (t, _, _, p) in &arrivals {
+            s.packet(*t, &parse_rtp(p).unwrap(), Some(8000));
+        }
+        let put_in = if every == 0 {
+            0.0
+        } else {
+            100.0 / f64::from(every)
+        };
+        assert!(
+            (s.effective_loss_pct() - put_in).abs() < 0.15,
+            "{every}: {}",
+            s.effective_loss_pct()
+        );
+        let r = s.r_factor(g711, 80.0);
+        assert!((r - r_factor(g711, s.effective_loss_pct(), 1.0, 80.0)).abs() < 1e-9);
+        println!(
+            "| {put_in:.0} % | {:.1} % | {r:.1} | {:.2} |",
+            s.effective_loss_pct(),
+            mos(r)
+        );
+        assert!(mos(r) < last, "{every}");
+        last = mos(r);
+    }
+
+    // A 100 ms stall: the packets held behind it come later than a 60 ms
+    // buffer plays them (discarded), not lost.
+    let mut s = StreamStats::default();
+    for i in 0..100u32 {
+        let late = if (40..45).contains(&i) {
+            0.100 - f64::from(i - 40) * 0.02
+        } else {
+            0.0
+        };
+        let t = f64::from(i) * 0.02 + late.max(0.0);
+        s.packet(
+            t,
+            &parse_rtp(&rtp(0, i as u16, i * 160, 1)).unwrap(),
+            Some(8000),
+        );
+    }
+    assert_eq!((s.lost(), s.discarded()), (0, 2));
+    assert!((s.effective_loss_pct() - 2.0).abs() < 1e-9);
 }

@@ -8,16 +8,20 @@
 //! - [`StreamStats`] follows one stream: RFC 3550 A.1's extended sequence
 //!   numbers, A.3's expected and lost, A.8's jitter with capture times as
 //!   arrival times.
+//! - [`r_factor`] and [`mos`]: the ITU-T G.107 E-model, with the codec
+//!   values of G.113 Appendix I ([`codec_impairment`]).
 //! - [`RtpStreams`] holds the streams of a capture by source, destination
 //!   and SSRC, at most [`MediaLimits::max_streams`] at once (the rest
 //!   counted).
 
 mod rtp;
+mod quality;
 mod stats;
 mod table;
 
+pub use quality::{codec_impairment, mos, r_factor, CodecImpairment};
 pub use rtp::{
     is_rtcp, parse_rtcp, parse_rtp, ReportBlock, RtcpPacket, RtcpPackets, RtpError, RtpHeader,
 };
-pub use stats::StreamStats;
+pub use stats::{StreamStats, DEFAULT_BUFFER_MS};
 pub use table::{MediaLimits, RtpStreams, StreamKey};

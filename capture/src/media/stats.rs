@@ -44,6 +44,9 @@ pub struct StreamStats {
     payload_types: u8,
     /// A.8: the last transit time (timestamp units), the jitter estimate.
     transit: Option<f64>,
+    /// The last timestamp, and the timestamps unwrapped from the first's.
+    last_ts: u32,
+    ts: f64,
     jitter: f64,
     max_jitter: f64,
     jitter_sum: f64,
@@ -52,7 +55,17 @@ pub struct StreamStats {
     delta_sum: f64,
     clock_rate: Option<u32>,
     bytes: u64,
+    /// The jitter buffer modelled: its depth (ms; 0 = the default), the
+    /// lowest relative transit seen (ms), the packets it would have come
+    /// too late for.
+    buffer_ms: f64,
+    min_transit_ms: Option<f64>,
+    discarded: u64,
 }
+
+/// The depth of the jitter buffer modelled when none is set: 60 ms, a
+/// common fixed buffer of phones and gateways.
+pub const DEFAULT_BUFFER_MS: f64 = 60.0;
 
 impl StreamStats {
     /// Takes one packet that arrived at `time` (seconds); `clock_rate` (Hz)
@@ -69,7 +82,10 @@ impl StreamStats {
             self.payload_type = h.payload_type;
             self.payload_types = 1;
             self.clock_rate = clock_rate;
-            self.transit = clock_rate.map(|_| -f64::from(h.timestamp));
+            self.last_ts = h.timestamp;
+            self.ts = 0.0;
+            self.transit = clock_rate.map(|_| 0.0);
+            self.buffer(0.0);
             return;
         }
         self.packets += 1;
@@ -84,21 +100,44 @@ impl StreamStats {
         self.last_time = time;
         if let (Some(rate), Some(prev)) = (self.clock_rate, self.transit) {
             let rate = f64::from(rate);
-            let transit = (time - self.first_time) * rate - f64::from(h.timestamp);
-            // Timestamps wrap at 2^32: the difference is taken modulo.
-            let mut d = transit - prev;
-            let wrap = 4_294_967_296.0;
-            if d > wrap / 2.0 {
-                d -= wrap;
-            } else if d < -wrap / 2.0 {
-                d += wrap;
-            }
+            // Timestamps wrap at 2^32: each one is read as the nearest to
+            // the one before it, from the first.
+            self.ts += f64::from(h.timestamp.wrapping_sub(self.last_ts) as i32);
+            self.last_ts = h.timestamp;
+            let transit = (time - self.first_time) * rate - self.ts;
+            let d = transit - prev;
             self.transit = Some(transit);
+            self.buffer(transit / rate * 1000.0);
             self.jitter += (d.abs() - self.jitter) / 16.0;
             let ms = self.jitter / rate * 1000.0;
             self.max_jitter = self.max_jitter.max(ms);
             self.jitter_sum += ms;
             self.jitter_samples += 1;
+        }
+    }
+
+    /// A stream followed with a jitter buffer of `ms` milliseconds modelled
+    /// (default [`DEFAULT_BUFFER_MS`]).
+    pub fn with_buffer(ms: f64) -> StreamStats {
+        StreamStats {
+            buffer_ms: ms,
+            ..StreamStats::default()
+        }
+    }
+
+    /// The fixed jitter buffer: a packet whose transit (arrival less
+    /// timestamp, ms) is more than the buffer's depth above the lowest seen
+    /// so far comes too late to be played.
+    fn buffer(&mut self, transit_ms: f64) {
+        let depth = if self.buffer_ms > 0.0 {
+            self.buffer_ms
+        } else {
+            DEFAULT_BUFFER_MS
+        };
+        match self.min_transit_ms {
+            Some(min) if transit_ms - min > depth => self.discarded += 1,
+            Some(min) if transit_ms >= min => {}
+            _ => self.min_transit_ms = Some(transit_ms),
         }
     }
 
@@ -264,6 +303,29 @@ impl StreamStats {
     /// (plus one).
     pub fn payload_type(&self) -> (u8, u8) {
         (self.payload_type, self.payload_types)
+    }
+
+    /// Packets that came too late for the jitter buffer modelled (with a
+    /// clock rate only).
+    pub fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// What the listener misses, as a percentage of expected: lost and
+    /// discarded (`Ppl` of the E-model).
+    pub fn effective_loss_pct(&self) -> f64 {
+        match self.expected() {
+            0 => 0.0,
+            e => {
+                ((self.lost().max(0) as f64 + self.discarded as f64) * 100.0 / e as f64).min(100.0)
+            }
+        }
+    }
+
+    /// The E-model's R for this stream with `codec`'s values and a mean
+    /// one-way delay of `delay_ms` (random loss assumed: `BurstR` = 1).
+    pub fn r_factor(&self, codec: super::quality::CodecImpairment, delay_ms: f64) -> f64 {
+        super::quality::r_factor(codec, self.effective_loss_pct(), 1.0, delay_ms)
     }
 
     /// Payload bytes received.
