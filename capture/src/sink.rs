@@ -229,6 +229,11 @@ pub trait Sink {
     fn datagram(&mut self, _at: &Location<'_>, _payload: &[u8], _sniff: bool) -> bool {
         false
     }
+    /// A datagram that is not SIP, read where SIP is recognised by its
+    /// first line (no SIP port named): RTP or RTCP perhaps, for a media
+    /// engine (`crate::media`). `at` names its flow (addresses and ports)
+    /// and time. By default nothing is done with it.
+    fn media(&mut self, _at: &Location<'_>, _payload: &[u8]) {}
     /// Bytes read from an input (for progress and totals).
     fn bytes_read(&mut self, _n: u64) {}
     /// What a live source holds now, said every second: TCP directions

@@ -73,6 +73,15 @@ pub enum Event {
         /// Whether SIP was recognised by its first line (no port named).
         sniff: bool,
     },
+    /// A datagram that is not SIP ([`Sink::media`]): `payloads[start..end]`.
+    Media {
+        /// Where it was found.
+        at: OwnedLocation,
+        /// Its first byte in the payloads.
+        start: usize,
+        /// One past its last byte.
+        end: usize,
+    },
     /// A message: `heads[head]`, its head and, when [`Options::bodies`](super::Options::bodies)
     /// keeps bodies, its body ([`Batch::message`]; [`Batch::owned_message`]
     /// to keep it past the batch).
@@ -198,6 +207,11 @@ impl Batch {
                     sink.malformed_bytes(&at.location(names), &err, bytes);
                 }
                 Event::Skipped { at, what } => sink.skipped(&at.location(names), what),
+                Event::Media { at, start, end } => {
+                    if let Some(payload) = self.payloads.get(start..end) {
+                        sink.media(&at.location(names), payload);
+                    }
+                }
                 Event::SkippedBytes { at, what, n } => {
                     sink.skipped_bytes(&at.location(names), what, n);
                 }
@@ -306,6 +320,13 @@ impl Sink for Record<'_> {
         self.out.push(Event::Skipped {
             at: OwnedLocation::new(self.file, at),
             what,
+        });
+    }
+    fn media(&mut self, at: &Location<'_>, _payload: &[u8]) {
+        self.out.push(Event::Media {
+            at: OwnedLocation::new(self.file, at),
+            start: self.payload.0,
+            end: self.payload.1,
         });
     }
 }

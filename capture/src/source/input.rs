@@ -498,7 +498,7 @@ impl Reader {
 /// ([`Sink::skipped`]), or [`Sink::malformed`] with `at.offset` set to the
 /// error's byte. With `sniff` (no SIP port was named), a payload that fails
 /// to parse is reported only if it starts like SIP: not SIP at all is not
-/// malformed SIP. This is what the readers do with every datagram; a sink
+/// malformed SIP, and goes to [`Sink::media`]. This is what the readers do with every datagram; a sink
 /// that takes datagrams over ([`Sink::datagram`]) calls it later, on
 /// another thread say, with the same result.
 ///
@@ -531,8 +531,8 @@ pub fn deliver_datagram(
     match parse_datagram(payload, config) {
         Ok(Datagram::Message(m)) => sink.message(at, &m, payload.len()),
         Ok(Datagram::KeepAlive) => sink.skipped(at, Skip::KeepAlive),
-        // Not SIP at all is not malformed SIP.
-        Err(_) if sniff && !looks_like_sip(payload) => {}
+        // Not SIP at all is not malformed SIP: media, perhaps.
+        Err(_) if sniff && !looks_like_sip(payload) => sink.media(at, payload),
         Err(e) => {
             at.offset = e.offset();
             sink.malformed_bytes(at, &e, payload);
