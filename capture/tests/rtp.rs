@@ -631,3 +631,196 @@ fn mos_falls_as_loss_rises_as_g107_says() {
     assert_eq!((s.lost(), s.discarded()), (0, 2));
     assert!((s.effective_loss_pct() - 2.0).abs() < 1e-9);
 }
+
+/// A row of tshark's `-z rtp,streams`: (source port, SSRC) → (packets,
+/// lost, max delta, max jitter, mean jitter).
+type TsharkRow = ((u16, u32), (u64, i64, f64, f64, f64));
+
+/// The streams of tshark's `-z rtp,streams` on `path`.
+fn tshark_streams(path: &std::path::Path) -> Vec<TsharkRow> {
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-q",
+            "-n",
+            "-o",
+            "rtp.heuristic_rtp:TRUE",
+            "-z",
+            "rtp,streams",
+            "-r",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (Some(port), Some(ssrc)) = (
+            f.get(3).and_then(|p| p.parse().ok()),
+            f.get(6)
+                .and_then(|s| u32::from_str_radix(s.strip_prefix("0x")?, 16).ok()),
+        ) else {
+            continue;
+        };
+        // Start, end, src, port, dst, port, SSRC, payload name (one word),
+        // packets, lost, (lost %), min/mean/max delta, min/mean/max jitter.
+        let n = |i: usize| {
+            f.get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        rows.push((
+            (port, ssrc),
+            (n(8) as u64, n(9) as i64, n(13), n(16), n(15)),
+        ));
+    }
+    rows
+}
+
+/// SIPp's `uac_pcap` (Debian's sip-tester plays its G.711 A-law pcap and
+/// RFC 2833 digits after the answer) against SIPp's `uas` on loopback,
+/// captured by dumpcap: the streams the readers find in the capture are
+/// tshark's, packet for packet, and all go one way (SIPp's UAS sends no
+/// media).
+#[test]
+fn sipp_rtp_playback_reads_as_tshark_reads_it() {
+    // `sipp -v` exits 99: that it starts is what counts.
+    let sipp = std::process::Command::new("sipp").arg("-v").output();
+    let why = match &sipp {
+        Ok(_) => String::new(),
+        Err(e) => format!("`sipp` did not start: {e}"),
+    };
+    let skipped = "SIPp's RTP playback beside tshark";
+    if !common::have(&common::SIPP, sipp.is_ok(), &why, skipped)
+        || !common::have_program(&common::TSHARK, "dumpcap", &["-v"], skipped)
+        || !common::have_program(&common::TSHARK, "tshark", &["-v"], skipped)
+    {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sipline-rtp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::os::unix::fs::symlink("/usr/share/sip-tester", dir.join("pcap"));
+    let (sip_uas, sip_uac) = (common::free_port(), common::free_port());
+    let (media_uas, media_uac) = (common::free_port(), common::free_port());
+    let cap = dir.join("sipp-rtp.pcap");
+    let filter = format!(
+        "udp and (port {sip_uas} or port {sip_uac} or port {media_uas} or portrange {media_uac}-{})",
+        media_uac + 10
+    );
+    let mut dumpcap = std::process::Command::new("dumpcap")
+        .args(["-i", "lo", "-f", &filter, "-w"])
+        .arg(&cap)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // dumpcap says "Capturing on …" once it captures.
+    let mut err = std::io::BufReader::new(dumpcap.stderr.take().unwrap());
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0
+        && !line.contains("Capturing on")
+    {
+        line.clear();
+    }
+    assert!(line.contains("Capturing on"), "dumpcap: {line}");
+    let mut uas = std::process::Command::new("sipp")
+        .args([
+            "-sn",
+            "uas",
+            "-i",
+            "127.0.0.1",
+            "-nostdin",
+            "-p",
+            &sip_uas.to_string(),
+        ])
+        .args(["-mp", &media_uas.to_string()])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let uac = std::process::Command::new("sipp")
+        .args([
+            "-sn",
+            "uac_pcap",
+            "-i",
+            "127.0.0.1",
+            "-nostdin",
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+        ])
+        .args(["-p", &sip_uac.to_string(), "-mp", &media_uac.to_string()])
+        .arg(format!("127.0.0.1:{sip_uas}"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = uas.kill();
+    let _ = uas.wait();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &dumpcap.id().to_string()])
+        .status();
+    let _ = dumpcap.wait();
+    assert!(
+        uac.status.success(),
+        "{}",
+        String::from_utf8_lossy(&uac.stdout)
+    );
+
+    let mut one = Media::default();
+    read_path(cap.to_str().unwrap(), &ReadOptions::default(), &mut one).unwrap();
+    // INVITE, 180, 200, ACK, BYE, 200.
+    assert_eq!(one.sip, 6, "SIP messages");
+    let tshark = tshark_streams(&cap);
+    // The audio and the digits.
+    assert!(tshark.len() >= 2, "{tshark:?}");
+    assert_eq!(
+        one.streams.len(),
+        tshark.len(),
+        "{tshark:?}\n{:?}",
+        figures(&one.streams)
+    );
+    for ((port, ssrc), (packets, lost, max_delta, max_jitter, mean_jitter)) in tshark {
+        let (key, s) = one
+            .streams
+            .streams()
+            .into_iter()
+            .find(|(k, _)| k.src.port() == port && k.ssrc == ssrc)
+            .unwrap_or_else(|| panic!("no stream {port} {ssrc:#x}"));
+        println!(
+            "{key:?}: sipline {} packets, lost {}, max delta {:.3}, jitter max {:?} mean {:?}; \
+             tshark {packets}, {lost}, {max_delta}, {max_jitter}, {mean_jitter}",
+            s.packets(),
+            s.lost(),
+            s.max_delta_ms(),
+            s.max_jitter_ms(),
+            s.mean_jitter_ms()
+        );
+        assert_eq!(
+            key.dst.port(),
+            media_uas,
+            "one way: the UAC's media to the UAS"
+        );
+        assert_eq!((s.packets(), s.lost()), (packets, lost), "{key:?}");
+        assert!(
+            (s.max_delta_ms() - max_delta).abs() < 0.01,
+            "{key:?} {max_delta}"
+        );
+        // tshark has a clock rate for PCMA (8), none for the digits' dynamic
+        // type without the SDP (it prints 0): sipline gives none either.
+        match s.max_jitter_ms() {
+            Some(j) => {
+                assert!((j - max_jitter).abs() < 0.01, "{key:?} {j} {max_jitter}");
+                assert!(
+                    (s.mean_jitter_ms().unwrap() - mean_jitter).abs() < 0.01,
+                    "{key:?}"
+                );
+            }
+            None => assert_eq!((max_jitter, mean_jitter), (0.0, 0.0), "{key:?}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
