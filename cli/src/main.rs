@@ -14,6 +14,7 @@ mod json;
 mod rows;
 mod lines;
 mod parse;
+mod media;
 mod stats;
 mod calls;
 mod export;

@@ -39,6 +39,8 @@ pub struct Stats {
     metrics: Metrics,
     registrations: Registrations,
     call_counts: CallCounts,
+    /// RTP and RTCP among the datagrams that are not SIP.
+    media: crate::media::MediaSeen,
 }
 
 /// The most slices `--by` keeps (the rest go to `(other)`).
@@ -105,6 +107,10 @@ impl Sink for Stats {
 
     fn time(&mut self, ts: f64) {
         self.summary.time(ts);
+    }
+
+    fn media(&mut self, at: &Location, payload: &[u8]) {
+        self.media.datagram(at, payload);
     }
 
     fn bytes_read(&mut self, n: u64) {
@@ -379,6 +385,9 @@ impl Stats {
         if self.with_calls {
             v["calls"] = self.calls_json();
         }
+        if self.media.any() {
+            v["media"] = self.media.to_json();
+        }
         v
     }
 
@@ -546,6 +555,9 @@ impl Stats {
         }
         if self.with_calls {
             self.calls_table(&mut o);
+        }
+        if self.media.any() {
+            self.media.table(&mut o);
         }
         for e in errors {
             let _ = writeln!(o, "\nInput error: {e}");
