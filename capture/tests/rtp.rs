@@ -520,13 +520,14 @@ fn streams_are_bounded_and_restart_after_a_jump() {
     feed(&mut s, 20_000, 0.22);
     assert_eq!((s.packets(), s.seq_errors(), s.expected()), (11, 1, 10));
     feed(&mut s, 20_001, 0.24);
-    assert_eq!((s.packets(), s.expected(), s.lost()), (1, 1, 0));
+    // The new sequence starts at the jump: 2 more expected, none lost.
+    assert_eq!((s.packets(), s.expected(), s.lost()), (12, 12, 0));
     feed(&mut s, 20_003, 0.26);
-    assert_eq!((s.packets(), s.expected(), s.lost()), (2, 3, 1));
-    assert!((s.loss_pct() - 100.0 / 3.0).abs() < 1e-9);
+    assert_eq!((s.packets(), s.expected(), s.lost()), (13, 14, 1));
+    assert!((s.loss_pct() - 100.0 / 14.0).abs() < 1e-9);
     assert_eq!(s.payload_type(), (8, 1));
-    feed(&mut s, 19_999, 0.28); // late, before the first: the stream starts earlier
-    assert_eq!((s.expected(), s.seq_errors()), (5, 2));
+    feed(&mut s, 19_999, 0.28); // late, before the jump: the new sequence starts earlier
+    assert_eq!((s.expected(), s.seq_errors(), s.lost()), (15, 2, 1));
     assert_eq!(s.span(), (0.02, 0.28));
 }
 

@@ -30,6 +30,8 @@ pub struct StreamStats {
     packets: u64,
     /// Extended sequence numbers: the first, and the highest seen.
     base: u64,
+    /// What earlier sequences (before a restart) expected.
+    expected_before: u64,
     max: u64,
     /// A.1's "bad_seq": the sequence number after a large jump, which, if it
     /// comes next, restarts the count.
@@ -151,15 +153,18 @@ impl StreamStats {
             // In order, with a gap permissible: the cycle moves on a wrap.
             self.advance(self.max + u64::from(ahead));
         } else if ahead <= u16::MAX - MAX_MISORDER {
-            // A very large jump: a restart if the next packet follows it.
+            // A very large jump: a restart if the next packet follows it
+            // (A.1). The sequence so far is closed (its expected kept), and
+            // the new one starts at the packet of the jump.
             if self.bad_seq == Some(seq) {
-                self.base = u64::from(seq) + (self.max & !0xffff) + (1 << 16);
-                self.max = self.base;
+                self.expected_before += self.max - self.base + 1;
+                let ext = (self.max | 0xffff) + 1 + u64::from(seq) + (1 << 16);
+                self.base = ext - 1;
+                self.max = ext;
                 self.seen = Default::default();
-                self.mark(self.max);
+                self.mark(ext - 1);
+                self.mark(ext);
                 self.bad_seq = None;
-                // The packets before the restart are no longer expected.
-                self.packets = 1;
             } else {
                 self.bad_seq = Some(seq.wrapping_add(1));
                 self.seq_errors += 1;
@@ -224,12 +229,13 @@ impl StreamStats {
     }
 
     /// Packets expected: the highest extended sequence number less the
-    /// first, plus one (A.3).
+    /// first, plus one (A.3), summed over the sequences a restart (a jump
+    /// that the next packet confirms, A.1) separates.
     pub fn expected(&self) -> u64 {
         if self.packets == 0 {
             0
         } else {
-            self.max - self.base + 1
+            self.expected_before + self.max - self.base + 1
         }
     }
 
