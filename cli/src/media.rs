@@ -10,7 +10,9 @@
 //! first byte happens to read as RTP version 2 does not make a stream.
 
 use serde_json::{json, Map, Value};
-use sipline_capture::media::{codec_impairment, is_rtcp, mos, parse_rtcp, parse_rtp, RtpStreams};
+use sipline_capture::media::{
+    codec_impairment, is_rtcp, mos, parse_rtcp, parse_rtp, RtpStreams, StreamKey, StreamStats,
+};
 use sipline_capture::Location;
 
 /// The fewest packets a stream found by its headers needs to be reported.
@@ -131,13 +133,45 @@ impl MediaSeen {
         }
     }
 
+    /// The streams reported (at least [`MIN_PACKETS`] packets), by their
+    /// first packet: each with its codec's name (for a static payload type)
+    /// and its E-model R and MOS when the codec has G.113 values.
+    pub fn reported(&self) -> Vec<Reported<'_>> {
+        self.streams
+            .streams()
+            .into_iter()
+            .filter(|(_, s)| s.packets() >= MIN_PACKETS)
+            .map(|(key, s)| {
+                let name = sipline::sdp::static_payload(s.payload_type().0).map(|(n, _)| n);
+                let rating = name.and_then(codec_impairment).map(|c| {
+                    let r = s.r_factor(c, ASSUMED_DELAY_MS);
+                    (r, mos(r))
+                });
+                Reported {
+                    key,
+                    stats: s,
+                    codec: name,
+                    rating,
+                }
+            })
+            .collect()
+    }
+
     fn totals(&self) -> Totals {
-        let mut t = Totals::default();
-        for (_, s) in self.streams.streams() {
-            if s.packets() < MIN_PACKETS {
-                t.small += s.packets();
-                continue;
-            }
+        let mut t = Totals {
+            small: self
+                .streams
+                .streams()
+                .iter()
+                .map(|(_, s)| s.packets())
+                .filter(|n| *n < MIN_PACKETS)
+                .sum(),
+            ..Totals::default()
+        };
+        for Reported {
+            stats: s, rating, ..
+        } in self.reported()
+        {
             t.streams += 1;
             t.packets += s.packets();
             t.expected += s.expected();
@@ -147,11 +181,8 @@ impl MediaSeen {
             if let Some(j) = s.max_jitter_ms() {
                 t.max_jitter = Some(t.max_jitter.map_or(j, |m: f64| m.max(j)));
             }
-            let codec = sipline::sdp::static_payload(s.payload_type().0)
-                .and_then(|(name, _)| codec_impairment(name));
-            match codec {
-                Some(c) => {
-                    let r = s.r_factor(c, ASSUMED_DELAY_MS);
+            match rating {
+                Some((r, _)) => {
                     let band = R_BANDS
                         .iter()
                         .find(|(floor, _)| r >= *floor)
@@ -163,6 +194,18 @@ impl MediaSeen {
         }
         t
     }
+}
+
+/// A stream as reported.
+pub struct Reported<'a> {
+    /// Who sends, to whom, as which SSRC.
+    pub key: &'a StreamKey,
+    /// Its figures.
+    pub stats: &'a StreamStats,
+    /// Its codec's name (static payload types).
+    pub codec: Option<&'static str>,
+    /// Its E-model R and MOS ([`ASSUMED_DELAY_MS`]).
+    pub rating: Option<(f64, f64)>,
 }
 
 #[derive(Default)]

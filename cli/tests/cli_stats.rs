@@ -548,8 +548,8 @@ fn rtp_packet(pt: u8, seq: u16, ssrc: u32) -> Vec<u8> {
 /// RTP and RTCP among the datagrams that are not SIP: `stats` adds a media
 /// section (a stream of PCMA with 2 of 50 packets lost, rated by G.107;
 /// three packets too few to make a stream; RTCP, one malformed; other
-/// datagrams), the same on one thread and two; a capture of SIP alone has
-/// no `media` key.
+/// datagrams), the same on one thread and two, and `export --what streams`
+/// writes the stream's row; a capture of SIP alone has no `media` key.
 #[test]
 fn rtp_and_rtcp_make_a_media_section() {
     let mut packets = Vec::new();
@@ -624,6 +624,50 @@ fn rtp_and_rtcp_make_a_media_section() {
     assert!(
         table.contains("1 RTP streams, 48 packets, 2 lost (4.00 %)"),
         "{table}"
+    );
+
+    // `export --what streams`: one row per stream reported, the same figures.
+    let (rows, code) = sipline(&["export", "--what", "streams", "--format", "jsonl", p]);
+    assert_eq!(code, 0);
+    let rows: Vec<Value> = rows
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let r = &rows[0];
+    assert_eq!(
+        (
+            &r["src"],
+            &r["dst"],
+            &r["ssrc"],
+            &r["codec"],
+            &r["packets"],
+            &r["lost"]
+        ),
+        (
+            &"10.0.0.1:4000".into(),
+            &"10.0.0.2:5000".into(),
+            &1.into(),
+            &"PCMA".into(),
+            &48.into(),
+            &2.into()
+        ),
+        "{r}"
+    );
+    assert!(
+        (r["r_factor"].as_f64().unwrap() - (93.2 - 1.92 - 95.0 * 4.0 / 29.1)).abs() < 1e-9,
+        "{r}"
+    );
+    assert!(
+        (r["max_delta_ms"].as_f64().unwrap() - 60.0).abs() < 0.001,
+        "{r}"
+    );
+    assert_eq!(r["found_by"], "rtp-headers");
+    let (csv, _) = sipline(&["export", "--what", "streams", "--format", "csv", p]);
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(
+        csv.starts_with("src,dst,ssrc,payload_type,codec,packets,expected,lost,"),
+        "{csv}"
     );
 
     let sip_only = common::write_temp("sip-only.pcap", &udp_capture(&packets[packets.len() - 1..]));

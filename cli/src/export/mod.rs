@@ -22,6 +22,7 @@ use crate::rows::call::CallRow;
 use crate::rows::message::{message_fields, RowMaker};
 #[cfg(feature = "parquet")]
 use crate::rows::parquet;
+use crate::rows::stream::StreamRow;
 use crate::rows::table::{self, Field};
 use crate::rows::write::{CsvOut, JsonOut, Output};
 
@@ -43,6 +44,9 @@ pub enum What {
     Messages,
     /// One row per call attempt (`sipline calls`).
     Calls,
+    /// One row per RTP stream (found by its headers among the datagrams
+    /// that are not SIP; at least 4 packets).
+    Streams,
 }
 
 /// `export`'s settings.
@@ -139,6 +143,7 @@ fn parquet_output(_: &Settings, _: &'static [Field], _: bool) -> io::Result<Box<
 fn fields(what: What, payload: bool) -> &'static [Field] {
     match what {
         What::Calls => CallRow::FIELDS,
+        What::Streams => StreamRow::FIELDS,
         What::Messages => message_fields(payload),
     }
 }
@@ -236,6 +241,13 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
                 window: None,
             };
             let mut p = sipline_capture::parallel::Pipeline::start(&run, stage, writer);
+            let errors =
+                read(&mut |f| sipline_capture::read_source(f, opts, &mut p).map(|()| !p.stopped()));
+            (p.finish(), errors)
+        }
+        What::Streams => {
+            let writer = threads::StreamWriter::new(output, fields);
+            let mut p = sipline_capture::parallel::Pipeline::start(&run, || (), writer);
             let errors =
                 read(&mut |f| sipline_capture::read_source(f, opts, &mut p).map(|()| !p.stopped()));
             (p.finish(), errors)

@@ -4,7 +4,9 @@
 //! run's consumer thread ([`Writer`]) takes the row batches in order, marks
 //! retransmissions (which needs that order), joins them into row groups and
 //! writes them. Call rows: the consumer ([`CallWriter`]) feeds one call
-//! engine in order and writes the rows of the attempts it finishes.
+//! engine in order and writes the rows of the attempts it finishes. Stream
+//! rows: the consumer ([`StreamWriter`]) follows the RTP streams of the
+//! datagrams that are not SIP and writes one row per stream at the end.
 
 use std::io;
 
@@ -13,8 +15,10 @@ use sipline_calls::{CallRecord, CallTracker, Retransmissions};
 use sipline_capture::parallel::{Batch as Events, Consumer, Stage};
 use sipline_capture::{Location, Sink, Skip};
 
+use crate::media::MediaSeen;
 use crate::rows::call::CallRow;
 use crate::rows::message::{RowMaker, RETRANSMISSION_COL};
+use crate::rows::stream::StreamRow;
 use crate::rows::table::{Batch, Field, BATCH_TEXT_BYTES};
 use crate::rows::write::{Output, Written};
 
@@ -261,6 +265,68 @@ impl Consumer for CallWriter {
         self.rows(rest)?;
         if self.group.rows > 0 {
             let group = std::mem::replace(&mut self.group, Batch::new(self.fields, 0));
+            self.output.write(group)?;
+        }
+        self.output.finish()
+    }
+}
+
+/// `export --what streams`: the RTP streams of the whole input, one row
+/// each, written at the end (a stream is not done until the input is).
+pub struct StreamWriter {
+    output: Box<dyn Output>,
+    fields: &'static [Field],
+    media: MediaSeen,
+    error: Option<io::Error>,
+}
+
+impl StreamWriter {
+    pub fn new(output: Box<dyn Output>, fields: &'static [Field]) -> Self {
+        StreamWriter {
+            output,
+            fields,
+            media: MediaSeen::default(),
+            error: None,
+        }
+    }
+}
+
+/// A batch replayed into the media streams.
+struct Streams<'m>(&'m mut MediaSeen);
+
+impl Sink for Streams<'_> {
+    fn message(&mut self, _: &Location<'_>, _: &Message<'_>, _: usize) {}
+    fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
+    fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
+    fn media(&mut self, at: &Location<'_>, payload: &[u8]) {
+        self.0.datagram(at, payload);
+    }
+}
+
+impl Consumer for StreamWriter {
+    type Out = ();
+    type Done = io::Result<Written>;
+
+    fn take(&mut self, batch: &Events, out: Option<()>) -> bool {
+        if out.is_none() {
+            self.error = Some(io::Error::other("a thread failed on a batch"));
+            return false;
+        }
+        batch.replay(&mut Streams(&mut self.media));
+        true
+    }
+
+    fn finish(mut self) -> io::Result<Written> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let reported = self.media.reported();
+        let mut group = Batch::new(self.fields, reported.len());
+        for r in &reported {
+            let addrs = (r.key.src.to_string(), r.key.dst.to_string());
+            StreamRow::of(r.key, r.stats, &addrs, r.codec, r.rating).put(&mut group);
+        }
+        if group.rows > 0 {
             self.output.write(group)?;
         }
         self.output.finish()

@@ -2,7 +2,7 @@
 //! the columns and batches, `record` the declaration of a kind of row
 //! ([`record!`](record::record)), `write` the JSON lines and CSV writers
 //! (`parquet` with the feature of that name); then the records: `call` (a
-//! call attempt) and `message` (a SIP message). A record's declaration
+//! call attempt), `message` (a SIP message) and `stream` (an RTP stream). A record's declaration
 //! drives JSON lines, CSV, the Parquet schema and `export --columns`.
 
 pub mod table;
@@ -12,3 +12,4 @@ pub mod write;
 pub mod parquet;
 pub mod call;
 pub mod message;
+pub mod stream;

@@ -1,0 +1,77 @@
+//! The stream row: one RTP stream, as `export --what streams` writes it.
+//! Its columns are declared once, here.
+
+use sipline_capture::media::{StreamKey, StreamStats};
+
+use super::record::{record, Seconds};
+
+record! {
+    /// An RTP stream's row.
+    pub struct StreamRow<'a> {
+        src: Option<&'a str> = req,
+        dst: Option<&'a str> = req,
+        ssrc: Option<i64> = req,
+        payload_type: Option<i32> = req,
+        codec: Option<&'a str> = dict,
+        packets: Option<i64> = req,
+        expected: Option<i64> = req,
+        lost: Option<i64> = req,
+        loss_pct: Option<f64> = req,
+        duplicates: Option<i64> = req,
+        seq_errors: Option<i64> = req,
+        late: Option<i64> = req,
+        jitter_ms: Option<f64> = plain,
+        max_jitter_ms: Option<f64> = plain,
+        mean_jitter_ms: Option<f64> = plain,
+        max_delta_ms: Option<f64> = req,
+        mean_delta_ms: Option<f64> = req,
+        start: Seconds = req,
+        end: Seconds = req,
+        r_factor: Option<f64> = plain,
+        mos: Option<f64> = plain,
+        found_by: Option<&'a str> = req_dict,
+    }
+}
+
+/// A count as a 64-bit column (saturating).
+fn count(n: u64) -> Option<i64> {
+    Some(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+impl<'a> StreamRow<'a> {
+    /// The row of stream `s`, its addresses as text (`src`, `dst`), its
+    /// codec's name and its E-model rating when known.
+    pub fn of(
+        key: &StreamKey,
+        s: &StreamStats,
+        addrs: &'a (String, String),
+        codec: Option<&'a str>,
+        rating: Option<(f64, f64)>,
+    ) -> Self {
+        let (start, end) = s.span();
+        StreamRow {
+            src: Some(&addrs.0),
+            dst: Some(&addrs.1),
+            ssrc: Some(i64::from(key.ssrc)),
+            payload_type: Some(i32::from(s.payload_type().0)),
+            codec,
+            packets: count(s.packets()),
+            expected: count(s.expected()),
+            lost: Some(s.lost()),
+            loss_pct: Some(s.loss_pct()),
+            duplicates: count(s.duplicates()),
+            seq_errors: count(s.seq_errors()),
+            late: count(s.discarded()),
+            jitter_ms: s.jitter_ms(),
+            max_jitter_ms: s.max_jitter_ms(),
+            mean_jitter_ms: s.mean_jitter_ms(),
+            max_delta_ms: Some(s.max_delta_ms()),
+            mean_delta_ms: Some(s.mean_delta_ms()),
+            start: Seconds(Some(start)),
+            end: Seconds(Some(end)),
+            r_factor: rating.map(|r| r.0),
+            mos: rating.map(|r| r.1),
+            found_by: Some("rtp-headers"),
+        }
+    }
+}
