@@ -33,3 +33,33 @@ pub use value::{
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use write::{SdpWriteError, SdpWriter};
+
+/// `true` when a message's body is a session description: its
+/// `Content-Type` is `application/sdp` (parameters ignored, case-insensitive),
+/// or it has no `Content-Type` and its body starts `v=`. A multipart body
+/// is not looked into.
+///
+/// ```
+/// use sipline::{parse_datagram, Datagram, ParserConfig};
+///
+/// let bytes = b"SIP/2.0 200 OK\r\nContent-Type: Application/SDP; charset=utf-8\r\nl: 4\r\n\r\nv=0\n";
+/// let Ok(Datagram::Message(m)) = parse_datagram(bytes, &ParserConfig::default()) else { panic!() };
+/// assert!(sipline::sdp::is_sdp(&m.head, m.body));
+/// assert!(!sipline::sdp::is_sdp(&m.head, b""));
+/// ```
+pub fn is_sdp(head: &crate::Head<'_>, body: &[u8]) -> bool {
+    if body.is_empty() {
+        return false;
+    }
+    match head.header("content-type") {
+        Some(f) => {
+            let v = f.value;
+            let end = v.iter().position(|b| *b == b';').unwrap_or(v.len());
+            v.get(..end)
+                .unwrap_or_default()
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"application/sdp")
+        }
+        None => body.starts_with(b"v="),
+    }
+}

@@ -89,6 +89,16 @@ impl RtpStreams {
         }
     }
 
+    /// The stream of `key`, when it is held.
+    pub fn get(&self, key: &StreamKey) -> Option<&StreamStats> {
+        self.streams.get(key)
+    }
+
+    /// The limits it was made with.
+    pub const fn limits(&self) -> MediaLimits {
+        self.limits
+    }
+
     /// How many streams are held.
     pub fn len(&self) -> usize {
         self.streams.len()

@@ -154,6 +154,9 @@ pub struct Batch {
     pub heads: Heads,
     /// Whether messages keep their bodies ([`Options::bodies`](super::Options::bodies)).
     pub bodies: bool,
+    /// Whether messages that carry SDP keep their bodies
+    /// ([`Options::sdp_bodies`](super::Options::sdp_bodies)).
+    pub sdp_bodies: bool,
     /// What was found, in order.
     pub events: Vec<Event>,
 }
@@ -253,6 +256,7 @@ impl Batch {
             heads,
             events,
             bodies,
+            sdp_bodies,
             ..
         } = self;
         let mut out = Vec::with_capacity(events.len());
@@ -274,6 +278,7 @@ impl Batch {
             let mut record = Record {
                 file: at.file,
                 bodies: *bodies,
+                sdp_bodies: *sdp_bodies,
                 heads,
                 out: &mut out,
                 payload: (start, end),
@@ -289,6 +294,7 @@ impl Batch {
 struct Record<'b> {
     file: u32,
     bodies: bool,
+    sdp_bodies: bool,
     heads: &'b mut Heads,
     out: &'b mut Vec<Event>,
     /// The datagram's place in the payloads: a malformed one's bytes.
@@ -297,7 +303,7 @@ struct Record<'b> {
 
 impl Sink for Record<'_> {
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
-        if self.bodies {
+        if keep_body(self.bodies, self.sdp_bodies, msg) {
             self.heads.push_message(msg);
         } else {
             self.heads.push(&msg.head);
@@ -329,4 +335,10 @@ impl Sink for Record<'_> {
             end: self.payload.1,
         });
     }
+}
+
+/// Whether a message keeps its body in a batch: all do with `bodies`,
+/// those that carry SDP with `sdp_bodies`.
+pub(crate) fn keep_body(bodies: bool, sdp_bodies: bool, msg: &Message<'_>) -> bool {
+    bodies || (sdp_bodies && sipline::sdp::is_sdp(&msg.head, msg.body))
 }

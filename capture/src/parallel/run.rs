@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use sipline::{Error, Message, ParserConfig};
 
-use crate::parallel::batch::{Batch, Event, OwnedLocation};
+use crate::parallel::batch::{keep_body, Batch, Event, OwnedLocation};
 use crate::sink::{Location, Sink, Skip};
 
 /// Batches per worker thread in the pool.
@@ -95,6 +95,10 @@ pub struct Options {
     /// Keep the bodies of messages (else [`Batch::message`] gives empty
     /// bodies, and the batches hold less).
     pub bodies: bool,
+    /// Keep the bodies of messages that carry SDP
+    /// ([`sipline::sdp::is_sdp`]), whatever [`bodies`](Self::bodies) says:
+    /// what a consumer that ties media to calls needs, at less cost.
+    pub sdp_bodies: bool,
     /// Wait or drop when every batch is in flight.
     pub when_behind: Behind,
 }
@@ -105,6 +109,7 @@ impl Default for Options {
             threads: 1,
             config: ParserConfig::default(),
             bodies: false,
+            sdp_bodies: false,
             when_behind: Behind::Wait,
         }
     }
@@ -131,6 +136,7 @@ pub struct Pipeline<C: Consumer> {
     seq: u64,
     config: ParserConfig,
     bodies: bool,
+    sdp_bodies: bool,
     when_behind: Behind,
     work: Option<Sender<Batch>>,
     pool: Receiver<Batch>,
@@ -189,6 +195,7 @@ impl<C: Consumer> Pipeline<C> {
             seq: 0,
             config: opts.config,
             bodies: opts.bodies,
+            sdp_bodies: opts.sdp_bodies,
             when_behind: opts.when_behind,
             work: Some(work_tx),
             pool: pool_rx,
@@ -258,6 +265,7 @@ impl<C: Consumer> Pipeline<C> {
         full.seq = self.seq;
         full.config = self.config;
         full.bodies = self.bodies;
+        full.sdp_bodies = self.sdp_bodies;
         full.names = Arc::clone(&self.names);
         self.seq += 1;
         if let Some(work) = &self.work {
@@ -309,7 +317,7 @@ impl<C: Consumer> Sink for Pipeline<C> {
 
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, wire_len: usize) {
         let at = OwnedLocation::new(self.file(at.file), at);
-        if self.bodies {
+        if keep_body(self.bodies, self.sdp_bodies, msg) {
             self.batch.heads.push_message(msg);
         } else {
             self.batch.heads.push(&msg.head);
@@ -501,5 +509,36 @@ mod tests {
                 assert_eq!(&m.body()[..], if bodies { &b"hi"[..] } else { b"" });
             }
         }
+    }
+
+    #[test]
+    fn sdp_bodies_keep_only_the_bodies_that_carry_sdp() {
+        let opts = Options {
+            sdp_bodies: true,
+            ..Options::default()
+        };
+        let mut run = Pipeline::start(&opts, || (), Keep(Vec::new()));
+        let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+        let texts = [
+            format!(
+                "INVITE sip:a@b SIP/2.0\r\nc: application/sdp\r\nl: {}\r\n\r\n{sdp}",
+                sdp.len()
+            ),
+            "MESSAGE sip:a@b SIP/2.0\r\nc: text/plain\r\nl: 2\r\n\r\nhi".to_string(),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let at = Location {
+                file: "live",
+                frame: Some(i as u64 + 1),
+                offset: i as u64,
+                flow: None,
+                time: None,
+            };
+            assert!(run.datagram(&at, text.as_bytes(), false));
+        }
+        let kept = run.finish().expect("no thread failed");
+        assert_eq!(kept.len(), 2);
+        assert_eq!(&kept[0].body()[..], sdp.as_bytes());
+        assert_eq!(&kept[1].body()[..], b"");
     }
 }
