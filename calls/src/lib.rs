@@ -53,6 +53,7 @@ mod identity;
 mod limits;
 mod distribution;
 mod record;
+mod media;
 mod metrics;
 mod attempt;
 mod register;
@@ -63,6 +64,7 @@ mod retransmissions;
 pub use distribution::{percent, Distribution, Summary};
 pub use follow::{Followed, Follower, FollowerThread};
 pub use limits::CallLimits;
+pub use media::{Announced, AnnouncedMedia, MediaCall, SdpCounts, SdpMap, Tie};
 pub use metrics::{Metrics, SliceBy, SlicedMetrics};
 pub use record::{CallCounts, CallRecord, Outcome, Party, Registrations};
 pub use retransmissions::{
