@@ -688,22 +688,7 @@ fn sipp_rtp_playback_reads_as_tshark_reads_it() {
         "udp and (port {sip_uas} or port {sip_uac} or port {media_uas} or portrange {media_uac}-{})",
         media_uac + 10
     );
-    let mut dumpcap = std::process::Command::new("dumpcap")
-        .args(["-i", "lo", "-f", &filter, "-w"])
-        .arg(&cap)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // dumpcap says "Capturing on …" once it captures.
-    let mut err = std::io::BufReader::new(dumpcap.stderr.take().unwrap());
-    let mut line = String::new();
-    while std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0
-        && !line.contains("Capturing on")
-    {
-        line.clear();
-    }
-    assert!(line.contains("Capturing on"), "dumpcap: {line}");
+    let dumpcap = common::dumpcap(&filter, &cap);
     let mut uas = std::process::Command::new("sipp")
         .args([
             "-sn",
@@ -740,11 +725,7 @@ fn sipp_rtp_playback_reads_as_tshark_reads_it() {
         .unwrap();
     let _ = uas.kill();
     let _ = uas.wait();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &dumpcap.id().to_string()])
-        .status();
-    let _ = dumpcap.wait();
+    common::stop_dumpcap(dumpcap);
     assert!(
         uac.status.success(),
         "{}",

@@ -523,3 +523,37 @@ pub fn sipp_uac_or(
     }
     std::fs::read_to_string(&csv).unwrap()
 }
+
+/// dumpcap writing what `filter` lets through on loopback to `path`,
+/// returned once it captures (it says "Capturing on …"); stop it with
+/// [`stop_dumpcap`].
+pub fn dumpcap(filter: &str, path: &std::path::Path) -> std::process::Child {
+    let mut dumpcap = std::process::Command::new("dumpcap")
+        .args(["-i", "lo", "-f", filter, "-w"])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(dumpcap.stderr.take().unwrap());
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0
+        && !line.contains("Capturing on")
+    {
+        line.clear();
+    }
+    assert!(line.contains("Capturing on"), "dumpcap: {line}");
+    // Read the rest, so that dumpcap never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    dumpcap
+}
+
+/// Stops a [`dumpcap`] as Ctrl-C would, after a moment for the last
+/// packets, and waits for it to close its file.
+pub fn stop_dumpcap(mut dumpcap: std::process::Child) {
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &dumpcap.id().to_string()])
+        .status();
+    let _ = dumpcap.wait();
+}
