@@ -9,6 +9,7 @@ use sipline::{Error, Message};
 use sipline_calls::{CallRecord, CallTracker, SliceBy, SlicedMetrics};
 use sipline_capture::{Location, ReadOptions, Sink, Skip};
 
+use crate::media::MediaSeen;
 use crate::rows::call::{CallRow, SLICED_CALL_FIELDS};
 use crate::rows::table::{rfc3339_micros, to_micros, Batch};
 use crate::rows::write::{CsvOut, JsonOut, Output};
@@ -30,6 +31,8 @@ pub fn rfc3339(seconds: f64) -> String {
 /// attempt as it finishes.
 struct Feed<'w> {
     tracker: CallTracker,
+    /// The calls' media, tied by their SDP.
+    media: MediaSeen,
     out: Printer<'w>,
     malformed: u64,
 }
@@ -81,14 +84,15 @@ impl Printer<'_> {
         Ok(())
     }
 
-    fn row(&mut self, r: &CallRecord) {
+    fn row(&mut self, r: &CallRecord, media: &MediaSeen) {
         self.rows += 1;
         let slice = self.sliced.as_mut().map(|s| {
             s.add(r);
             s.by.key(r)
         });
         if let Some((out, batch)) = &mut self.out {
-            let row = CallRow::of(r).cells(batch.row());
+            let m = media.call(&r.call_id, &r.from_tag);
+            let row = CallRow::of(r, &m).cells(batch.row());
             match &slice {
                 Some(k) => row.str(Some(k)).end(),
                 None => row.end(),
@@ -141,9 +145,13 @@ impl Printer<'_> {
 impl Sink for Feed<'_> {
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, _wire_len: usize) {
         self.tracker.message(at.time.unwrap_or(0.0), at.flow, msg);
+        self.media.message(at, msg);
         for r in self.tracker.drain() {
-            self.out.row(&r);
+            self.out.row(&r, &self.media);
         }
+    }
+    fn media(&mut self, at: &Location<'_>, payload: &[u8]) {
+        self.media.datagram(at, payload);
     }
     fn malformed(&mut self, _at: &Location<'_>, _err: &Error) {
         self.malformed += 1;
@@ -201,6 +209,7 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<Sli
     let stdout = std::io::stdout();
     let mut feed = Feed {
         tracker: CallTracker::default(),
+        media: MediaSeen::default(),
         out: Printer {
             format,
             w: Box::new(std::io::BufWriter::new(stdout.lock())),
@@ -219,12 +228,13 @@ pub fn run(inputs: &[String], opts: &ReadOptions, format: Format, by: Option<Sli
     }
     let Feed {
         tracker,
+        media,
         mut out,
         malformed,
     } = feed;
     let counts = tracker.counts();
     for r in tracker.finish() {
-        out.row(&r);
+        out.row(&r, &media);
     }
     if format == Format::Table {
         let _ = writeln!(

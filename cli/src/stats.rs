@@ -77,6 +77,7 @@ impl Sink for Stats {
                 }
             }
         }
+        self.media.message(at, msg);
         self.summary.message(at, msg, wire_len);
     }
 
@@ -648,6 +649,8 @@ fn gather_parallel(
         threads,
         config: opts.config,
         bodies: false,
+        // The media section ties streams to calls by their SDP.
+        sdp_bodies: true,
         ..Default::default()
     };
     let mut pipeline = parallel::Pipeline::start(&run, || (), parallel::Replay(stats));

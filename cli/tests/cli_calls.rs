@@ -368,10 +368,14 @@ fn calls_by_slices() {
     }
     let (plain, _) = sipline(&["calls", "--json", pcap]);
     assert!(json_rows(&plain).iter().all(|r| r.get("slice").is_none()));
-    // CSV: the slice is the last column, after the documented ones.
+    // CSV: the slice is the last column, after the documented ones (the
+    // media columns included).
     let (csv, _) = sipline(&["calls", "--csv", "--by", "peer", pcap]);
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().ends_with(",flow,slice"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .ends_with(",one_way_audio,heard,slice"));
     let first = lines.next().unwrap();
     let peer = first.rsplit(',').next().unwrap();
     assert!(first.contains(&format!("-> {peer},")), "{first}");

@@ -211,6 +211,8 @@ pub fn run(inputs: &[String], opts: &ReadOptions, s: &Settings) -> ExitCode {
         threads: s.threads.max(1),
         config: opts.config,
         bodies: s.what == What::Messages,
+        // Calls and streams tie media to calls by the SDP.
+        sdp_bodies: matches!(s.what, What::Calls | What::Streams),
         ..Default::default()
     };
     let read = |p: &mut dyn FnMut(&str) -> Result<bool, sipline_capture::InputError>| {

@@ -196,6 +196,8 @@ pub struct CallWriter {
     fields: &'static [Field],
     batch_rows: usize,
     calls: CallTracker,
+    /// The calls' media, tied by their SDP.
+    media: MediaSeen,
     group: Batch,
     error: Option<io::Error>,
 }
@@ -207,6 +209,7 @@ impl CallWriter {
             fields,
             batch_rows,
             calls: CallTracker::default(),
+            media: MediaSeen::default(),
             group: Batch::new(fields, batch_rows),
             error: None,
         }
@@ -215,7 +218,8 @@ impl CallWriter {
     /// Rows for `records`; full row groups written.
     fn rows(&mut self, records: impl IntoIterator<Item = CallRecord>) -> io::Result<()> {
         for r in records {
-            CallRow::of(&r).put(&mut self.group);
+            let m = self.media.call(&r.call_id, &r.from_tag);
+            CallRow::of(&r, &m).put(&mut self.group);
             if self.group.rows >= self.batch_rows || self.group.text_bytes >= BATCH_TEXT_BYTES {
                 let full =
                     std::mem::replace(&mut self.group, Batch::new(self.fields, self.batch_rows));
@@ -226,15 +230,19 @@ impl CallWriter {
     }
 }
 
-/// A batch replayed into the call engine.
-struct Follow<'c>(&'c mut CallTracker);
+/// A batch replayed into the call engine and the media.
+struct Follow<'c>(&'c mut CallTracker, &'c mut MediaSeen);
 
 impl Sink for Follow<'_> {
     fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, _: usize) {
         self.0.message(at.time.unwrap_or(0.0), at.flow, msg);
+        self.1.message(at, msg);
     }
     fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
     fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
+    fn media(&mut self, at: &Location<'_>, payload: &[u8]) {
+        self.1.datagram(at, payload);
+    }
 }
 
 impl Consumer for CallWriter {
@@ -246,7 +254,7 @@ impl Consumer for CallWriter {
             self.error = Some(io::Error::other("a thread failed on a batch"));
             return false;
         }
-        batch.replay(&mut Follow(&mut self.calls));
+        batch.replay(&mut Follow(&mut self.calls, &mut self.media));
         let done: Vec<CallRecord> = self.calls.drain().collect();
         match self.rows(done) {
             Ok(()) => true,
@@ -295,7 +303,9 @@ impl StreamWriter {
 struct Streams<'m>(&'m mut MediaSeen);
 
 impl Sink for Streams<'_> {
-    fn message(&mut self, _: &Location<'_>, _: &Message<'_>, _: usize) {}
+    fn message(&mut self, at: &Location<'_>, msg: &Message<'_>, _: usize) {
+        self.0.message(at, msg);
+    }
     fn malformed(&mut self, _: &Location<'_>, _: &Error) {}
     fn skipped(&mut self, _: &Location<'_>, _: Skip) {}
     fn media(&mut self, at: &Location<'_>, payload: &[u8]) {
@@ -324,7 +334,7 @@ impl Consumer for StreamWriter {
         let mut group = Batch::new(self.fields, reported.len());
         for r in &reported {
             let addrs = (r.key.src.to_string(), r.key.dst.to_string());
-            StreamRow::of(r.key, r.stats, &addrs, r.codec, r.rating).put(&mut group);
+            StreamRow::of(r.key, r.stats, &addrs, (r.codec, r.rating), r.tie).put(&mut group);
         }
         if group.rows > 0 {
             self.output.write(group)?;

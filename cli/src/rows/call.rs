@@ -4,6 +4,8 @@
 
 use sipline_calls::CallRecord;
 
+use crate::media::CallMedia;
+
 use super::record::{and_then, record, Hint, Seconds};
 use super::table::{Field, Type};
 
@@ -31,6 +33,16 @@ record! {
         redirects: Option<i32> = req,
         retransmissions: Option<i32> = req,
         flow: Option<&'a str> = plain,
+        media_streams: Option<i32> = plain,
+        codec: Option<&'a str> = dict,
+        loss_pct_from_caller: Option<f64> = plain,
+        loss_pct_from_callee: Option<f64> = plain,
+        jitter_ms_from_caller: Option<f64> = plain,
+        jitter_ms_from_callee: Option<f64> = plain,
+        r_factor: Option<f64> = plain,
+        mos: Option<f64> = plain,
+        one_way_audio: Option<bool> = plain,
+        heard: Option<&'a str> = dict,
     }
 }
 
@@ -45,8 +57,8 @@ fn clamp(n: u32) -> i32 {
 }
 
 impl<'a> CallRow<'a> {
-    /// The row of `r`.
-    pub fn of(r: &'a CallRecord) -> Self {
+    /// The row of `r`, with what its media sent and heard.
+    pub fn of(r: &'a CallRecord, m: &'a CallMedia) -> Self {
         CallRow {
             call_id: Some(&r.call_id),
             from_tag: Some(&r.from_tag),
@@ -69,6 +81,16 @@ impl<'a> CallRow<'a> {
             redirects: Some(clamp(r.redirects)),
             retransmissions: Some(clamp(r.retransmissions)),
             flow: r.flow.as_deref(),
+            media_streams: Some(i32::try_from(m.streams).unwrap_or(i32::MAX)),
+            codec: m.codec.as_deref(),
+            loss_pct_from_caller: m.loss_pct[0],
+            loss_pct_from_callee: m.loss_pct[1],
+            jitter_ms_from_caller: m.jitter_ms[0],
+            jitter_ms_from_callee: m.jitter_ms[1],
+            r_factor: m.r_factor,
+            mos: m.mos,
+            one_way_audio: m.one_way_audio,
+            heard: m.heard,
         }
     }
 }

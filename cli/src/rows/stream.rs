@@ -3,6 +3,8 @@
 
 use sipline_capture::media::{StreamKey, StreamStats};
 
+use crate::media::Tied;
+
 use super::record::{record, Seconds};
 
 record! {
@@ -30,6 +32,10 @@ record! {
         r_factor: Option<f64> = plain,
         mos: Option<f64> = plain,
         found_by: Option<&'a str> = req_dict,
+        call_id: Option<&'a str> = plain,
+        from_tag: Option<&'a str> = plain,
+        sender: Option<&'a str> = dict,
+        srtp: Option<bool> = plain,
     }
 }
 
@@ -40,13 +46,14 @@ fn count(n: u64) -> Option<i64> {
 
 impl<'a> StreamRow<'a> {
     /// The row of stream `s`, its addresses as text (`src`, `dst`), its
-    /// codec's name and its E-model rating when known.
+    /// codec's name and its E-model rating when known, and the call its
+    /// SDP tied it to.
     pub fn of(
         key: &StreamKey,
         s: &StreamStats,
         addrs: &'a (String, String),
-        codec: Option<&'a str>,
-        rating: Option<(f64, f64)>,
+        (codec, rating): (Option<&'a str>, Option<(f64, f64)>),
+        tie: Option<&'a Tied>,
     ) -> Self {
         let (start, end) = s.span();
         StreamRow {
@@ -71,7 +78,11 @@ impl<'a> StreamRow<'a> {
             end: Seconds(Some(end)),
             r_factor: rating.map(|r| r.0),
             mos: rating.map(|r| r.1),
-            found_by: Some("rtp-headers"),
+            found_by: Some(if tie.is_some() { "sdp" } else { "rtp-headers" }),
+            call_id: tie.map(|t| t.call.0.as_str()),
+            from_tag: tie.map(|t| t.call.1.as_str()),
+            sender: tie.map(|t| t.sender.name()),
+            srtp: tie.map(|t| t.srtp),
         }
     }
 }
