@@ -64,7 +64,7 @@ mod retransmissions;
 pub use distribution::{percent, Distribution, Summary};
 pub use follow::{Followed, Follower, FollowerThread};
 pub use limits::CallLimits;
-pub use media::{Announced, AnnouncedMedia, MediaCall, SdpCounts, SdpMap, Tie};
+pub use media::{Announced, AnnouncedMedia, MediaCall, SdpCounts, SdpLimits, SdpMap, Tie};
 pub use metrics::{Metrics, SliceBy, SlicedMetrics};
 pub use record::{CallCounts, CallRecord, Outcome, Party, Registrations};
 pub use retransmissions::{

@@ -13,9 +13,11 @@
 //! uses one media port for every call) does not take an earlier one's
 //! streams, nor the earlier one a later one's.
 //!
-//! Memory stays bounded: at most `max_calls` calls (the least recently
-//! announced evicted and counted), eight descriptions a call, eight media
-//! sections a description and sixteen formats a section.
+//! Memory stays bounded by [`SdpLimits`]: by default as many Call-IDs as
+//! the call engine holds (the least recently announced evicted and
+//! counted), 32 attempts a Call-ID, eight descriptions a call, eight media
+//! sections a description, sixteen formats a section and eight calls an
+//! announced address.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,14 +29,37 @@ use sipline::{Message, ParserConfig, StartLine};
 
 use crate::record::Party;
 
-/// Descriptions kept per call (the oldest dropped).
-const MAX_DESCRIPTIONS: usize = 8;
-/// Media sections kept per description.
-const MAX_SECTIONS: usize = 8;
-/// Formats kept per media section.
-const MAX_FORMATS: usize = 16;
-/// Calls remembered per announced address (the oldest dropped).
-const MAX_PER_ADDRESS: usize = 8;
+/// The bounds of an [`SdpMap`]: what it holds at most, whatever the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SdpLimits {
+    /// Call-IDs held (the least recently announced evicted and counted);
+    /// by default the call engine's [`CallLimits::max_calls`](crate::CallLimits::max_calls).
+    pub max_calls: usize,
+    /// Attempts (From tags) held per Call-ID (32; the oldest evicted and
+    /// counted).
+    pub attempts_per_call_id: usize,
+    /// Descriptions kept per call (8; the oldest dropped).
+    pub descriptions: usize,
+    /// Media sections kept per description (8).
+    pub sections: usize,
+    /// Formats kept per media section (16).
+    pub formats: usize,
+    /// Calls remembered per announced address (8; the oldest dropped).
+    pub calls_per_address: usize,
+}
+
+impl Default for SdpLimits {
+    fn default() -> Self {
+        SdpLimits {
+            max_calls: crate::CallLimits::default().max_calls,
+            attempts_per_call_id: 32,
+            descriptions: 8,
+            sections: 8,
+            formats: 16,
+            calls_per_address: 8,
+        }
+    }
+}
 
 /// One media section as announced: where its sender receives it.
 #[derive(Clone, Debug, PartialEq)]
@@ -183,26 +208,40 @@ pub struct SdpMap {
     by_address: HashMap<SocketAddr, Vec<Vec<u8>>>,
     counts: SdpCounts,
     config: ParserConfig,
+    limits: SdpLimits,
 }
 
 impl Default for SdpMap {
     fn default() -> Self {
-        SdpMap::new(crate::CallLimits::default().max_calls)
+        SdpMap::with_limits(SdpLimits::default())
     }
 }
 
-/// The most attempts (From tags) held under one Call-ID.
-const MAX_PER_CALL_ID: usize = 32;
-
 impl SdpMap {
-    /// A map of at most `max_calls` Call-IDs.
+    /// A map of at most `max_calls` Call-IDs, the other limits the defaults.
     pub fn new(max_calls: usize) -> SdpMap {
+        SdpMap::with_limits(SdpLimits {
+            max_calls,
+            ..SdpLimits::default()
+        })
+    }
+
+    /// A map bounded by `limits` (each at least 1).
+    pub fn with_limits(limits: SdpLimits) -> SdpMap {
         SdpMap {
-            calls: LruCache::new(NonZeroUsize::new(max_calls.max(1)).unwrap_or(NonZeroUsize::MIN)),
+            calls: LruCache::new(
+                NonZeroUsize::new(limits.max_calls.max(1)).unwrap_or(NonZeroUsize::MIN),
+            ),
             by_address: HashMap::new(),
             counts: SdpCounts::default(),
             config: ParserConfig::lenient(),
+            limits,
         }
+    }
+
+    /// The limits it was made with.
+    pub const fn limits(&self) -> SdpLimits {
+        self.limits
     }
 
     /// What was counted.
@@ -299,6 +338,8 @@ impl SdpMap {
             return;
         };
         self.counts.descriptions += 1;
+        let limits = self.limits;
+        let formats = limits.formats.max(1);
         let media: Vec<AnnouncedMedia> = sdp
             .media()
             .filter(|m| m.line().is_rtp() && !m.is_rejected())
@@ -322,11 +363,11 @@ impl SdpMap {
                             let c = m.codec(pt)?;
                             Some((pt, c.encoding.to_string(), c.clock_rate))
                         })
-                        .take(MAX_FORMATS)
+                        .take(formats)
                         .collect(),
                 })
             })
-            .take(MAX_SECTIONS)
+            .take(limits.sections.max(1))
             .collect();
         let Some(call) = self.find(call_id, from, to) else {
             return;
@@ -343,14 +384,14 @@ impl SdpMap {
         }
         let key = call_id.to_vec();
         let addresses: Vec<SocketAddr> = media.iter().map(|m| m.rtp).collect();
-        if call.described.len() >= MAX_DESCRIPTIONS {
+        if call.described.len() >= limits.descriptions.max(1) {
             call.described.remove(0);
         }
         call.described.push(Announced { time, by, media });
         for a in addresses {
             let calls = self.by_address.entry(a).or_default();
             if !calls.contains(&key) {
-                if calls.len() >= MAX_PER_ADDRESS {
+                if calls.len() >= limits.calls_per_address.max(1) {
                     calls.remove(0);
                 }
                 calls.push(key.clone());
@@ -424,7 +465,7 @@ impl SdpMap {
         {
             Some(p) => p,
             None => {
-                if v.len() >= MAX_PER_CALL_ID {
+                if v.len() >= self.limits.attempts_per_call_id.max(1) {
                     // Its addresses stay indexed under the Call-ID: a
                     // lookup finds the attempts still held.
                     v.remove(0);

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use sipline::{parse_datagram, Datagram, ParserConfig};
-use sipline_calls::{Party, SdpMap, Tie};
+use sipline_calls::{Party, SdpLimits, SdpMap, Tie};
 
 /// An SDP body announcing audio at `addr` with `extra` media lines.
 fn sdp(addr: &str, extra: &str) -> String {
@@ -438,5 +438,92 @@ fn calls_are_bounded_and_an_evicted_call_ties_nothing() {
     assert_eq!(
         tied(&map, 2.0, "192.0.2.2:5020", "192.0.2.1:4020"),
         "c3 callee"
+    );
+}
+
+#[test]
+fn every_other_bound_holds_what_it_says() {
+    let limits = SdpLimits {
+        max_calls: 10,
+        attempts_per_call_id: 1,
+        descriptions: 2,
+        sections: 1,
+        formats: 1,
+        calls_per_address: 1,
+    };
+    let mut map = SdpMap::with_limits(limits);
+    assert_eq!(map.limits(), limits);
+    // Two audio sections, two formats: one of each kept.
+    let two = sdp("192.0.2.1:4000", "m=audio 4002 RTP/AVP 0\r\n");
+    feed(
+        &mut map,
+        0.0,
+        &msg(
+            "INVITE sip:b@h SIP/2.0",
+            "c1",
+            ("1", None),
+            "1 INVITE",
+            Some(&two),
+        ),
+    );
+    let c = map.call(b"c1", "1").unwrap();
+    assert_eq!(c.described[0].media.len(), 1);
+    assert_eq!(c.described[0].media[0].formats.len(), 1);
+    // Re-offers at new ports: the latest two descriptions kept.
+    for (i, port) in [4010, 4020].into_iter().enumerate() {
+        let offer = sdp(&format!("192.0.2.1:{port}"), "");
+        let cseq = format!("{} INVITE", i + 2);
+        feed(
+            &mut map,
+            1.0 + i as f64,
+            &msg(
+                "INVITE sip:b@h SIP/2.0",
+                "c1",
+                ("1", Some("2")),
+                &cseq,
+                Some(&offer),
+            ),
+        );
+    }
+    let c = map.call(b"c1", "1").unwrap();
+    let ports: Vec<u16> = c.described.iter().map(|d| d.media[0].rtp.port()).collect();
+    assert_eq!(ports, [4010, 4020]);
+    // A second attempt under the same Call-ID evicts the first.
+    feed(
+        &mut map,
+        3.0,
+        &msg(
+            "INVITE sip:b@h SIP/2.0",
+            "c1",
+            ("9", None),
+            "1 INVITE",
+            Some(&sdp("192.0.2.9:6000", "")),
+        ),
+    );
+    assert!(map.call(b"c1", "1").is_none());
+    assert!(map.call(b"c1", "9").is_some());
+    assert_eq!(map.counts().evicted, 1);
+    // One call per address: of two live calls offering one address, the
+    // later one alone is remembered there (else the stream is ambiguous).
+    let mut wide = SdpMap::default();
+    for id in ["c3", "c4"] {
+        let offer = sdp("192.0.2.5:7000", "");
+        let invite = msg(
+            "INVITE sip:b@h SIP/2.0",
+            id,
+            ("1", None),
+            "1 INVITE",
+            Some(&offer),
+        );
+        feed(&mut map, 4.0, &invite);
+        feed(&mut wide, 4.0, &invite);
+    }
+    assert_eq!(
+        tied(&map, 5.0, "192.0.2.6:5000", "192.0.2.5:7000"),
+        "c4 callee"
+    );
+    assert_eq!(
+        tied(&wide, 5.0, "192.0.2.6:5000", "192.0.2.5:7000"),
+        "ambiguous"
     );
 }
