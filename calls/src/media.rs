@@ -400,8 +400,8 @@ impl SdpMap {
     }
 
     /// The call a stream from `src` to `dst` whose first packet was seen at
-    /// `time` belongs to: the live call (not over before `time`) whose
-    /// latest description up to `time` announced `dst`. When several do,
+    /// `time` belongs to: the live call (not over before `time`) where one
+    /// side's latest description up to `time` announced `dst`. When several do,
     /// the one whose other side announced `src`; when that does not tell
     /// them apart either, [`Tie::Ambiguous`].
     pub fn tie(&self, time: f64, src: SocketAddr, dst: SocketAddr) -> Tie<'_> {
@@ -417,12 +417,16 @@ impl SdpMap {
             if call.ended.is_some_and(|e| e < time) {
                 continue;
             }
-            let announced = call
-                .described
-                .iter()
-                .rev()
-                .filter(|d| d.time <= time)
-                .find_map(|d| d.media.iter().find(|m| m.rtp == dst).map(|m| (d.by, m)));
+            // Each side's latest description replaces its earlier ones
+            // (RFC 3264 §8): an address it moved away from is no longer its.
+            let announced = [Party::Caller, Party::Callee].into_iter().find_map(|p| {
+                let latest = call
+                    .described
+                    .iter()
+                    .rev()
+                    .find(|d| d.by == p && d.time <= time)?;
+                latest.media.iter().find(|m| m.rtp == dst).map(|m| (p, m))
+            });
             if let Some((receiver, media)) = announced {
                 found.push((call, other(receiver), media));
             }
@@ -433,8 +437,9 @@ impl SdpMap {
             found.retain(|(call, sender, _)| {
                 call.described
                     .iter()
-                    .filter(|d| d.by == *sender && d.time <= time)
-                    .any(|d| d.media.iter().any(|m| m.rtp == src))
+                    .rev()
+                    .find(|d| d.by == *sender && d.time <= time)
+                    .is_some_and(|d| d.media.iter().any(|m| m.rtp == src))
             });
         }
         match found.as_slice() {

@@ -269,6 +269,15 @@ fn a_re_invite_moves_the_media_and_hold_is_not_both_ways() {
         tied(&map, 19.0, "192.0.2.1:4000", "192.0.2.2:5002"),
         "unknown"
     );
+    // The address it moved away from is no longer the call's.
+    assert_eq!(
+        tied(&map, 21.0, "192.0.2.1:4000", "192.0.2.2:5000"),
+        "unknown"
+    );
+    assert_eq!(
+        tied(&map, 19.0, "192.0.2.1:4000", "192.0.2.2:5000"),
+        "c1 caller"
+    );
     let c = map.call(b"c1", "1").unwrap();
     assert_eq!(c.described.len(), 4);
     assert_eq!(c.described[2].by, Party::Callee);
