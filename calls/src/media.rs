@@ -20,6 +20,7 @@
 //! announced address.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 
@@ -101,7 +102,13 @@ pub struct Announced {
     /// Its RTP media sections that were not rejected (port 0) and have an
     /// address (not `0.0.0.0`).
     pub media: Vec<AnnouncedMedia>,
+    /// A hash of the body it was read from: the same body from the same
+    /// side again is not read twice.
+    pub body_hash: u64,
 }
+
+/// The hasher of bodies: foldhash, with a fixed seed.
+const HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x5d9_0b0d);
 
 /// What the map knows of one call attempt (a Call-ID and the caller's
 /// From tag).
@@ -264,17 +271,41 @@ impl SdpMap {
 
     /// A SIP message seen at capture time `time`.
     pub fn message(&mut self, time: f64, msg: &Message<'_>) {
+        const METHODS: [&str; 5] = ["INVITE", "ACK", "PRACK", "UPDATE", "BYE"];
         let head = &msg.head;
-        let Some(Ok(cseq)) = head.get::<sipline::CSeq>() else {
-            return;
-        };
-        let method = cseq.method.as_str();
-        if !matches!(method, "INVITE" | "ACK" | "PRACK" | "UPDATE" | "BYE") {
-            return;
+        // A request's method is its start line's: most traffic (REGISTER,
+        // OPTIONS, …) leaves here without a header read.
+        if let StartLine::Request(r) = &head.start_line {
+            if !METHODS.contains(&r.method.as_str()) {
+                return;
+            }
         }
         let Some(Ok(call_id)) = head.get::<sipline::header::CallId>() else {
             return;
         };
+        // Only an INVITE opens a call: anything else concerns a call held.
+        let invite =
+            matches!(&head.start_line, StartLine::Request(r) if r.method.as_str() == "INVITE");
+        if !invite && !self.calls.contains(call_id) {
+            return;
+        }
+        let Some(Ok(cseq)) = head.get::<sipline::CSeq>() else {
+            return;
+        };
+        let method = cseq.method.as_str();
+        if !METHODS.contains(&method) {
+            return;
+        }
+        let sdp = sipline::sdp::is_sdp(head, msg.body);
+        // Without SDP, only an initial INVITE (a call opens), a BYE (it
+        // ends) and a final response to an INVITE (answered or failed) count.
+        let marks = match &head.start_line {
+            StartLine::Request(_) => method == "INVITE" || method == "BYE",
+            StartLine::Status(st) => method == "INVITE" && st.code.as_u16() >= 200,
+        };
+        if !sdp && !marks {
+            return;
+        }
         let from = head.from_tag().unwrap_or_default();
         let to = head.to_tag();
         let by = match head.start_line {
@@ -330,7 +361,20 @@ impl SdpMap {
                 by
             }
         };
-        if !sipline::sdp::is_sdp(head, msg.body) {
+        if !sdp {
+            return;
+        }
+        // The same body again from the same side (a retransmission, the
+        // 200 repeating the 183's answer) adds nothing: not parsed twice.
+        let body_hash = HASH.hash_one(msg.body);
+        let again = self.find(call_id, from, to).is_some_and(|c| {
+            c.described
+                .iter()
+                .rev()
+                .find(|d| d.by == by)
+                .is_some_and(|d| d.body_hash == body_hash)
+        });
+        if again {
             return;
         }
         let Ok(sdp) = parse_sdp(msg.body, &self.config) else {
@@ -387,7 +431,12 @@ impl SdpMap {
         if call.described.len() >= limits.descriptions.max(1) {
             call.described.remove(0);
         }
-        call.described.push(Announced { time, by, media });
+        call.described.push(Announced {
+            time,
+            by,
+            media,
+            body_hash,
+        });
         for a in addresses {
             let calls = self.by_address.entry(a).or_default();
             if !calls.contains(&key) {
