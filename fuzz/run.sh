@@ -21,7 +21,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(status_line_strict status_line_lenient nom_status_line message_head stream_decoder
            datagram sipfrag diff_chunked diff_round_trip diff_strict_lenient
            capture_file diff_tcp_reorder diff_ip_fragments link_decode typed_via typed_scalars typed_address typed_reason validate_keys call_engine
-           diff_deferred_datagrams simd_scans hep_collector salvage whole_head sdp sdp_write rtp_rtcp)
+           diff_deferred_datagrams simd_scans hep_collector salvage whole_head sdp sdp_write rtp_rtcp media_ties)
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
@@ -65,6 +65,10 @@ for t in "${targets[@]}"; do
   if [ "$t" = hep_collector ]; then
     # HEP: start from the link decoder's committed corpus (it holds HEP).
     cp -n corpus/link_decode/* "seeds/$t/" 2>/dev/null || true
+  fi
+  if [ "$t" = media_ties ]; then
+    # Calls: start from the call engine's committed corpus.
+    cp -n corpus/call_engine/* "seeds/$t/" 2>/dev/null || true
   fi
   if [ "$t" = diff_deferred_datagrams ]; then
     # Captures: start from the capture reader's committed corpus.
