@@ -528,6 +528,13 @@ pub fn deliver_datagram(
     config: &sipline::ParserConfig,
     sink: &mut dyn Sink,
 ) {
+    // RTP and RTCP (version 2) start with 0x80–0xBF, which no SIP start
+    // line or keep-alive does: parse_datagram could only fail on them
+    // (the fuzz target `datagram` checks it), after scanning them whole.
+    if sniff && payload.first().is_some_and(|b| (0x80..=0xBF).contains(b)) {
+        sink.media(at, payload);
+        return;
+    }
     match parse_datagram(payload, config) {
         Ok(Datagram::Message(m)) => sink.message(at, &m, payload.len()),
         Ok(Datagram::KeepAlive) => sink.skipped(at, Skip::KeepAlive),
