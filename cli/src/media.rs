@@ -79,8 +79,8 @@ pub struct MediaSeen {
     /// Datagrams that are neither SIP, RTP nor RTCP.
     other: u64,
     sdp: SdpMap,
-    ties: HashMap<StreamKey, Tied>,
-    by_call: HashMap<(String, String), Vec<StreamKey>>,
+    ties: HashMap<StreamKey, Tied, foldhash::fast::RandomState>,
+    by_call: HashMap<(String, String), Vec<StreamKey>, foldhash::fast::RandomState>,
     /// Streams sent to an address several live calls announced.
     ambiguous: u64,
 }

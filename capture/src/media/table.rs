@@ -49,7 +49,7 @@ pub struct StreamKey {
 #[derive(Debug, Default)]
 pub struct RtpStreams {
     limits: MediaLimits,
-    streams: HashMap<StreamKey, StreamStats>,
+    streams: HashMap<StreamKey, StreamStats, foldhash::fast::RandomState>,
     refused: u64,
 }
 
@@ -58,7 +58,7 @@ impl RtpStreams {
     pub fn new(limits: MediaLimits) -> RtpStreams {
         RtpStreams {
             limits,
-            streams: HashMap::new(),
+            streams: HashMap::default(),
             refused: 0,
         }
     }
