@@ -754,3 +754,137 @@ fn sipp_rtp_playback_reads_as_tshark_reads_it() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An RTCP sender report from `ssrc` with NTP time `ntp`.
+fn sender_report(ssrc: u32, ntp: u64) -> Vec<u8> {
+    let mut p = vec![0x80, 200, 0, 6];
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    p.extend_from_slice(&ntp.to_be_bytes());
+    for v in [0u32, 100, 16_000] {
+        p.extend_from_slice(&v.to_be_bytes());
+    }
+    p
+}
+
+/// An RTCP receiver report from `reporter` with one block about `ssrc`.
+fn receiver_report(
+    reporter: u32,
+    ssrc: u32,
+    lost: u32,
+    jitter: u32,
+    lsr: u32,
+    dlsr: u32,
+) -> Vec<u8> {
+    let mut p = vec![0x81, 201, 0, 7];
+    for v in [reporter, ssrc, lost & 0x00ff_ffff, 100, jitter, lsr, dlsr] {
+        p.extend_from_slice(&v.to_be_bytes());
+    }
+    p
+}
+
+#[test]
+fn rtcp_reports_are_filed_with_their_stream_and_time_the_round_trip() {
+    let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+    let b: SocketAddr = "10.0.0.2:5000".parse().unwrap();
+    let (a_rtcp, b_rtcp): (SocketAddr, SocketAddr) = (
+        "10.0.0.1:4001".parse().unwrap(),
+        "10.0.0.2:5001".parse().unwrap(),
+    );
+    let start = 1_700_000_000.0;
+    let mut arrivals: Vec<Arrival> = (0..100u16)
+        .map(|i| {
+            (
+                start + f64::from(i) * 0.020,
+                a,
+                b,
+                rtp(0, i, u32::from(i) * 160, 0x1234),
+            )
+        })
+        .collect();
+    // The sender's report at 0.5 s; the receiver echoes it 0.15 s later,
+    // having held it 3 277/65 536 s: a round trip of 99.997 ms.
+    let ntp: u64 = (3_900_000_000u64 << 32) | 0x8000_0000;
+    let lsr = (ntp >> 16) as u32;
+    arrivals.push((start + 0.5, a_rtcp, b_rtcp, sender_report(0x1234, ntp)));
+    arrivals.push((
+        start + 0.65,
+        b_rtcp,
+        a_rtcp,
+        receiver_report(0x9999, 0x1234, 3, 80, lsr, 3277),
+    ));
+    // About a source nobody sends: counted.
+    arrivals.push((
+        start + 0.7,
+        b_rtcp,
+        a_rtcp,
+        receiver_report(0x9999, 0x7777, 0, 0, 0, 0),
+    ));
+    arrivals.sort_by(|x, y| x.0.total_cmp(&y.0));
+
+    let mut streams = RtpStreams::new(MediaLimits::default());
+    for (t, src, dst, p) in &arrivals {
+        if is_rtcp(p) {
+            streams.rtcp(*t, *src, *dst, p).unwrap();
+        } else {
+            streams.packet(*t, *src, *dst, &parse_rtp(p).unwrap(), Some(8000));
+        }
+    }
+    let s = streams.streams()[0].1;
+    assert_eq!(
+        (s.sender_reports(), s.rtcp_reports(), s.rtcp_lost()),
+        (1, 1, Some(3))
+    );
+    assert!((s.rtcp_jitter_ms().unwrap() - 10.0).abs() < 1e-9);
+    let (mean, max) = s.rtt_ms().unwrap();
+    let want = (0.15 - 3277.0 / 65536.0) * 1000.0;
+    assert!(
+        (mean - want).abs() < 1e-3 && (max - want).abs() < 1e-3,
+        "{mean} {max}"
+    );
+    assert_eq!(streams.rtcp_unmatched(), 1);
+    // A compound whose second packet's length runs past the datagram: the
+    // first is read, the error names the length that does not add up.
+    let mut bad = sender_report(0x1234, ntp);
+    bad.extend_from_slice(&[0x80, 201, 0, 9, 0, 0, 0, 1]);
+    let err = streams.rtcp(start + 1.0, a_rtcp, b_rtcp, &bad).unwrap_err();
+    assert_eq!(err.1, 28 + 2);
+    assert_eq!(streams.streams()[0].1.sender_reports(), 2);
+
+    // tshark times the same round trip, to the millisecond.
+    let skipped = "tshark's RTCP round trip";
+    if !common::have_program(&common::TSHARK, "tshark", &["-v"], skipped) {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sipline-rtcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rtcp.pcap");
+    std::fs::write(&path, capture(&arrivals)).unwrap();
+    let out = std::process::Command::new("tshark")
+        .args(["-n", "-o", "rtcp.show_roundtrip_calculation:TRUE"])
+        .args(["-o", "rtcp.roundtrip_min_threshhold:0"])
+        .args(["-d", "udp.port==4001,rtcp", "-d", "udp.port==5001,rtcp"])
+        .args([
+            "-Y",
+            "rtcp.roundtrip-delay",
+            "-T",
+            "fields",
+            "-e",
+            "rtcp.roundtrip-delay",
+            "-r",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let theirs: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    assert_eq!(theirs.len(), 1, "tshark: {text}");
+    assert!(
+        (theirs[0] - want).abs() <= 1.0,
+        "tshark {} ms, sipline {want} ms",
+        theirs[0]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

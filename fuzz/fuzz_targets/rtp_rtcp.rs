@@ -4,8 +4,12 @@
 //! inside the datagram and stop at the first error. The input cut into
 //! RTP packets (the first byte says how long each is) feeds one stream:
 //! its figures stay consistent (lost = expected - received, duplicates and
-//! errors no more than packets, jitter finite and not negative).
-use sipline_capture::media::{is_rtcp, parse_rtcp, parse_rtp, RtcpPacket, StreamStats};
+//! errors no more than packets, jitter finite and not negative). The same
+//! packets through a stream table, every RTCP datagram among them filed
+//! with its stream: round trips never negative.
+use sipline_capture::media::{
+    is_rtcp, parse_rtcp, parse_rtp, MediaLimits, RtcpPacket, RtpStreams, StreamStats,
+};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(h) = parse_rtp(data) {
@@ -34,6 +38,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
     }
     let mut s = StreamStats::default();
+    let mut table = RtpStreams::new(MediaLimits { max_streams: 4 });
+    let (a, b) = (
+        "192.0.2.1:4000".parse().unwrap(),
+        "192.0.2.2:5000".parse().unwrap(),
+    );
     let mut rest = data;
     let mut t = 0.0;
     while let Some((&len, tail)) = rest.split_first() {
@@ -41,8 +50,19 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let (pkt, more) = tail.split_at(n);
         rest = more;
         t += f64::from(len) / 1000.0;
-        if let Ok(h) = parse_rtp(pkt) {
+        // Odd lengths go one way, even the other.
+        let (src, dst) = if len % 2 == 0 { (a, b) } else { (b, a) };
+        if is_rtcp(pkt) {
+            let _ = table.rtcp(t, src, dst, pkt);
+        } else if let Ok(h) = parse_rtp(pkt) {
             s.packet(t, &h, Some(8000));
+            table.packet(t, src, dst, &h, Some(8000));
+        }
+    }
+    assert!(table.len() <= 4);
+    for (_, st) in table.streams() {
+        if let Some((mean, max)) = st.rtt_ms() {
+            assert!(mean >= 0.0 && max >= mean - 1e-9, "{mean} {max}");
         }
     }
     if s.packets() > 0 {

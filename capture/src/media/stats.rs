@@ -63,6 +63,31 @@ pub struct StreamStats {
     buffer_ms: f64,
     min_transit_ms: Option<f64>,
     discarded: u64,
+    /// What RTCP said of the stream.
+    rtcp: RtcpSeen,
+}
+
+/// The sender reports a stream keeps to match receiver reports against.
+const SR_KEPT: usize = 4;
+
+/// What RTCP said of one stream: its sender's reports (kept to time the
+/// round trip), and what its receiver reported.
+#[derive(Clone, Debug, Default)]
+struct RtcpSeen {
+    /// The last sender reports: the middle 32 bits of their NTP time (what
+    /// a receiver echoes as LSR) and when each was seen.
+    srs: [(u32, f64); SR_KEPT],
+    next_sr: usize,
+    sender_reports: u64,
+    /// Report blocks about the stream.
+    reports: u64,
+    /// The latest block's cumulative loss and jitter (timestamp units).
+    lost: Option<i32>,
+    jitter: Option<u32>,
+    /// Round trips timed (s): count, sum, largest.
+    rtts: u64,
+    rtt_sum: f64,
+    rtt_max: f64,
 }
 
 /// The depth of the jitter buffer modelled when none is set: 60 ms, a
@@ -337,5 +362,71 @@ impl StreamStats {
     /// Payload bytes received.
     pub fn bytes(&self) -> u64 {
         self.bytes
+    }
+
+    /// An RTCP sender report of this stream's source, seen at `time`, with
+    /// its NTP timestamp (RFC 3550 §6.4.1).
+    pub fn sender_report(&mut self, time: f64, ntp: u64) {
+        let r = &mut self.rtcp;
+        if let Some(slot) = r.srs.get_mut(r.next_sr % SR_KEPT) {
+            *slot = ((ntp >> 16) as u32, time);
+        }
+        r.next_sr = (r.next_sr + 1) % SR_KEPT;
+        r.sender_reports += 1;
+    }
+
+    /// A report block about this stream, seen at `time` on its way back to
+    /// the stream's sender. When it echoes a sender report this stream saw
+    /// (`lsr`), the round trip as the capture point sees it is the time
+    /// from that report to this block, less the receiver's delay (`dlsr`):
+    /// RFC 3550 §6.4.1's A − LSR − DLSR with the capture's clock, the
+    /// sender's round trip when the capture is taken beside the sender.
+    pub fn report(&mut self, time: f64, block: &super::rtp::ReportBlock) {
+        let r = &mut self.rtcp;
+        r.reports += 1;
+        r.lost = Some(block.cumulative_lost);
+        r.jitter = Some(block.jitter);
+        if block.lsr == 0 {
+            return;
+        }
+        let Some(&(_, sent)) = r.srs.iter().find(|(lsr, t)| *lsr == block.lsr && *t > 0.0) else {
+            return;
+        };
+        let rtt = time - sent - f64::from(block.dlsr) / 65536.0;
+        // A block older than its report, or a receiver's delay longer than
+        // what passed: not a round trip (a clock or capture-point artefact).
+        if rtt >= 0.0 && time >= sent {
+            r.rtts += 1;
+            r.rtt_sum += rtt;
+            r.rtt_max = r.rtt_max.max(rtt);
+        }
+    }
+
+    /// Sender reports seen from this stream's source.
+    pub fn sender_reports(&self) -> u64 {
+        self.rtcp.sender_reports
+    }
+
+    /// Report blocks seen about this stream.
+    pub fn rtcp_reports(&self) -> u64 {
+        self.rtcp.reports
+    }
+
+    /// The cumulative loss the latest report block gave.
+    pub fn rtcp_lost(&self) -> Option<i32> {
+        self.rtcp.lost
+    }
+
+    /// The jitter the latest report block gave, in ms (with the stream's
+    /// clock rate; `None` without one).
+    pub fn rtcp_jitter_ms(&self) -> Option<f64> {
+        let rate = self.clock_rate.filter(|r| *r > 0)?;
+        Some(f64::from(self.rtcp.jitter?) * 1000.0 / f64::from(rate))
+    }
+
+    /// The mean and largest round trip timed from RTCP, in ms.
+    pub fn rtt_ms(&self) -> Option<(f64, f64)> {
+        let r = &self.rtcp;
+        (r.rtts > 0).then(|| (r.rtt_sum * 1000.0 / r.rtts as f64, r.rtt_max * 1000.0))
     }
 }

@@ -2,9 +2,9 @@
 //! destination and SSRC, bounded in number.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use super::rtp::RtpHeader;
+use super::rtp::{parse_rtcp, RtcpPacket, RtpError, RtpHeader};
 use super::stats::StreamStats;
 
 /// What bounds the media streams held at once.
@@ -50,7 +50,12 @@ pub struct StreamKey {
 pub struct RtpStreams {
     limits: MediaLimits,
     streams: HashMap<StreamKey, StreamStats, foldhash::fast::RandomState>,
+    /// The first stream held of each sender address and SSRC: where RTCP
+    /// about that source goes (its sender reports come from another port,
+    /// its receivers' reports go to it).
+    by_source: HashMap<(IpAddr, u32), StreamKey, foldhash::fast::RandomState>,
     refused: u64,
+    rtcp_unmatched: u64,
 }
 
 impl RtpStreams {
@@ -59,7 +64,9 @@ impl RtpStreams {
         RtpStreams {
             limits,
             streams: HashMap::default(),
+            by_source: HashMap::default(),
             refused: 0,
+            rtcp_unmatched: 0,
         }
     }
 
@@ -80,13 +87,62 @@ impl RtpStreams {
         let room = self.streams.len() < self.limits.max_streams;
         match self.streams.get_mut(&key) {
             Some(s) => s.packet(time, h, clock_rate),
-            None if room => self
-                .streams
-                .entry(key)
-                .or_default()
-                .packet(time, h, clock_rate),
+            None if room => {
+                self.by_source.entry((src.ip(), h.ssrc)).or_insert(key);
+                self.streams
+                    .entry(key)
+                    .or_default()
+                    .packet(time, h, clock_rate);
+            }
             None => self.refused += 1,
         }
+    }
+
+    /// Takes an RTCP compound datagram from `src` to `dst` at `time`: a
+    /// sender report is filed with the stream its SSRC sends from `src`'s
+    /// address, a report block with the stream of the block's SSRC that
+    /// `dst`'s address sends (RTCP goes back to the media's sender). What
+    /// concerns no stream held is counted ([`rtcp_unmatched`](Self::rtcp_unmatched)).
+    /// The packets before a malformed one are read; its error is returned.
+    pub fn rtcp(
+        &mut self,
+        time: f64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        payload: &[u8],
+    ) -> Result<(), (RtpError, usize)> {
+        for packet in parse_rtcp(payload) {
+            let blocks = match packet? {
+                RtcpPacket::SenderReport {
+                    ssrc, ntp, blocks, ..
+                } => {
+                    match self.stream_of(src.ip(), ssrc) {
+                        Some(s) => s.sender_report(time, ntp),
+                        None => self.rtcp_unmatched += 1,
+                    }
+                    blocks
+                }
+                RtcpPacket::ReceiverReport { blocks, .. } => blocks,
+                RtcpPacket::Other { .. } => continue,
+            };
+            for block in blocks {
+                match self.stream_of(dst.ip(), block.ssrc) {
+                    Some(s) => s.report(time, &block),
+                    None => self.rtcp_unmatched += 1,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn stream_of(&mut self, sender: IpAddr, ssrc: u32) -> Option<&mut StreamStats> {
+        let key = self.by_source.get(&(sender, ssrc))?;
+        self.streams.get_mut(key)
+    }
+
+    /// Sender reports and report blocks about no stream held.
+    pub fn rtcp_unmatched(&self) -> u64 {
+        self.rtcp_unmatched
     }
 
     /// The stream of `key`, when it is held.
