@@ -24,9 +24,16 @@ use sipline_capture::Location;
 /// The fewest packets a stream found by its headers needs to be reported.
 pub const MIN_PACKETS: u64 = 4;
 
-/// The mean one-way delay the E-model is given: 20 ms of packetisation and
-/// the 60 ms jitter buffer modelled (no RTCP round trip is read yet).
+/// The mean one-way delay the E-model is given before the network's: 20 ms
+/// of packetisation and the 60 ms jitter buffer modelled ([`delay_ms`] adds
+/// half the RTCP round trip where one was timed).
 pub const ASSUMED_DELAY_MS: f64 = 80.0;
+
+/// The one-way delay a stream is rated with: [`ASSUMED_DELAY_MS`], plus
+/// half the mean round trip RTCP timed for it, when it did.
+pub fn delay_ms(s: &StreamStats) -> f64 {
+    ASSUMED_DELAY_MS + s.rtt_ms().map_or(0.0, |(mean, _)| mean / 2.0)
+}
 
 /// G.107's bands of R (Annex B's table of user satisfaction), as
 /// `stats --json` names them, highest first.
@@ -96,9 +103,14 @@ impl MediaSeen {
     pub fn datagram(&mut self, at: &Location<'_>, payload: &[u8]) {
         if is_rtcp(payload) {
             self.rtcp += 1;
-            if parse_rtcp(payload).any(|p| p.is_err()) {
-                self.rtcp_errors += 1;
-            }
+            let failed = match at.flow {
+                Some(f) => {
+                    let time = at.time.unwrap_or(0.0);
+                    self.streams.rtcp(time, f.src, f.dst, payload).is_err()
+                }
+                None => parse_rtcp(payload).any(|p| p.is_err()),
+            };
+            self.rtcp_errors += u64::from(failed);
             return;
         }
         let (Some(flow), Ok(h)) = (at.flow, parse_rtp(payload)) else {
@@ -214,7 +226,7 @@ impl MediaSeen {
                     m.codec = name.map(str::to_string);
                 }
                 if let Some(c) = name.and_then(codec_impairment) {
-                    ratings.push(s.r_factor(c, ASSUMED_DELAY_MS));
+                    ratings.push(s.r_factor(c, delay_ms(s)));
                 }
             }
         }
@@ -266,6 +278,12 @@ impl MediaSeen {
         let t = self.totals();
         let sdp = self.sdp.counts();
         let (judged, one_way) = self.one_way();
+        let rtts: Vec<f64> = self
+            .streams
+            .streams()
+            .iter()
+            .filter_map(|(_, s)| s.rtt_ms().map(|r| r.1))
+            .collect();
         let bands: Map<String, Value> = R_BANDS
             .iter()
             .map(|(_, name)| {
@@ -288,6 +306,9 @@ impl MediaSeen {
             "rtcp_packets": self.rtcp,
             "rtcp_malformed": self.rtcp_errors,
             "rtp_packets_not_followed": self.streams.refused(),
+            "rtcp_unmatched": self.streams.rtcp_unmatched(),
+            "streams_with_rtt": rtts.len(),
+            "max_rtt_ms": rtts.iter().copied().reduce(f64::max),
             "other_datagrams": self.other + t.small,
             "rtp_streams_tied_to_calls": self.ties.len(),
             "rtp_streams_ambiguous": self.ambiguous,
@@ -328,7 +349,7 @@ impl MediaSeen {
         if rated > 0 {
             let _ = writeln!(
                 o,
-                "  listening quality (G.107 R, {ASSUMED_DELAY_MS} ms one-way delay assumed), streams by R:"
+                "  listening quality (G.107 R, {ASSUMED_DELAY_MS} ms one-way delay assumed, plus half the RTCP round trip where timed), streams by R:"
             );
             for (floor, name) in R_BANDS {
                 let n = t.bands.iter().filter(|b| **b == name).count();
@@ -354,7 +375,7 @@ impl MediaSeen {
                     None => sipline::sdp::static_payload(pt).map(|(n, _)| n),
                 };
                 let rating = name.and_then(codec_impairment).map(|c| {
-                    let r = s.r_factor(c, ASSUMED_DELAY_MS);
+                    let r = s.r_factor(c, delay_ms(s));
                     (r, mos(r))
                 });
                 Reported {

@@ -619,6 +619,11 @@ fn rtp_and_rtcp_make_a_media_section() {
     // 95 * 4 / (4 + 25.1) = 78.2.
     assert_eq!(m["r_bands"]["70-80"], 1, "{m}");
     assert_eq!(m["found_by"], "rtp-headers");
+    // The RR's block about SSRC 1 goes to 10.0.0.2, which sends no SSRC 1:
+    // about no stream held. No SR was read: no round trip.
+    assert_eq!(m["rtcp_unmatched"], 1, "{m}");
+    assert_eq!(m["streams_with_rtt"], 0, "{m}");
+    assert!(m["max_rtt_ms"].is_null(), "{m}");
     let (table, _) = sipline(&["stats", p]);
     assert!(table.contains("Media (RTP found by its headers"), "{table}");
     assert!(
@@ -663,6 +668,12 @@ fn rtp_and_rtcp_make_a_media_section() {
         "{r}"
     );
     assert_eq!(r["found_by"], "rtp-headers");
+    assert_eq!(
+        (&r["sender_reports"], &r["rtcp_reports"]),
+        (&0.into(), &0.into()),
+        "{r}"
+    );
+    assert!(r["rtt_ms"].is_null() && r["rtcp_lost"].is_null(), "{r}");
     let (csv, _) = sipline(&["export", "--what", "streams", "--format", "csv", p]);
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(

@@ -36,6 +36,12 @@ record! {
         from_tag: Option<&'a str> = plain,
         sender: Option<&'a str> = dict,
         srtp: Option<bool> = plain,
+        sender_reports: Option<i64> = req,
+        rtcp_reports: Option<i64> = req,
+        rtcp_lost: Option<i64> = plain,
+        rtcp_jitter_ms: Option<f64> = plain,
+        rtt_ms: Option<f64> = plain,
+        max_rtt_ms: Option<f64> = plain,
     }
 }
 
@@ -83,6 +89,12 @@ impl<'a> StreamRow<'a> {
             from_tag: tie.map(|t| t.call.1.as_str()),
             sender: tie.map(|t| t.sender.name()),
             srtp: tie.map(|t| t.srtp),
+            sender_reports: count(s.sender_reports()),
+            rtcp_reports: count(s.rtcp_reports()),
+            rtcp_lost: s.rtcp_lost().map(i64::from),
+            rtcp_jitter_ms: s.rtcp_jitter_ms(),
+            rtt_ms: s.rtt_ms().map(|r| r.0),
+            max_rtt_ms: s.rtt_ms().map(|r| r.1),
         }
     }
 }
