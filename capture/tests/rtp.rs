@@ -782,6 +782,19 @@ fn receiver_report(
     p
 }
 
+/// An RTCP XR from `reporter` with one VoIP Metrics block about `ssrc`.
+fn xr_voip(reporter: u32, ssrc: u32) -> Vec<u8> {
+    let mut p = vec![0x80, 207, 0, 10];
+    p.extend_from_slice(&reporter.to_be_bytes());
+    p.extend_from_slice(&[7, 0, 0, 8]);
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    p.extend_from_slice(&[
+        5, 2, 0, 0, 0, 0, 0, 0, 0, 40, 0, 30, 0, 0, 0, 0, 90, 127, 43, 41,
+    ]);
+    p.extend_from_slice(&[0; 8]);
+    p
+}
+
 #[test]
 fn rtcp_reports_are_filed_with_their_stream_and_time_the_round_trip() {
     let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
@@ -812,6 +825,10 @@ fn rtcp_reports_are_filed_with_their_stream_and_time_the_round_trip() {
         a_rtcp,
         receiver_report(0x9999, 0x1234, 3, 80, lsr, 3277),
     ));
+    // The receiver's own measure of the stream (XR VoIP Metrics, RFC 3611
+    // §4.7): loss 5/256, round trip 40 ms, end system 30 ms, R 90, MOS-LQ
+    // 4.3, MOS-CQ 4.1; no extended R (127).
+    arrivals.push((start + 0.8, b_rtcp, a_rtcp, xr_voip(0x9999, 0x1234)));
     // About a source nobody sends: counted.
     arrivals.push((
         start + 0.7,
@@ -842,6 +859,27 @@ fn rtcp_reports_are_filed_with_their_stream_and_time_the_round_trip() {
         "{mean} {max}"
     );
     assert_eq!(streams.rtcp_unmatched(), 1);
+    let xr = s.xr().unwrap();
+    assert_eq!(
+        (
+            xr.ssrc,
+            xr.loss_rate,
+            xr.discard_rate,
+            xr.round_trip_ms,
+            xr.end_system_ms
+        ),
+        (0x1234, 5, 2, Some(40), Some(30))
+    );
+    assert_eq!(
+        (xr.r_factor, xr.mos_lq, xr.mos_cq),
+        (Some(90), Some(43), Some(41))
+    );
+    // An XR whose block runs past it: the byte of the datagram that says so.
+    let mut cut = xr_voip(0x9999, 0x1234);
+    cut[3] = 3; // the packet now ends inside the block
+    cut.truncate(16);
+    let err = streams.rtcp(start + 1.0, b_rtcp, a_rtcp, &cut).unwrap_err();
+    assert_eq!(err.1, 8 + 2);
     // A compound whose second packet's length runs past the datagram: the
     // first is read, the error names the length that does not add up.
     let mut bad = sender_report(0x1234, ntp);
@@ -886,5 +924,37 @@ fn rtcp_reports_are_filed_with_their_stream_and_time_the_round_trip() {
         "tshark {} ms, sipline {want} ms",
         theirs[0]
     );
+    // And reads the XR block as sipline does.
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-n",
+            "-d",
+            "udp.port==4001,rtcp",
+            "-d",
+            "udp.port==5001,rtcp",
+        ])
+        .args(["-Y", "rtcp.xr.voipmetrics.rfactor", "-T", "fields"])
+        .args([
+            "-e",
+            "rtcp.xr.voipmetrics.rtdelay",
+            "-e",
+            "rtcp.xr.voipmetrics.esdelay",
+        ])
+        .args([
+            "-e",
+            "rtcp.xr.voipmetrics.rfactor",
+            "-e",
+            "rtcp.xr.voipmetrics.moslq",
+        ])
+        .args(["-e", "rtcp.xr.voipmetrics.moscq", "-r"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let theirs: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    assert_eq!(theirs, [40.0, 30.0, 90.0, 4.3, 4.1], "tshark: {text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -309,6 +309,7 @@ impl MediaSeen {
             "rtcp_unmatched": self.streams.rtcp_unmatched(),
             "streams_with_rtt": rtts.len(),
             "max_rtt_ms": rtts.iter().copied().reduce(f64::max),
+            "streams_with_xr": self.streams.streams().iter().filter(|(_, s)| s.xr().is_some()).count(),
             "other_datagrams": self.other + t.small,
             "rtp_streams_tied_to_calls": self.ties.len(),
             "rtp_streams_ambiguous": self.ambiguous,

@@ -513,14 +513,25 @@ fn same_stats(parts: &mut Value, all: &mut Value, split: &[&str; 2]) {
 /// A pcap (Ethernet) of UDP datagrams `(seconds, src port, dst port,
 /// payload)` from 10.0.0.1 to 10.0.0.2, with microsecond times.
 fn udp_capture(packets: &[(f64, u16, u16, Vec<u8>)]) -> Vec<u8> {
+    let forward: Vec<_> = packets
+        .iter()
+        .map(|(t, s, d, p)| (*t, false, *s, *d, p.clone()))
+        .collect();
+    udp_capture_both_ways(&forward)
+}
+
+/// [`udp_capture`], each packet from 10.0.0.2 to 10.0.0.1 when its flag says.
+fn udp_capture_both_ways(packets: &[(f64, bool, u16, u16, Vec<u8>)]) -> Vec<u8> {
     let mut f = Vec::new();
     for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
         f.extend_from_slice(&v.to_le_bytes());
     }
-    for (t, sport, dport, payload) in packets {
+    for (t, back, sport, dport, payload) in packets {
+        let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let (src, dst) = if *back { (b, a) } else { (a, b) };
         let mut frame = Vec::new();
         PacketBuilder::ethernet2([1; 6], [2; 6])
-            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .ipv4(src, dst, 64)
             .udp(*sport, *dport)
             .write(&mut frame, payload)
             .unwrap();
@@ -684,4 +695,99 @@ fn rtp_and_rtcp_make_a_media_section() {
     let sip_only = common::write_temp("sip-only.pcap", &udp_capture(&packets[packets.len() - 1..]));
     let (v, _) = stats(&sip_only);
     assert!(v.get("media").is_none(), "{v}");
+}
+
+/// RTCP back from the receiver: an SR from the sender, the receiver's RR
+/// echoing it 0.15 s later after holding it 0.05 s (a 100 ms round trip)
+/// and its XR VoIP Metrics; `export --what streams` and `stats` report
+/// them, and the stream is rated with 80 + 50 ms of delay.
+#[test]
+fn rtcp_round_trip_and_xr_reach_the_stream_row() {
+    let mut packets: Vec<(f64, bool, u16, u16, Vec<u8>)> = (1..=50u16)
+        .map(|seq| {
+            (
+                1000.0 + f64::from(seq) * 0.020,
+                false,
+                4000,
+                5000,
+                rtp_packet(8, seq, 1),
+            )
+        })
+        .collect();
+    let ntp: u64 = (3_900_000_000u64 << 32) | 0x4000_0000;
+    let mut sr = vec![0x80, 200, 0, 6, 0, 0, 0, 1];
+    sr.extend_from_slice(&ntp.to_be_bytes());
+    sr.extend_from_slice(&[0; 12]);
+    packets.push((1000.3, false, 4001, 5001, sr));
+    let mut rr = vec![
+        0x81, 201, 0, 7, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 50, 0, 0, 0, 80,
+    ];
+    rr.extend_from_slice(&((ntp >> 16) as u32).to_be_bytes());
+    rr.extend_from_slice(&(65536u32 / 20).to_be_bytes());
+    packets.push((1000.45, true, 5001, 4001, rr));
+    let mut xr = vec![0x80, 207, 0, 10, 0, 0, 0, 9, 7, 0, 0, 8, 0, 0, 0, 1];
+    xr.extend_from_slice(&[
+        10, 0, 0, 0, 0, 0, 0, 0, 0, 120, 0, 40, 0, 0, 0, 0, 85, 127, 41, 39,
+    ]);
+    xr.extend_from_slice(&[0; 8]);
+    packets.push((1000.5, true, 5001, 4001, xr));
+    packets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let path = common::write_temp("rtcp.pcap", &udp_capture_both_ways(&packets));
+    let p = path.to_str().unwrap();
+    let (rows, code) = sipline(&["export", "--what", "streams", "--format", "jsonl", p]);
+    assert_eq!(code, 0);
+    let r: Value = serde_json::from_str(rows.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&r["sender_reports"], &r["rtcp_reports"], &r["rtcp_lost"]),
+        (&1.into(), &1.into(), &2.into()),
+        "{r}"
+    );
+    // 80 timestamp units at 8 kHz.
+    assert!(
+        (r["rtcp_jitter_ms"].as_f64().unwrap() - 10.0).abs() < 1e-9,
+        "{r}"
+    );
+    let rtt = (0.15 - f64::from(65536u32 / 20) / 65536.0) * 1000.0;
+    assert!((r["rtt_ms"].as_f64().unwrap() - rtt).abs() < 0.01, "{r}");
+    assert!(
+        (r["max_rtt_ms"].as_f64().unwrap() - rtt).abs() < 0.01,
+        "{r}"
+    );
+    assert_eq!(
+        (&r["xr_rtt_ms"], &r["xr_end_system_ms"], &r["xr_r_factor"]),
+        (&120.into(), &40.into(), &85.into()),
+        "{r}"
+    );
+    assert_eq!(
+        (&r["xr_mos_lq"], &r["xr_mos_cq"]),
+        (&4.1.into(), &3.9.into()),
+        "{r}"
+    );
+    assert!(
+        (r["xr_loss_pct"].as_f64().unwrap() - 1000.0 / 256.0).abs() < 1e-9,
+        "{r}"
+    );
+    // No loss: R is 93.2 less Id at 80 + rtt/2 ms (the model's Id:
+    // 0.024 Ta, plus 0.11 (Ta - 177.3) past 177.3 ms: none here).
+    let d = 80.0 + rtt / 2.0;
+    let id = 0.024 * d;
+    assert!(
+        (r["r_factor"].as_f64().unwrap() - (93.2 - id)).abs() < 0.01,
+        "{r}"
+    );
+    let (v, _) = stats(&path);
+    let m = &v["media"];
+    assert_eq!(
+        (
+            &m["streams_with_rtt"],
+            &m["streams_with_xr"],
+            &m["rtcp_unmatched"]
+        ),
+        (&1.into(), &1.into(), &0.into()),
+        "{m}"
+    );
+    assert!(
+        (m["max_rtt_ms"].as_f64().unwrap() - rtt).abs() < 0.01,
+        "{m}"
+    );
 }

@@ -21,7 +21,8 @@ mod table;
 
 pub use quality::{codec_impairment, mos, r_factor, CodecImpairment};
 pub use rtp::{
-    is_rtcp, parse_rtcp, parse_rtp, ReportBlock, RtcpPacket, RtcpPackets, RtpError, RtpHeader,
+    is_rtcp, parse_rtcp, parse_rtp, xr_voip_metrics, ReportBlock, RtcpPacket, RtcpPackets,
+    RtpError, RtpHeader, VoipMetrics,
 };
 pub use stats::{StreamStats, DEFAULT_BUFFER_MS};
 pub use table::{MediaLimits, RtpStreams, StreamKey};

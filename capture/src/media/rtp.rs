@@ -317,3 +317,79 @@ impl<'a> Iterator for RtcpPackets<'a> {
         }))
     }
 }
+
+/// An RTCP XR VoIP Metrics report block (RFC 3611 §4.7): what an endpoint
+/// measured of the stream it receives. A value the endpoint did not have
+/// (127 for R and MOS, 0 for the round trip) is `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VoipMetrics {
+    /// The source reported on.
+    pub ssrc: u32,
+    /// Packets lost, out of 256.
+    pub loss_rate: u8,
+    /// Packets discarded (late or early for the jitter buffer), out of 256.
+    pub discard_rate: u8,
+    /// The round trip the endpoint measured, in ms.
+    pub round_trip_ms: Option<u16>,
+    /// Its own delay (jitter buffer, coding, playout), in ms.
+    pub end_system_ms: Option<u16>,
+    /// Its listening-quality R (0–100).
+    pub r_factor: Option<u8>,
+    /// Its listening-quality MOS, times 10 (10–50).
+    pub mos_lq: Option<u8>,
+    /// Its conversational-quality MOS, times 10 (10–50).
+    pub mos_cq: Option<u8>,
+}
+
+/// The VoIP Metrics blocks of an RTCP XR packet (packet type 207, its
+/// bytes as [`RtcpPacket::Other`] gives them); other block types passed
+/// over. An error, and nothing after it, where a block's length runs past
+/// the packet: its offset in the packet.
+///
+/// ```
+/// use sipline_capture::media::xr_voip_metrics;
+///
+/// let mut xr = vec![0x80, 207, 0, 10, 0, 0, 0, 1, 7, 0, 0, 8, 0, 0, 0, 9, 5, 0];
+/// xr.extend_from_slice(&[0; 6]); // densities, burst and gap durations
+/// xr.extend_from_slice(&[0, 40, 0, 30, 0, 0, 0, 0, 90, 127, 43, 41]);
+/// xr.extend_from_slice(&[0; 8]); // configuration and jitter buffer
+/// let m = xr_voip_metrics(&xr).next().unwrap().unwrap();
+/// assert_eq!((m.ssrc, m.loss_rate, m.round_trip_ms, m.r_factor, m.mos_lq), (9, 5, Some(40), Some(90), Some(43)));
+/// ```
+pub fn xr_voip_metrics(
+    packet: &[u8],
+) -> impl Iterator<Item = Result<VoipMetrics, (RtpError, usize)>> + '_ {
+    let mut at = 8;
+    let mut failed = packet.get(1) != Some(&207);
+    std::iter::from_fn(move || loop {
+        if failed || at + 4 > packet.len() {
+            return None;
+        }
+        let kind = packet.get(at).copied().unwrap_or(0);
+        let len = 4 * (usize::from(be16(packet, at + 2).unwrap_or(0)) + 1);
+        let Some(block) = packet.get(at..at + len) else {
+            failed = true;
+            return Some(Err((RtpError::RtcpLength, at + 2)));
+        };
+        at += len;
+        if kind != 7 {
+            continue;
+        }
+        if block.len() < 36 {
+            failed = true;
+            return Some(Err((RtpError::Short, at - len + block.len())));
+        }
+        let byte = |i: usize| block.get(i).copied().unwrap_or(0);
+        let unless = |v: u8, none: u8| (v != none).then_some(v);
+        return Some(Ok(VoipMetrics {
+            ssrc: be32(block, 4).unwrap_or(0),
+            loss_rate: byte(8),
+            discard_rate: byte(9),
+            round_trip_ms: be16(block, 16).filter(|v| *v != 0),
+            end_system_ms: be16(block, 18).filter(|v| *v != 0),
+            r_factor: unless(byte(24), 127),
+            mos_lq: unless(byte(26), 127),
+            mos_cq: unless(byte(27), 127),
+        }));
+    })
+}

@@ -88,6 +88,8 @@ struct RtcpSeen {
     rtts: u64,
     rtt_sum: f64,
     rtt_max: f64,
+    /// The latest XR VoIP Metrics block about the stream.
+    xr: Option<super::rtp::VoipMetrics>,
 }
 
 /// The depth of the jitter buffer modelled when none is set: 60 ms, a
@@ -400,6 +402,17 @@ impl StreamStats {
             r.rtt_sum += rtt;
             r.rtt_max = r.rtt_max.max(rtt);
         }
+    }
+
+    /// An XR VoIP Metrics block about this stream (its receiver's own
+    /// measure of it); the latest is kept.
+    pub fn voip_metrics(&mut self, m: super::rtp::VoipMetrics) {
+        self.rtcp.xr = Some(m);
+    }
+
+    /// The latest XR VoIP Metrics block about this stream.
+    pub fn xr(&self) -> Option<super::rtp::VoipMetrics> {
+        self.rtcp.xr
     }
 
     /// Sender reports seen from this stream's source.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-use super::rtp::{parse_rtcp, RtcpPacket, RtpError, RtpHeader};
+use super::rtp::{parse_rtcp, xr_voip_metrics, RtcpPacket, RtpError, RtpHeader};
 use super::stats::StreamStats;
 
 /// What bounds the media streams held at once.
@@ -100,8 +100,9 @@ impl RtpStreams {
 
     /// Takes an RTCP compound datagram from `src` to `dst` at `time`: a
     /// sender report is filed with the stream its SSRC sends from `src`'s
-    /// address, a report block with the stream of the block's SSRC that
-    /// `dst`'s address sends (RTCP goes back to the media's sender). What
+    /// address, a report block (and an XR VoIP Metrics block) with the
+    /// stream of the block's SSRC that `dst`'s address sends (RTCP goes back
+    /// to the media's sender). What
     /// concerns no stream held is counted ([`rtcp_unmatched`](Self::rtcp_unmatched)).
     /// The packets before a malformed one are read; its error is returned.
     pub fn rtcp(
@@ -123,6 +124,21 @@ impl RtpStreams {
                     blocks
                 }
                 RtcpPacket::ReceiverReport { blocks, .. } => blocks,
+                RtcpPacket::Other {
+                    packet_type: 207,
+                    bytes,
+                } => {
+                    // Errors name the byte of the datagram, not of the packet.
+                    let base = (bytes.as_ptr() as usize).saturating_sub(payload.as_ptr() as usize);
+                    for m in xr_voip_metrics(bytes) {
+                        let m = m.map_err(|(e, at)| (e, base + at))?;
+                        match self.stream_of(dst.ip(), m.ssrc) {
+                            Some(s) => s.voip_metrics(m),
+                            None => self.rtcp_unmatched += 1,
+                        }
+                    }
+                    continue;
+                }
                 RtcpPacket::Other { .. } => continue,
             };
             for block in blocks {

@@ -42,6 +42,13 @@ record! {
         rtcp_jitter_ms: Option<f64> = plain,
         rtt_ms: Option<f64> = plain,
         max_rtt_ms: Option<f64> = plain,
+        xr_loss_pct: Option<f64> = plain,
+        xr_discard_pct: Option<f64> = plain,
+        xr_rtt_ms: Option<i32> = plain,
+        xr_end_system_ms: Option<i32> = plain,
+        xr_r_factor: Option<i32> = plain,
+        xr_mos_lq: Option<f64> = plain,
+        xr_mos_cq: Option<f64> = plain,
     }
 }
 
@@ -62,6 +69,7 @@ impl<'a> StreamRow<'a> {
         tie: Option<&'a Tied>,
     ) -> Self {
         let (start, end) = s.span();
+        let xr = s.xr();
         StreamRow {
             src: Some(&addrs.0),
             dst: Some(&addrs.1),
@@ -95,6 +103,13 @@ impl<'a> StreamRow<'a> {
             rtcp_jitter_ms: s.rtcp_jitter_ms(),
             rtt_ms: s.rtt_ms().map(|r| r.0),
             max_rtt_ms: s.rtt_ms().map(|r| r.1),
+            xr_loss_pct: xr.map(|m| f64::from(m.loss_rate) * 100.0 / 256.0),
+            xr_discard_pct: xr.map(|m| f64::from(m.discard_rate) * 100.0 / 256.0),
+            xr_rtt_ms: xr.and_then(|m| m.round_trip_ms).map(i32::from),
+            xr_end_system_ms: xr.and_then(|m| m.end_system_ms).map(i32::from),
+            xr_r_factor: xr.and_then(|m| m.r_factor).map(i32::from),
+            xr_mos_lq: xr.and_then(|m| m.mos_lq).map(|v| f64::from(v) / 10.0),
+            xr_mos_cq: xr.and_then(|m| m.mos_cq).map(|v| f64::from(v) / 10.0),
         }
     }
 }
