@@ -8,13 +8,13 @@ use clap::{Args, Parser, Subcommand};
 use sipline::ParserConfig;
 
 // The modules in layer order (tests/layering.rs at the workspace root
-// checks it): the JSON and row vocabularies first, then one module per
-// command.
+// checks it): the JSON vocabulary, the media seen (which the rows carry)
+// and the row vocabulary first, then one module per command.
 mod json;
+mod media;
 mod rows;
 mod lines;
 mod parse;
-mod media;
 mod stats;
 mod calls;
 mod export;

@@ -8,7 +8,8 @@
 //! packets through a stream table, every RTCP datagram among them filed
 //! with its stream: round trips never negative.
 use sipline_capture::media::{
-    is_rtcp, parse_rtcp, parse_rtp, MediaLimits, RtcpPacket, RtpStreams, StreamStats,
+    is_rtcp, parse_rtcp, parse_rtp, xr_voip_metrics, MediaLimits, RtcpPacket, RtpStreams,
+    StreamStats,
 };
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -29,7 +30,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 assert!(blocks.count() <= 31);
             }
             Ok(RtcpPacket::Other { bytes, .. }) => {
-                assert!(bytes.len() >= 4 && bytes.len() % 4 == 0)
+                assert!(bytes.len() >= 4 && bytes.len() % 4 == 0);
+                for m in xr_voip_metrics(bytes) {
+                    if let Err((_, at)) = m {
+                        assert!(at <= bytes.len());
+                    }
+                }
             }
             Err((_, at)) => {
                 assert!(at <= data.len());
