@@ -83,7 +83,7 @@ impl Sink for Stats {
 
     fn malformed(&mut self, at: &Location, err: &Error) {
         if self.print_problems {
-            println!("{at}: {err} [{}]", err.kind().name());
+            self.print_problems = say(format_args!("{at}: {err} [{}]", err.kind().name()));
         }
         self.summary.malformed(at, err);
     }
@@ -95,10 +95,10 @@ impl Sink for Stats {
     fn skipped_many(&mut self, at: &Location, what: Skip, n: u64) {
         self.summary.skipped_many(at, what, n);
         if self.print_problems && what.is_problem() {
-            match n {
-                1 => println!("{at}: {}", what.name()),
-                _ => println!("{at}: {n} {}", what.name()),
-            }
+            self.print_problems = match n {
+                1 => say(format_args!("{at}: {}", what.name())),
+                _ => say(format_args!("{at}: {n} {}", what.name())),
+            };
         }
     }
 
@@ -715,9 +715,13 @@ pub fn run_stats(
     };
     stats.finish_calls();
     if as_json {
-        println!("{}", stats.to_json(&files, &errors));
+        say(format_args!("{}", stats.to_json(&files, &errors)));
     } else {
-        print!("{}", stats.to_table(&files, &errors));
+        let table = stats.to_table(&files, &errors);
+        say(format_args!(
+            "{}",
+            table.strip_suffix('\n').unwrap_or(&table)
+        ));
     }
     for e in &errors {
         eprintln!("sipline stats: {e}");
@@ -736,7 +740,7 @@ pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
     };
     let (files, errors) = gather(inputs, opts, &mut stats);
     for e in &errors {
-        println!("{e}");
+        say(format_args!("{e}"));
     }
     let problems = stats.summary.malformed
         + errors.len() as u64
@@ -745,13 +749,21 @@ pub fn run_check(inputs: &[String], opts: &ReadOptions) -> ExitCode {
             .filter(|k| k.is_problem())
             .map(|k| stats.summary.skipped.get(k).copied().unwrap_or(0))
             .sum::<u64>();
-    println!(
+    say(format_args!(
         "sipline check: {} input(s), {} messages, {} problem(s)",
         files.len(),
         stats.summary.messages,
         problems
-    );
+    ));
     ExitCode::from(if problems == 0 { 0 } else { 1 })
+}
+
+/// Writes one line to standard output; `false` once it cannot (a reader
+/// that closed the pipe, as `| head` does): the run goes on, counting, and
+/// ends with its status, without the panic `println!` would raise.
+fn say(line: std::fmt::Arguments<'_>) -> bool {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{line}").is_ok()
 }
 
 /// Three decimals, as the JSON prints them.

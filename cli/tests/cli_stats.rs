@@ -791,3 +791,37 @@ fn rtcp_round_trip_and_xr_reach_the_stream_row() {
         "{m}"
     );
 }
+
+/// `sipline check … | head -1`: the reader goes away after one line; check
+/// stops printing, keeps counting, and exits with its status (1: problems)
+/// instead of panicking on the closed pipe.
+#[test]
+fn check_into_a_closed_pipe_ends_quietly() {
+    let packets: Vec<(f64, u16, u16, Vec<u8>)> = (0..5000u32)
+        .map(|i| {
+            (
+                1000.0 + f64::from(i) * 0.001,
+                5060,
+                5060,
+                b"INVITE sip:a@b SIP/3.0\r\n\r\n".to_vec(),
+            )
+        })
+        .collect();
+    let path = common::write_temp("many-problems.pcap", &udp_capture(&packets));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .arg("check")
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    assert!(first.contains("SIP version"), "{first}");
+    drop(out);
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(done.status.code(), Some(1), "{err}");
+}
