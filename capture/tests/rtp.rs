@@ -897,64 +897,49 @@ fn rtcp_reports_are_filed_with_their_stream_and_time_the_round_trip() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("rtcp.pcap");
     std::fs::write(&path, capture(&arrivals)).unwrap();
-    let out = std::process::Command::new("tshark")
-        .args(["-n", "-o", "rtcp.show_roundtrip_calculation:TRUE"])
-        .args(["-o", "rtcp.roundtrip_min_threshhold:0"])
-        .args(["-d", "udp.port==4001,rtcp", "-d", "udp.port==5001,rtcp"])
-        .args([
-            "-Y",
-            "rtcp.roundtrip-delay",
-            "-T",
-            "fields",
-            "-e",
-            "rtcp.roundtrip-delay",
-            "-r",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let theirs: Vec<f64> = text
-        .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    assert_eq!(theirs.len(), 1, "tshark: {text}");
+    let prefs = [
+        "-o",
+        "rtcp.show_roundtrip_calculation:TRUE",
+        "-o",
+        "rtcp.roundtrip_min_threshhold:0",
+    ];
+    let theirs = tshark_rtcp_fields(&path, &prefs, &["rtcp.roundtrip-delay"]);
+    assert_eq!(theirs.len(), 1, "tshark: {theirs:?}");
     assert!(
         (theirs[0] - want).abs() <= 1.0,
         "tshark {} ms, sipline {want} ms",
         theirs[0]
     );
     // And reads the XR block as sipline does.
-    let out = std::process::Command::new("tshark")
-        .args([
-            "-n",
-            "-d",
-            "udp.port==4001,rtcp",
-            "-d",
-            "udp.port==5001,rtcp",
-        ])
-        .args(["-Y", "rtcp.xr.voipmetrics.rfactor", "-T", "fields"])
-        .args([
-            "-e",
-            "rtcp.xr.voipmetrics.rtdelay",
-            "-e",
-            "rtcp.xr.voipmetrics.esdelay",
-        ])
-        .args([
-            "-e",
-            "rtcp.xr.voipmetrics.rfactor",
-            "-e",
-            "rtcp.xr.voipmetrics.moslq",
-        ])
-        .args(["-e", "rtcp.xr.voipmetrics.moscq", "-r"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let theirs: Vec<f64> = text
+    let xr = ["rtdelay", "esdelay", "rfactor", "moslq", "moscq"]
+        .map(|f| format!("rtcp.xr.voipmetrics.{f}"));
+    let xr: Vec<&str> = xr.iter().map(String::as_str).collect();
+    assert_eq!(
+        tshark_rtcp_fields(&path, &[], &xr),
+        [40.0, 30.0, 90.0, 4.3, 4.1]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The numbers tshark prints for `fields` of the frames that have the
+/// first, reading ports 4001 and 5001 as RTCP, with `prefs`.
+fn tshark_rtcp_fields(path: &std::path::Path, prefs: &[&str], fields: &[&str]) -> Vec<f64> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.args([
+        "-n",
+        "-d",
+        "udp.port==4001,rtcp",
+        "-d",
+        "udp.port==5001,rtcp",
+    ])
+    .args(prefs)
+    .args(["-Y", fields[0], "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.arg("-r").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .filter_map(|v| v.parse().ok())
-        .collect();
-    assert_eq!(theirs, [40.0, 30.0, 90.0, 4.3, 4.1], "tshark: {text}");
-    let _ = std::fs::remove_dir_all(&dir);
+        .collect()
 }
