@@ -195,7 +195,7 @@ pub struct SdpCounts {
 ///
 /// let invite = b"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n\
 /// From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\
-/// Content-Type: application/sdp\r\nContent-Length: 63\r\n\r\n\
+/// Content-Type: application/sdp\r\nContent-Length: 87\r\n\r\n\
 /// v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
 /// let mut map = SdpMap::new(1000);
 /// let Ok(Datagram::Message(m)) = parse_datagram(&invite[..], &ParserConfig::default()) else { panic!() };
@@ -280,36 +280,41 @@ impl SdpMap {
                 return;
             }
         }
-        let Some(Ok(call_id)) = head.get::<sipline::header::CallId>() else {
-            return;
-        };
-        // Only an INVITE opens a call: anything else concerns a call held.
-        let invite =
-            matches!(&head.start_line, StartLine::Request(r) if r.method.as_str() == "INVITE");
-        if !invite && !self.calls.contains(call_id) {
-            return;
+        // The checks that cost least first: a body (most responses have
+        // none), then the status, then the CSeq method, then the Call-ID.
+        let sdp = sipline::sdp::is_sdp(head, msg.body);
+        // Without SDP, only an INVITE (a call opens), a BYE (it ends) and a
+        // final response to an INVITE (answered or failed) count.
+        if !sdp {
+            match &head.start_line {
+                StartLine::Request(r) if !matches!(r.method.as_str(), "INVITE" | "BYE") => return,
+                StartLine::Status(st) if st.code.as_u16() < 200 => return,
+                _ => {}
+            }
         }
         let Some(Ok(cseq)) = head.get::<sipline::CSeq>() else {
             return;
         };
         let method = cseq.method.as_str();
-        if !METHODS.contains(&method) {
+        let request = matches!(head.start_line, StartLine::Request(_));
+        let marks = method == "INVITE" || (request && method == "BYE");
+        if !METHODS.contains(&method) || (!sdp && !marks) {
             return;
         }
-        let sdp = sipline::sdp::is_sdp(head, msg.body);
-        // Without SDP, only an initial INVITE (a call opens), a BYE (it
-        // ends) and a final response to an INVITE (answered or failed) count.
-        let marks = match &head.start_line {
-            StartLine::Request(_) => method == "INVITE" || method == "BYE",
-            StartLine::Status(st) => method == "INVITE" && st.code.as_u16() >= 200,
+        let Some(Ok(call_id)) = head.get::<sipline::header::CallId>() else {
+            return;
         };
-        if !sdp && !marks {
+        // Only an INVITE opens a call: anything else concerns a call held.
+        let opens = request && method == "INVITE";
+        if !opens && !self.calls.contains(call_id) {
             return;
         }
         let from = head.from_tag().unwrap_or_default();
-        let to = head.to_tag();
+        // The To tag is read only where it decides: whether an INVITE is
+        // initial, and a message whose From tag is not a caller's.
+        let to = || head.to_tag();
         let by = match head.start_line {
-            StartLine::Request(_) if method == "INVITE" && to.is_none() => {
+            StartLine::Request(_) if method == "INVITE" && to().is_none() => {
                 let Some(call) = self.open(call_id, from) else {
                     return;
                 };
@@ -540,11 +545,25 @@ impl SdpMap {
 
     /// The attempt a message inside a call belongs to: its From or To tag
     /// is the caller's.
-    fn find(&mut self, call_id: &[u8], from: &str, to: Option<&str>) -> Option<&mut MediaCall> {
-        self.calls.get_mut(call_id)?.iter_mut().find(|c| {
-            c.caller_tag.eq_ignore_ascii_case(from)
-                || to.is_some_and(|t| c.caller_tag.eq_ignore_ascii_case(t))
-        })
+    fn find<'t>(
+        &mut self,
+        call_id: &[u8],
+        from: &str,
+        to: impl FnOnce() -> Option<&'t str>,
+    ) -> Option<&mut MediaCall> {
+        let v = self.calls.get_mut(call_id)?;
+        let at = match v
+            .iter()
+            .position(|c| c.caller_tag.eq_ignore_ascii_case(from))
+        {
+            Some(i) => i,
+            None => {
+                let to = to()?;
+                v.iter()
+                    .position(|c| c.caller_tag.eq_ignore_ascii_case(to))?
+            }
+        };
+        v.get_mut(at)
     }
 
     /// An evicted Call-ID leaves the address index.
