@@ -433,9 +433,8 @@ impl SdpMap {
         }
         let key = call_id.to_vec();
         let addresses: Vec<SocketAddr> = media.iter().map(|m| m.rtp).collect();
-        if call.described.len() >= limits.descriptions.max(1) {
-            call.described.remove(0);
-        }
+        let dropped =
+            (call.described.len() >= limits.descriptions.max(1)).then(|| call.described.remove(0));
         call.described.push(Announced {
             time,
             by,
@@ -450,6 +449,9 @@ impl SdpMap {
                 }
                 calls.push(key.clone());
             }
+        }
+        if let Some(d) = dropped {
+            self.unindex(&key, d.media.iter().map(|m| m.rtp));
         }
     }
 
@@ -514,33 +516,30 @@ impl SdpMap {
             if let Some((key, evicted)) = self.calls.push(call_id.to_vec(), Vec::new()) {
                 // `push` hands back the least recently used Call-ID.
                 self.counts.evicted += evicted.len() as u64;
-                self.forget(&key, &evicted);
+                self.unindex(&key, announced(&evicted));
             }
         }
         let v = self.calls.get_mut(call_id)?;
-        let pos = match v
+        if let Some(p) = v
             .iter()
             .position(|c| c.caller_tag.eq_ignore_ascii_case(caller_tag))
         {
-            Some(p) => p,
-            None => {
-                if v.len() >= self.limits.attempts_per_call_id.max(1) {
-                    // Its addresses stay indexed under the Call-ID: a
-                    // lookup finds the attempts still held.
-                    v.remove(0);
-                    self.counts.evicted += 1;
-                }
-                v.push(MediaCall {
-                    call_id: String::from_utf8_lossy(call_id).into_owned(),
-                    caller_tag: caller_tag.to_string(),
-                    described: Vec::new(),
-                    answered: None,
-                    ended: None,
-                });
-                v.len() - 1
-            }
-        };
-        v.get_mut(pos)
+            return self.calls.get_mut(call_id)?.get_mut(p);
+        }
+        if v.len() >= self.limits.attempts_per_call_id.max(1) {
+            let dropped = v.remove(0);
+            self.counts.evicted += 1;
+            self.unindex(call_id, announced(std::slice::from_ref(&dropped)));
+        }
+        let v = self.calls.get_mut(call_id)?;
+        v.push(MediaCall {
+            call_id: String::from_utf8_lossy(call_id).into_owned(),
+            caller_tag: caller_tag.to_string(),
+            described: Vec::new(),
+            answered: None,
+            ended: None,
+        });
+        v.last_mut()
     }
 
     /// The attempt a message inside a call belongs to: its From or To tag
@@ -566,14 +565,20 @@ impl SdpMap {
         v.get_mut(at)
     }
 
-    /// An evicted Call-ID leaves the address index.
-    fn forget(&mut self, call_id: &[u8], calls: &[MediaCall]) {
-        for a in calls
-            .iter()
-            .flat_map(|c| c.described.iter())
-            .flat_map(|d| d.media.iter())
-            .map(|m| m.rtp)
-        {
+    /// Takes `call_id` out of the index of each of `addresses` that no
+    /// attempt it still holds announces: what an evicted Call-ID, an
+    /// evicted attempt or a dropped description leaves, so that the index
+    /// stays bounded by what is held.
+    fn unindex(&mut self, call_id: &[u8], addresses: impl Iterator<Item = SocketAddr>) {
+        let held: Vec<SocketAddr> = self
+            .calls
+            .peek(call_id)
+            .map(|v| announced(v).collect())
+            .unwrap_or_default();
+        for a in addresses {
+            if held.contains(&a) {
+                continue;
+            }
             if let Some(v) = self.by_address.get_mut(&a) {
                 v.retain(|k| k.as_slice() != call_id);
                 if v.is_empty() {
@@ -582,6 +587,21 @@ impl SdpMap {
             }
         }
     }
+
+    /// How many addresses the index holds (at most the calls held times
+    /// their descriptions' sections).
+    pub fn addresses(&self) -> usize {
+        self.by_address.len()
+    }
+}
+
+/// Every RTP address `calls` announced.
+fn announced(calls: &[MediaCall]) -> impl Iterator<Item = SocketAddr> + '_ {
+    calls
+        .iter()
+        .flat_map(|c| c.described.iter())
+        .flat_map(|d| d.media.iter())
+        .map(|m| m.rtp)
 }
 
 /// The other side.

@@ -536,3 +536,61 @@ fn every_other_bound_holds_what_it_says() {
         "ambiguous"
     );
 }
+
+#[test]
+fn the_address_index_holds_only_what_the_held_calls_announce() {
+    let mut map = SdpMap::with_limits(SdpLimits {
+        max_calls: 2,
+        attempts_per_call_id: 1,
+        descriptions: 2,
+        ..SdpLimits::default()
+    });
+    // One call re-offering at a new port 50 times: two descriptions kept,
+    // so two addresses indexed.
+    call(
+        &mut map,
+        0.0,
+        "c1",
+        "192.0.2.1:4000",
+        "192.0.2.2:5000",
+        None,
+    );
+    for i in 0..50u16 {
+        let offer = sdp(&format!("192.0.2.1:{}", 6000 + 2 * i), "");
+        let cseq = format!("{} INVITE", i + 2);
+        let invite = msg(
+            "INVITE sip:b@h SIP/2.0",
+            "c1",
+            ("1", Some("2")),
+            &cseq,
+            Some(&offer),
+        );
+        feed(&mut map, 2.0 + f64::from(i), &invite);
+    }
+    assert_eq!(map.addresses(), 2);
+    // New attempts under the same Call-ID, one held at a time.
+    for tag in ["a", "b", "c"] {
+        let offer = sdp(
+            &format!("192.0.2.9:{}", 7000 + u16::from(tag.as_bytes()[0])),
+            "",
+        );
+        let invite = msg(
+            "INVITE sip:b@h SIP/2.0",
+            "c1",
+            (tag, None),
+            "1 INVITE",
+            Some(&offer),
+        );
+        feed(&mut map, 60.0, &invite);
+    }
+    assert_eq!(map.addresses(), 1);
+    // Calls past the bound: the evicted ones leave the index.
+    for k in 0..10u16 {
+        let (a, b) = (
+            format!("192.0.2.3:{}", 8000 + 2 * k),
+            format!("192.0.2.4:{}", 9000 + 2 * k),
+        );
+        call(&mut map, 70.0, &format!("d{k}"), &a, &b, None);
+    }
+    assert_eq!(map.addresses(), 4);
+}

@@ -42,6 +42,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             map.message(time, &m);
         }
         assert!(map.calls().count() <= 3 * 2);
+        // Calls × attempts × descriptions × sections.
+        assert!(map.addresses() <= 3 * 2 * 2 * 2, "{}", map.addresses());
         for c in map.calls() {
             assert!(c.described.len() <= 2);
             for d in &c.described {
