@@ -90,6 +90,8 @@ pub struct MediaSeen {
     by_call: HashMap<(String, String), Vec<StreamKey>, foldhash::fast::RandomState>,
     /// Streams sent to an address several live calls announced.
     ambiguous: u64,
+    /// Some stream reached [`MIN_PACKETS`].
+    headers_stream: bool,
 }
 
 impl MediaSeen {
@@ -139,6 +141,13 @@ impl MediaSeen {
                 .map(|c| c.1),
         };
         self.streams.packet(time, flow.src, flow.dst, &h, rate);
+        // Looked up only until the first such stream.
+        if !self.headers_stream {
+            self.headers_stream = self
+                .streams
+                .get(&key)
+                .is_some_and(|s| s.packets() >= MIN_PACKETS);
+        }
     }
 
     /// A new stream: the call it belongs to, if its SDP says.
@@ -173,17 +182,13 @@ impl MediaSeen {
 
     /// Whether anything RTP- or RTCP-like was seen.
     pub fn any(&self) -> bool {
-        self.rtcp > 0 || !self.ties.is_empty() || self.any_rtp()
+        self.rtcp > 0 || self.any_rtp()
     }
 
-    /// Whether any RTP stream was seen (tied, or of [`MIN_PACKETS`]).
+    /// Whether any RTP stream was seen (tied, or of [`MIN_PACKETS`]): asked
+    /// for every call row, so kept rather than searched for.
     fn any_rtp(&self) -> bool {
-        !self.ties.is_empty()
-            || self
-                .streams
-                .streams()
-                .iter()
-                .any(|(_, s)| s.packets() >= MIN_PACKETS)
+        !self.ties.is_empty() || self.headers_stream
     }
 
     /// What the call of this Call-ID and caller's From tag sent and heard.
@@ -278,9 +283,8 @@ impl MediaSeen {
         let t = self.totals();
         let sdp = self.sdp.counts();
         let (judged, one_way) = self.one_way();
-        let rtts: Vec<f64> = self
-            .streams
-            .streams()
+        let all = self.streams.streams();
+        let rtts: Vec<f64> = all
             .iter()
             .filter_map(|(_, s)| s.rtt_ms().map(|r| r.1))
             .collect();
@@ -309,7 +313,7 @@ impl MediaSeen {
             "rtcp_unmatched": self.streams.rtcp_unmatched(),
             "streams_with_rtt": rtts.len(),
             "max_rtt_ms": rtts.iter().copied().reduce(f64::max),
-            "streams_with_xr": self.streams.streams().iter().filter(|(_, s)| s.xr().is_some()).count(),
+            "streams_with_xr": all.iter().filter(|(_, s)| s.xr().is_some()).count(),
             "other_datagrams": self.other + t.small,
             "rtp_streams_tied_to_calls": self.ties.len(),
             "rtp_streams_ambiguous": self.ambiguous,

@@ -51,9 +51,28 @@ fn uac(dir: &std::path::Path, scenario: &str, port: u16, media: u16, to: u16) ->
         .arg(format!("127.0.0.1:{to}"))
         .current_dir(dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// A port whose block of four is free now and overlaps none in `taken`.
+fn free_block(taken: &mut Vec<u16>) -> u16 {
+    loop {
+        let p = common::free_port();
+        let block = p..p.saturating_add(4);
+        let clear = p < u16::MAX - 4
+            && taken
+                .iter()
+                .all(|t| !block.contains(t) && !(*t..t + 4).contains(&p))
+            && block
+                .clone()
+                .all(|q| std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok());
+        if clear {
+            taken.push(p);
+            return p;
+        }
+    }
 }
 
 #[test]
@@ -75,8 +94,11 @@ fn sipp_calls_one_way_both_ways_and_silent_are_told_apart() {
     let _ = std::os::unix::fs::symlink("/usr/share/sip-tester", dir.join("pcap"));
     // Three servers and three clients, each a SIP port and a media port
     // (SIPp also uses the two above it).
-    let sip: Vec<u16> = (0..6).map(|_| common::free_port()).collect();
-    let media: Vec<u16> = (0..6).map(|_| common::free_port()).collect();
+    // Each a block of four free ports no other block overlaps, so that no
+    // SIPp finds a port it binds taken by another.
+    let mut taken = Vec::new();
+    let sip: Vec<u16> = (0..6).map(|_| free_block(&mut taken)).collect();
+    let media: Vec<u16> = (0..6).map(|_| free_block(&mut taken)).collect();
     let ports: Vec<String> = sip
         .iter()
         .map(|p| format!("port {p}"))
@@ -99,8 +121,9 @@ fn sipp_calls_one_way_both_ways_and_silent_are_told_apart() {
         let out = c.wait_with_output().unwrap();
         assert!(
             out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
         );
     }
     for s in &mut servers {
